@@ -1,0 +1,59 @@
+// The isis binary: one root command, subcommands loaded lazily, one error
+// boundary. Legacy invocations are rewritten here, before citty sees them:
+//   isis -d -fFILE   -> isis server -d -f FILE   (service wrappers in the field)
+//   isisCmd ARGS     -> isis cmd ARGS            (the symlink operators use)
+import { basename } from "node:path";
+import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { consola } from "consola";
+import { UsageError } from "./commands/_shared.ts";
+import { VERSION } from "./version.ts";
+
+const _rDefault = (m: { default: CommandDef<any> }) => m.default;
+
+export const subCommands = {
+  server: () => import("./commands/server.ts").then(_rDefault),
+  cmd: () => import("./commands/cmd.ts").then(_rDefault),
+  install: () => import("./commands/install.ts").then(_rDefault),
+  uninstall: () => import("./commands/uninstall.ts").then(_rDefault),
+};
+
+export const main = defineCommand({
+  meta: { name: "isis", version: VERSION, description: "ISIS message server and tools for IMPv2 instrument agents" },
+  subCommands,
+});
+
+/** Map the process's name and arguments onto a subcommand's raw arguments. */
+export function normalizeArgv(argv0: string, args: string[]): string[] {
+  const self = basename(argv0);
+  if (self === "isisCmd") return ["cmd", ...args];
+  const first = args[0];
+  if (first === undefined) return ["server"];
+  if (first === "--help" || first === "-h") return args;
+  // Bare flags are the old server's command line: `isis -d`, `isis -v`.
+  if (first.startsWith("-")) return ["server", ...args];
+  return args;
+}
+
+async function run(): Promise<void> {
+  // Bun puts the compiled binary's path in argv[0] and argv[1]; the name we
+  // were invoked under (a symlink such as isisCmd) is in process.argv0.
+  const rawArgs = normalizeArgv(process.argv0, process.argv.slice(2));
+  if (rawArgs.length === 0 || rawArgs[0] === "--help" || rawArgs[0] === "-h") {
+    await showUsage(main);
+    return;
+  }
+  const name = rawArgs[0] as string;
+  if (!(name in subCommands)) {
+    throw new UsageError(`unknown command '${name}' (try: ${Object.keys(subCommands).join(", ")})`);
+  }
+  await runCommand(main, { rawArgs });
+}
+
+run().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    consola.error(error.message);
+    process.exit(error.exitCode);
+  }
+  consola.error(error instanceof Error ? (process.env.ISIS_DEBUG ? error.stack : error.message) : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,102 @@
+// IMPv2.5 message parsing: pure functions, no I/O. See shared/spec/impv2.md.
+
+/** Maximum message length in bytes, terminator included (IMPv2.5 §3.1.3). */
+export const MAX_MESSAGE_BYTES = 2048;
+
+/** The broadcast address and its accepted alias (§3.2.3). */
+export const BROADCAST = "AL";
+export const isBroadcast = (dest: string): boolean => dest === "AL" || dest === "ALL";
+
+export type MessageType = "REQ:" | "EXEC:" | "DONE:" | "STATUS:" | "WARNING:" | "ERROR:" | "FATAL:";
+const TYPES: ReadonlySet<string> = new Set(["REQ:", "EXEC:", "DONE:", "STATUS:", "WARNING:", "ERROR:", "FATAL:"]);
+const REPLY_TYPES: ReadonlySet<string> = new Set(["DONE:", "STATUS:", "WARNING:", "ERROR:", "FATAL:"]);
+
+/** A well-formed message. Names are upper-cased; body is as received, terminator stripped. */
+export interface Message {
+  readonly src: string;
+  readonly dest: string;
+  /** Everything after the address header and its separating spaces; "" for a heartbeat. */
+  readonly body: string;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly message: Message }
+  | { readonly ok: false; readonly reason: string };
+
+const NODE_NAME = /^[A-Za-z0-9._]{2,8}$/;
+
+/** Node names: 2 to 8 letters, digits, `.` or `_` (§3.2). */
+export const isValidNodeName = (name: string): boolean => NODE_NAME.test(name);
+
+/** Why a node name is invalid, or undefined when it is fine. */
+export function nodeNameProblem(name: string): string | undefined {
+  if (name.length === 0) return "empty node name";
+  if (name.length < 2) return `node name '${name}' is shorter than 2 characters`;
+  if (name.length > 8) return `node name '${clip(name)}' is longer than 8 characters`;
+  if (!NODE_NAME.test(name)) return `node name '${name}' has characters other than letters, digits, '.' and '_'`;
+  return undefined;
+}
+
+/** Strip one trailing `\n`, then one trailing `\r`, as the reference server does. */
+export function stripTerminator(raw: string): string {
+  let end = raw.length;
+  if (end > 0 && raw.charCodeAt(end - 1) === 10) end--;
+  if (end > 0 && raw.charCodeAt(end - 1) === 13) end--;
+  return end === raw.length ? raw : raw.slice(0, end);
+}
+
+/**
+ * Parse one message (a datagram or a serial line, already decoded as latin1
+ * so that one char is one byte). Never throws: anything that is not a
+ * well-formed IMPv2 message comes back as a reason to log.
+ */
+export function parseMessage(raw: string): ParseResult {
+  if (raw.length > MAX_MESSAGE_BYTES) return fail(`oversized message (${raw.length} bytes, limit ${MAX_MESSAGE_BYTES})`);
+  const text = stripTerminator(raw);
+  if (text.indexOf("\0") !== -1) return fail("NUL byte in message");
+  let start = 0;
+  // Leading spaces are tolerated: the header is the first token.
+  while (start < text.length && text.charCodeAt(start) === 32) start++;
+  let space = text.indexOf(" ", start);
+  if (space === -1) space = text.length;
+  const gt = text.indexOf(">", start);
+  if (gt === -1 || gt > space) return fail("no '>' in the address header");
+  const src = text.slice(start, gt);
+  const dest = text.slice(gt + 1, space);
+  const srcProblem = nodeNameProblem(src);
+  if (srcProblem) return fail(`bad sender: ${srcProblem}`);
+  const destProblem = nodeNameProblem(dest);
+  if (destProblem) return fail(`bad destination: ${destProblem}`);
+  let bodyStart = space;
+  while (bodyStart < text.length && text.charCodeAt(bodyStart) === 32) bodyStart++;
+  return {
+    ok: true,
+    message: { src: src.toUpperCase(), dest: dest.toUpperCase(), body: bodyStart === text.length ? "" : text.slice(bodyStart) },
+  };
+}
+
+/** The first space-separated word of a string, or "". */
+export function firstWord(text: string): string {
+  let start = 0;
+  while (start < text.length && text.charCodeAt(start) === 32) start++;
+  const end = text.indexOf(" ", start);
+  return end === -1 ? text.slice(start) : text.slice(start, end);
+}
+
+/** Split a body into words, any run of spaces separating them. */
+export const words = (text: string): string[] => text.split(" ").filter((w) => w.length > 0);
+
+/** The message type token at the start of a body, if it has one (case-insensitive). */
+export function messageType(body: string): MessageType | undefined {
+  const word = firstWord(body).toUpperCase();
+  return TYPES.has(word) ? (word as MessageType) : undefined;
+}
+
+/** True for bodies that answer a command (DONE:, STATUS:, WARNING:, ERROR:, FATAL:): never to be answered. */
+export const isReply = (body: string): boolean => REPLY_TYPES.has(firstWord(body).toUpperCase());
+
+/** Format a message for the wire: `SRC>DEST body\r`. */
+export const formatMessage = (src: string, dest: string, body: string): string => `${src}>${dest} ${body}\r`;
+
+const clip = (s: string): string => (s.length > 24 ? `${s.slice(0, 24)}...` : s);
+const fail = (reason: string): ParseResult => ({ ok: false, reason });
