@@ -1,8 +1,83 @@
+// `isis server [-d] [-f FILE] [-v]` — and the legacy `isis -d -fFILE`, which
+// main.ts maps onto this command.
+import { access } from "node:fs/promises";
 import { defineCommand } from "citty";
+import {
+  DEFAULT_CONFIG_PATH,
+  EMBEDDED_CONFIG_TEXT,
+  type ServerConfig,
+  formatProblems,
+  loadServerConfig,
+  parseServerConfig,
+} from "../config/server-config.ts";
+import { IsisServer } from "../server/isis-server.ts";
+import { stdoutJournal } from "../server/journal.ts";
+import { VERSION, versionLine } from "../version.ts";
+import { UsageError } from "./_shared.ts";
+
 export default defineCommand({
-  meta: { name: "server" },
-  args: { d: { type: "boolean" }, f: { type: "string" } },
-  run({ args, rawArgs }) {
-    console.log(JSON.stringify({ args, rawArgs, argv0: process.argv0, argv: process.argv, execPath: process.execPath }));
+  meta: { name: "server", description: "Run the ISIS message server" },
+  args: {
+    daemon: { type: "boolean", alias: "d", description: "Daemon mode: no console, timestamped lines for the journal" },
+    file: { type: "string", alias: "f", valueHint: "FILE", description: `Runtime config file (default ${DEFAULT_CONFIG_PATH})` },
+    version: { type: "boolean", alias: "v", description: "Print the version and exit" },
+  },
+  async run({ args }) {
+    if (args.version) {
+      console.log(versionLine());
+      return;
+    }
+    const unknown = args._.filter((a) => a !== "server");
+    if (unknown.length > 0) throw new UsageError(`isis server: unexpected argument '${unknown[0]}'`);
+
+    const journal = stdoutJournal;
+    const chosen = await chooseConfig(args.file, journal);
+    if (args.daemon) journal(`ISIS server version ${VERSION} started in daemon mode`);
+
+    const started = await IsisServer.start({
+      config: chosen.config,
+      configPath: chosen.path,
+      rcFile: chosen.path ?? "(embedded default)",
+      journal,
+      cli: false,
+    });
+    if (!started.ok) throw new UsageError(started.reason);
+    const { server } = started;
+
+    const stop = (signal: string) => void server.stop(signal);
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGHUP", () => {
+      void server.core.restart().then((reply) => journal(`SIGHUP: ${reply}`));
+    });
+    await server.stopped;
+    process.exit(0);
   },
 });
+
+interface ChosenConfig {
+  config: ServerConfig;
+  path: string | undefined;
+}
+
+/** An explicit -f must be readable and valid; the default path may be absent (then: the embedded default). */
+async function chooseConfig(file: string | undefined, journal: (text: string) => void): Promise<ChosenConfig> {
+  const path = file ?? DEFAULT_CONFIG_PATH;
+  if (file === undefined && !(await exists(path))) {
+    journal(`no config file at ${path}: running on the embedded default (ServerID IS, port 6600, log in ./logs)`);
+    return { config: parseServerConfig(EMBEDDED_CONFIG_TEXT).config, path: undefined };
+  }
+  const loaded = await loadServerConfig(path);
+  for (const line of formatProblems(path, loaded.problems)) if (loaded.ok) journal(line);
+  if (!loaded.ok) throw new UsageError(loaded.reason);
+  return { config: loaded.config, path };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

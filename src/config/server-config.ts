@@ -1,0 +1,196 @@
+// The legacy runtime config file (isis.ini). Not INI: one `Keyword value...`
+// per line, `#` in column 1 starts a comment, keywords case-insensitive.
+// Parsing is pure; loadServerConfig() is the only function that touches disk.
+import { readFile } from "node:fs/promises";
+import { isIPv4 } from "node:net";
+import { nodeNameProblem } from "../protocol/message.ts";
+
+export const MAX_SERIAL_PORTS = 8;
+export const MAX_PRESET_PORTS = 12;
+export const DEFAULT_CONFIG_PATH = "/home/dts/Config/isis.ini";
+
+export interface PresetPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ServerConfig {
+  readonly serverId: string;
+  /** 0 asks the OS for any free port. */
+  readonly serverPort: number;
+  /** Log path root; files are ROOT.CCYYMMDD.log. */
+  readonly serverLog: string;
+  /** true: name log files by UTC date; false: by observing day (local noon to noon). */
+  readonly logDateUtc: boolean;
+  readonly logEnabled: boolean;
+  readonly verbose: boolean;
+  readonly handshake: boolean;
+  readonly ttyPorts: readonly string[];
+  readonly presetPorts: readonly PresetPort[];
+  readonly instrument: string;
+}
+
+export const DEFAULT_SERVER_CONFIG: ServerConfig = {
+  serverId: "IS",
+  serverPort: 0,
+  serverLog: "/home/Logs/ISIS/isis",
+  logDateUtc: false,
+  logEnabled: true,
+  verbose: false,
+  handshake: true,
+  ttyPorts: [],
+  presetPorts: [],
+  instrument: "None",
+};
+
+/**
+ * What the server runs on when the default config file is absent: loopback
+ * safe (no preset ports to PING, no serial ports) and logging beside the
+ * working directory rather than in a system path that may not exist.
+ */
+export const EMBEDDED_CONFIG_TEXT = `# isis embedded default configuration
+ServerID   IS
+ServerPort 6600
+ServerLog  logs/isis
+LogDate    UTC
+`;
+
+/** One remark about a config line. A fatal one makes the whole file invalid. */
+export interface ConfigProblem {
+  readonly line: number;
+  readonly message: string;
+  readonly fatal: boolean;
+}
+
+export interface ParsedConfig {
+  readonly config: ServerConfig;
+  readonly problems: readonly ConfigProblem[];
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly config: ServerConfig; readonly problems: readonly ConfigProblem[] }
+  | { readonly ok: false; readonly reason: string; readonly problems: readonly ConfigProblem[] };
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Parse config text. Lines of any length are taken whole (the old server cut them at 79). */
+export function parseServerConfig(text: string): ParsedConfig {
+  const config: Mutable<ServerConfig> = { ...DEFAULT_SERVER_CONFIG, ttyPorts: [], presetPorts: [] };
+  const ttyPorts: string[] = [];
+  const presetPorts: PresetPort[] = [];
+  const problems: ConfigProblem[] = [];
+  const lines = text.split(/\r?\n/);
+
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.startsWith("#")) return;
+    const trimmed = raw.trim();
+    if (trimmed === "") return;
+    const [keywordRaw = "", ...rest] = trimmed.split(/\s+/);
+    const keyword = keywordRaw.toLowerCase();
+    const value = rest.join(" ");
+    const problem = (message: string, fatal: boolean) => problems.push({ line, message, fatal });
+    const needValue = (): boolean => {
+      if (value !== "") return true;
+      problem(`${keywordRaw} needs a value`, true);
+      return false;
+    };
+
+    switch (keyword) {
+      case "serverid": {
+        if (!needValue()) return;
+        const why = nodeNameProblem(value);
+        if (why) return problem(`ServerID: ${why}`, true);
+        config.serverId = value.toUpperCase();
+        return;
+      }
+      case "serverport": {
+        if (!needValue()) return;
+        const port = parsePort(value);
+        if (port === undefined) return problem(`ServerPort '${value}' is not a port number (0-65535)`, true);
+        config.serverPort = port;
+        return;
+      }
+      case "serverlog":
+        if (!needValue()) return;
+        config.serverLog = value;
+        return;
+      case "logdate":
+        config.logDateUtc = value.toUpperCase() === "UTC";
+        return;
+      case "nolog":
+        config.logEnabled = false;
+        return;
+      case "verbose":
+        config.verbose = true;
+        return;
+      case "nohandshaking":
+        config.handshake = false;
+        return;
+      case "ttyport":
+        if (!needValue()) return;
+        if (ttyPorts.length >= MAX_SERIAL_PORTS) {
+          return problem(`too many TTYPort lines (max ${MAX_SERIAL_PORTS}), ${value} ignored`, false);
+        }
+        ttyPorts.push(value);
+        return;
+      case "udpport": {
+        if (rest.length !== 2) return problem(`UDPPort needs 'host port', got '${value}'`, true);
+        const [host = "", portText = ""] = rest;
+        const port = parsePort(portText);
+        if (port === undefined || port === 0) return problem(`UDPPort port '${portText}' is not a port number (1-65535)`, true);
+        if (presetPorts.length >= MAX_PRESET_PORTS) {
+          return problem(`too many UDPPort lines (max ${MAX_PRESET_PORTS}), ${host} ${port} ignored`, false);
+        }
+        // An unusable host is reported and skipped, as the old server did, so
+        // one bad line cannot keep the server down.
+        if (!isIPv4(host)) return problem(`UDPPort host '${host}' is not a valid IPv4 address, ignored`, false);
+        presetPorts.push({ host, port });
+        return;
+      }
+      case "instrument":
+      case "inst":
+        if (!needValue()) return;
+        config.instrument = value;
+        return;
+      default:
+        problem(`unknown keyword '${keywordRaw}' ignored`, false);
+    }
+  });
+
+  config.ttyPorts = ttyPorts;
+  config.presetPorts = presetPorts;
+  return { config, problems };
+}
+
+/** Read and parse a config file; a missing, unreadable or invalid file is a reason, not an exception. */
+export async function loadServerConfig(path: string): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, "latin1");
+  } catch (error) {
+    return { ok: false, reason: `cannot read config file ${path}: ${describeFsError(error)}`, problems: [] };
+  }
+  const { config, problems } = parseServerConfig(text);
+  const fatal = problems.find((p) => p.fatal);
+  if (fatal) return { ok: false, reason: `${path}:${fatal.line}: ${fatal.message}`, problems };
+  return { ok: true, config, problems };
+}
+
+/** `file:line: message` for each problem, for the console and the log. */
+export const formatProblems = (path: string, problems: readonly ConfigProblem[]): string[] =>
+  problems.map((p) => `${path}:${p.line}: ${p.fatal ? "error" : "warning"}: ${p.message}`);
+
+function parsePort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65535 ? port : undefined;
+}
+
+export function describeFsError(error: unknown): string {
+  const code = (error as { code?: string } | null)?.code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EISDIR") return "is a directory";
+  return error instanceof Error ? error.message : String(error);
+}

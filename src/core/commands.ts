@@ -1,0 +1,177 @@
+// Server commands: a message addressed to the server (or broadcast) whose
+// body is a request. Each handler returns the reply body, or undefined for
+// no reply. Pure apart from what the context does; see spec/server.md.
+import { isIPv4 } from "node:net";
+import { MAX_PRESET_PORTS, MAX_SERIAL_PORTS, type ServerConfig } from "../config/server-config.ts";
+import { formatIsoMicros } from "../log/timestamp.ts";
+import { isReply, words } from "../protocol/message.ts";
+import { VERSION, COMP_DATE, COMP_TIME } from "../version.ts";
+import type { HostEntry, HostTable } from "./host-table.ts";
+import { MAX_HOSTS } from "./host-table.ts";
+import type { ServerControl } from "./ports.ts";
+
+/** What commands may see and do. Implemented by the core. */
+export interface CommandContext {
+  readonly config: ServerConfig;
+  readonly hosts: HostTable;
+  readonly control: ServerControl;
+  readonly verbose: boolean;
+  readonly handshaking: boolean;
+  readonly exeName: string;
+  readonly userId: string;
+  now(): number;
+  /** Send `IS>AL PING` to one UDP address (UDPPING). */
+  pingAddress(address: string, port: number): void;
+  /** PING every serial port and preset UDP port (HANDSHAKE). */
+  handshake(): void;
+  /** Reload config, PING known clients and presets; resolves to the reply body. */
+  restart(): Promise<string>;
+}
+
+export type CommandReply = string | undefined | Promise<string | undefined>;
+type Handler = (ctx: CommandContext, args: string[], exec: boolean) => CommandReply;
+
+/** Handle a request body sent to the server by `src`. */
+export function runServerCommand(ctx: CommandContext, body: string): CommandReply {
+  // Replies to the server are shown on the console by the caller, never answered.
+  if (isReply(body)) return undefined;
+  let parts = words(body);
+  let exec = false;
+  const type = (parts[0] ?? "").toUpperCase();
+  if (type === "EXEC:" || type === "REQ:") {
+    exec = type === "EXEC:";
+    parts = parts.slice(1);
+  }
+  const word = parts[0];
+  if (word === undefined) return exec ? "ERROR: Unrecognized ISIS command - EXEC:" : undefined;
+  const name = word.toUpperCase();
+  if (name === "PONG") return undefined;
+  const handler = HANDLERS[name];
+  if (!handler) return `ERROR: Unrecognized ISIS command - ${word}`;
+  return handler(ctx, parts.slice(1), exec);
+}
+
+const onOff = (on: boolean, flag: string): string => `${on ? "+" : "-"}${flag}`;
+
+function status(ctx: CommandContext): string {
+  const c = ctx.control;
+  return (
+    `DONE: STATUS HostName=${ctx.config.serverId} HostAddr=${c.hostAddr()} rcFile=${c.rcFile} ` +
+    `logFile=${c.logFile()} numClients=${ctx.hosts.size} ${ctx.verbose ? "Verbose" : "Concise"} ` +
+    `${onOff(c.logging(), "LOG")} ${onOff(ctx.handshaking, "HANDSHAKE")} ${onOff(c.cli, "CLI")}`
+  );
+}
+
+function hostList(ctx: CommandContext): string {
+  const entries = ctx.hosts.entries();
+  if (entries.length === 0) return "DONE: HOST No hosts currently connected to the ISIS server.";
+  const list = entries.map((e) => `host${e.slot}=${e.name}`).join(" ");
+  return `DONE: HOST numHosts=${entries.length} maxHosts=${MAX_HOSTS} ${list}`;
+}
+
+function hostDetail(ctx: CommandContext, e: HostEntry): string {
+  const i = e.slot;
+  const idle = ((ctx.now() - e.lastHeard) / 1000).toFixed(3);
+  const where =
+    e.endpoint.kind === "udp"
+      ? `Method${i}=UDP udpAddr${i}=${e.endpoint.address} udpPort${i}=${e.endpoint.port}`
+      : `Method${i}=Serial ttyPort${i}=${e.endpoint.index} Device${i}=${e.endpoint.device}`;
+  return `DONE: HOST Host${i}=${e.name} ${where} IdleTime${i}=${idle}`;
+}
+
+function host(ctx: CommandContext, args: string[]): string {
+  const target = args[0];
+  if (target === undefined || target.toUpperCase() === "ALL") return hostList(ctx);
+  const entry = ctx.hosts.get(target.toUpperCase());
+  return entry ? hostDetail(ctx, entry) : `ERROR: HOST Unknown Host ${target}`;
+}
+
+function time(ctx: CommandContext): string {
+  const iso = formatIsoMicros(ctx.now());
+  return `DONE: TIME DATE=${iso.slice(0, 10)} TIME=${iso.slice(11, 19)} ISODATE=${iso} TIMESYS=UTC`;
+}
+
+function config(ctx: CommandContext): string {
+  const entries = ctx.hosts.entries();
+  if (entries.length === 0) return "DONE: CONFIG NumClients=0";
+  return `DONE: CONFIG ${entries.map((e) => `${e.name}=ENABLED`).join(" ")}`;
+}
+
+function ports(ctx: CommandContext): string {
+  const serial = ctx.control.serialPorts();
+  if (serial.length === 0) return "DONE: PORTS No serial ports connected.";
+  const tty = serial.map((p, i) => `tty${i}=${p.device}${p.up ? "" : ` tty${i}State=DOWN`}`).join(" ");
+  const presets = ctx.config.presetPorts.map((p, i) => ` udp${i}=${p.host}:${p.port}`).join("");
+  return (
+    `DONE: PORTS NumSerial=${serial.length} MaxSerial=${MAX_SERIAL_PORTS} ${tty} ` +
+    `NumPreset=${ctx.config.presetPorts.length} MaxPreset=${MAX_PRESET_PORTS}${presets}`
+  );
+}
+
+function udpPing(ctx: CommandContext, args: string[]): string {
+  const [address, portText] = args;
+  if (address === undefined || portText === undefined) return "ERROR: UDPPING Blank IP address or port";
+  if (!isIPv4(address)) return `ERROR: UDPPING Invalid IPAddress '${address}'`;
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
+  if (port < 1 || port > 65535) return `ERROR: UDPPING Invalid port '${portText}'`;
+  ctx.pingAddress(address, port);
+  return `DONE: UDPPING Sent PING to ${address}:${port}`;
+}
+
+function remove(ctx: CommandContext, args: string[]): string {
+  const target = args[0];
+  if (target === undefined) return "ERROR: REMOVE Must specify host to remove";
+  return ctx.hosts.remove(target.toUpperCase())
+    ? `DONE: REMOVE Host ${target} removed from the host table`
+    : `ERROR: REMOVE Host ${target} unknown, not removed`;
+}
+
+function flush(ctx: CommandContext, args: string[]): string {
+  const arg = args[0];
+  if (arg === undefined) return "ERROR: FLUSH must specify port to flush";
+  const k = /^\d+$/.test(arg) ? Number(arg) : -1;
+  if (k < 0 || k >= MAX_SERIAL_PORTS) return `ERROR: FLUSH port ${arg} out of range [0-${MAX_SERIAL_PORTS - 1}]`;
+  const port = ctx.control.serialPorts()[k];
+  if (!port || !ctx.control.flushSerial(k)) return `ERROR: FLUSH serial port ${k} not enabled`;
+  return `DONE: FLUSH serial port ${k} (${port.device}) flushed`;
+}
+
+function quit(ctx: CommandContext, _args: string[], exec: boolean): string {
+  if (!exec) return "ERROR: QUIT can only be executed as an executive override command";
+  // The reply goes out synchronously before this microtask runs.
+  queueMicrotask(() => ctx.control.quit());
+  return `DONE: QUIT ISIS executive quit command executed ${ctx.config.serverId}=OFFLINE`;
+}
+
+function log(ctx: CommandContext, on: boolean): string {
+  ctx.control.setLogging(on);
+  return on ? `DONE: +LOG Runtime logging enabled logFile=${ctx.control.logFile()}` : "DONE: -LOG Runtime logging disabled";
+}
+
+const HANDLERS: Record<string, Handler> = {
+  PING: () => "PONG",
+  STATUS: status,
+  VERSION: (ctx) =>
+    `DONE: VERSION Version='${VERSION}' exeName=${ctx.exeName} rcFile=${ctx.control.rcFile} ` +
+    `UserID=${ctx.userId} CompDate=${COMP_DATE} CompTime=${COMP_TIME}`,
+  HOSTS: hostList,
+  HOST: host,
+  LOG: (ctx) => `DONE: LOG logFile=${ctx.control.logFile()}`,
+  "+LOG": (ctx) => log(ctx, true),
+  "-LOG": (ctx) => log(ctx, false),
+  TIME: time,
+  CONFIG: config,
+  PORTS: ports,
+  UDPPING: udpPing,
+  HANDSHAKE: (ctx) => {
+    ctx.handshake();
+    return "DONE: HANDSHAKE preset port handshake initiated";
+  },
+  REMOVE: remove,
+  FLUSH: flush,
+  QUIT: quit,
+  RESTART: (ctx) => ctx.restart(),
+};
+
+/** The command words the server answers, for help text. */
+export const SERVER_COMMANDS: readonly string[] = Object.keys(HANDLERS);

@@ -1,0 +1,73 @@
+// The host table: up to 32 clients, keyed by upper-cased node name, each in
+// a numbered slot (the slot number shows in HOSTS and HOST replies).
+import { type Endpoint, sameEndpoint } from "./endpoint.ts";
+
+export const MAX_HOSTS = 32;
+
+export interface HostEntry {
+  readonly name: string;
+  readonly slot: number;
+  endpoint: Endpoint;
+  /** Clock time (ms) of the last message from this client. */
+  lastHeard: number;
+}
+
+/** What touch() did: the sender was already known, is new, moved to a new endpoint, or could not be added. */
+export const enum Touch {
+  Refreshed,
+  Added,
+  Moved,
+  Full,
+}
+
+export class HostTable {
+  private readonly slots: Array<HostEntry | undefined> = new Array(MAX_HOSTS).fill(undefined);
+  private readonly byName = new Map<string, HostEntry>();
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  get(name: string): HostEntry | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Add or refresh a client heard from `endpoint` at `now`. Names must already be upper case. */
+  touch(name: string, endpoint: Endpoint, now: number): Touch {
+    const known = this.byName.get(name);
+    if (known) {
+      known.lastHeard = now;
+      if (sameEndpoint(known.endpoint, endpoint)) return Touch.Refreshed;
+      known.endpoint = endpoint;
+      return Touch.Moved;
+    }
+    const slot = this.slots.indexOf(undefined);
+    if (slot === -1) return Touch.Full;
+    const entry: HostEntry = { name, slot, endpoint, lastHeard: now };
+    this.slots[slot] = entry;
+    this.byName.set(name, entry);
+    return Touch.Added;
+  }
+
+  remove(name: string): boolean {
+    const entry = this.byName.get(name);
+    if (!entry) return false;
+    this.byName.delete(name);
+    this.slots[entry.slot] = undefined;
+    return true;
+  }
+
+  /** Clients in slot order. */
+  entries(): HostEntry[] {
+    return this.slots.filter((e): e is HostEntry => e !== undefined);
+  }
+
+  /** Restore an entry into a given slot (state file reload); false if the slot or name is taken. */
+  restore(name: string, slot: number, endpoint: Endpoint, lastHeard: number): boolean {
+    if (slot < 0 || slot >= MAX_HOSTS || this.slots[slot] || this.byName.has(name)) return false;
+    const entry: HostEntry = { name, slot, endpoint, lastHeard };
+    this.slots[slot] = entry;
+    this.byName.set(name, entry);
+    return true;
+  }
+}

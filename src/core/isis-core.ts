@@ -1,0 +1,242 @@
+// The routing core: given one message and where it came from, it updates the
+// host table and hands deliveries to the outbox. It knows nothing of sockets
+// or files; the server wires it to transports, the log and the console.
+import type { ServerConfig } from "../config/server-config.ts";
+import { isBroadcast, isReply, parseMessage, stripTerminator } from "../protocol/message.ts";
+import { runServerCommand, type CommandContext } from "./commands.ts";
+import { type Endpoint, describeEndpoint, udpEndpoint } from "./endpoint.ts";
+import { HostTable, Touch } from "./host-table.ts";
+import type { CoreEvents, Outbox, ServerControl } from "./ports.ts";
+
+export interface CoreOptions {
+  config: ServerConfig;
+  outbox: Outbox;
+  events: CoreEvents;
+  control: ServerControl;
+  /** Wall-clock ms. */
+  clock: () => number;
+  exeName: string;
+  userId: string;
+}
+
+/** Counters since start (issue 9 builds on these). */
+export interface CoreCounters {
+  received: number;
+  routed: number;
+  broadcast: number;
+  replied: number;
+  malformed: number;
+  oversized: number;
+  unknownDestination: number;
+  dropped: number;
+}
+
+export class IsisCore implements CommandContext {
+  readonly hosts = new HostTable();
+  readonly control: ServerControl;
+  readonly exeName: string;
+  readonly userId: string;
+  readonly counters: CoreCounters = {
+    received: 0,
+    routed: 0,
+    broadcast: 0,
+    replied: 0,
+    malformed: 0,
+    oversized: 0,
+    unknownDestination: 0,
+    dropped: 0,
+  };
+  config: ServerConfig;
+  verbose: boolean;
+  handshaking: boolean;
+  private readonly outbox: Outbox;
+  private readonly events: CoreEvents;
+  private readonly clock: () => number;
+
+  constructor(options: CoreOptions) {
+    this.config = options.config;
+    this.outbox = options.outbox;
+    this.events = options.events;
+    this.control = options.control;
+    this.clock = options.clock;
+    this.exeName = options.exeName;
+    this.userId = options.userId;
+    this.verbose = options.config.verbose;
+    this.handshaking = options.config.handshake;
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  /** One datagram or serial line, decoded latin1 (one char per byte). */
+  receive(raw: string, from: Endpoint): void {
+    this.counters.received++;
+    const parsed = parseMessage(raw);
+    if (!parsed.ok) return this.malformed(raw, from, parsed.reason);
+    const { src, dest, body } = parsed.message;
+
+    const touched = this.hosts.touch(src, from, this.clock());
+    if (touched === Touch.Full) {
+      this.reply(src, from, "ERROR: Server Host Table Full, Cannot Service Request");
+      return;
+    }
+    if (touched === Touch.Added) this.announce(src, from);
+    else if (touched === Touch.Moved) this.events.log(`Client ${src} moved to ${describeEndpoint(from)}`);
+
+    if (body === "") {
+      this.events.log(`heartbeat ${src} (${describeEndpoint(from)})`);
+      return;
+    }
+    const text = stripTerminator(raw);
+    this.events.log(text);
+    if (this.verbose) this.events.traffic(text);
+
+    if (dest === this.config.serverId) return this.serverCommand(src, from, body);
+    if (isBroadcast(dest)) {
+      this.serverCommand(src, from, body);
+      this.counters.broadcast++;
+      this.fanOut(`${src}>AL ${body}\r`, from);
+      return;
+    }
+    const target = this.hosts.get(dest);
+    if (!target) {
+      this.counters.unknownDestination++;
+      this.reply(src, from, `ERROR: No Route to Destination Host ${dest} - host is unknown/unlisted`);
+      return;
+    }
+    if (this.outbox.send(target.endpoint, `${src}>${dest} ${body}\r`)) {
+      this.counters.routed++;
+      return;
+    }
+    this.counters.dropped++;
+    this.reply(src, from, `ERROR: Cannot route to ${dest} - ${describeEndpoint(target.endpoint)} is down`);
+  }
+
+  /** Send a message from the server to every serial port and every UDP client (e.g. shutdown STATUS:). */
+  broadcastFromServer(body: string): void {
+    const line = `${this.config.serverId}>AL ${body}`;
+    this.events.log(line);
+    this.fanOut(`${line}\r`, undefined);
+  }
+
+  /** Send `IS>NAME body` to a client by name; false if it is unknown or unreachable. */
+  sendTo(name: string, body: string): boolean {
+    const entry = this.hosts.get(name.toUpperCase());
+    if (!entry) return false;
+    return this.reply(entry.name, entry.endpoint, body);
+  }
+
+  /** PING one UDP address (UDPPING, preset retries). */
+  pingAddress(address: string, port: number): void {
+    this.outbox.send(udpEndpoint(address, port), `${this.config.serverId}>AL PING\r`);
+  }
+
+  /** The cold-start and HANDSHAKE PING: every serial port and every preset UDP port. */
+  handshake(): void {
+    const ping = `${this.config.serverId}>AL PING\r`;
+    this.control.serialPorts().forEach((port, index) => {
+      if (port.up) this.outbox.send({ kind: "serial", index, device: port.device }, ping);
+    });
+    for (const preset of this.config.presetPorts) this.outbox.send(udpEndpoint(preset.host, preset.port), ping);
+  }
+
+  /** PING every client in the host table at the address it was last heard from. */
+  pingKnownClients(): void {
+    for (const entry of this.hosts.entries()) this.outbox.send(entry.endpoint, `${this.config.serverId}>${entry.name} PING\r`);
+  }
+
+  /** Take a new configuration (RESTART, SIGHUP): the host table is kept. */
+  applyConfig(config: ServerConfig): void {
+    this.config = config;
+    this.verbose = config.verbose;
+    this.handshaking = config.handshake;
+  }
+
+  async restart(): Promise<string> {
+    const result = await this.control.reloadConfig();
+    if (!result.ok) return `ERROR: RESTART ${result.reason} - running configuration kept`;
+    this.applyConfig(result.config);
+    this.pingKnownClients();
+    this.handshake();
+    return (
+      `DONE: RESTART rcFile=${this.control.rcFile} numClients=${this.hosts.size} ` +
+      `numPreset=${this.config.presetPorts.length} Server restarted, host table kept`
+    );
+  }
+
+  private serverCommand(src: string, from: Endpoint, body: string): void {
+    if (isReply(body)) {
+      this.events.serverMessage(src, body);
+      return;
+    }
+    let answer: ReturnType<typeof runServerCommand>;
+    try {
+      answer = runServerCommand(this, body);
+    } catch (error) {
+      // A bug in one command must not take the server down with it.
+      this.events.notice(`internal error in server command '${body}': ${String(error)}`);
+      answer = "ERROR: internal server error";
+    }
+    if (answer === undefined) return;
+    if (typeof answer === "string") {
+      this.reply(src, from, answer);
+      return;
+    }
+    answer.then(
+      (text) => text !== undefined && this.reply(src, this.hosts.get(src)?.endpoint ?? from, text),
+      (error: unknown) => this.reply(src, from, `ERROR: internal server error: ${String(error)}`),
+    );
+  }
+
+  private reply(to: string, endpoint: Endpoint, body: string): boolean {
+    const line = `${this.config.serverId}>${to} ${body}`;
+    this.counters.replied++;
+    this.events.log(line);
+    if (this.verbose) this.events.traffic(line);
+    return this.outbox.send(endpoint, `${line}\r`);
+  }
+
+  /** Every serial port but the sender's, then every UDP client but the sender (each address once). */
+  private fanOut(text: string, from: Endpoint | undefined): void {
+    this.control.serialPorts().forEach((port, index) => {
+      if (!port.up || (from?.kind === "serial" && from.index === index)) return;
+      this.outbox.send({ kind: "serial", index, device: port.device }, text);
+    });
+    const sent = new Set<string>();
+    if (from?.kind === "udp") sent.add(`${from.address}:${from.port}`);
+    for (const entry of this.hosts.entries()) {
+      const e = entry.endpoint;
+      if (e.kind !== "udp") continue;
+      const key = `${e.address}:${e.port}`;
+      if (sent.has(key)) continue;
+      sent.add(key);
+      this.outbox.send(e, text);
+    }
+  }
+
+  private announce(name: string, from: Endpoint): void {
+    const line =
+      from.kind === "udp"
+        ? `Added UDP Client ${name} on host ${from.address}:${from.port}`
+        : `Added Serial Client ${name} on device ${from.device}`;
+    this.events.log(line);
+    this.events.notice(line);
+  }
+
+  private malformed(raw: string, from: Endpoint, reason: string): void {
+    if (reason.startsWith("oversized")) this.counters.oversized++;
+    else this.counters.malformed++;
+    const line = `Ignored malformed message from ${describeEndpoint(from)}: ${reason}: ${preview(raw)}`;
+    this.events.log(line);
+    if (this.verbose) this.events.traffic(line);
+  }
+}
+
+/** A printable, bounded excerpt of untrusted input for the log. */
+function preview(raw: string): string {
+  const clipped = raw.length > 80 ? raw.slice(0, 80) : raw;
+  // biome-ignore lint: control characters are exactly what we replace
+  const printable = clipped.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return raw.length > 80 ? `'${printable}'... (${raw.length} bytes)` : `'${printable}'`;
+}

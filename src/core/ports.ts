@@ -1,0 +1,45 @@
+// The narrow interfaces between the routing core and everything with I/O.
+import type { ServerConfig } from "../config/server-config.ts";
+import type { Endpoint } from "./endpoint.ts";
+
+/** Delivers wire text to an endpoint. Returns false when it cannot (a serial port that is down). */
+export interface Outbox {
+  send(to: Endpoint, text: string): boolean;
+}
+
+/** Where the core reports what happened. */
+export interface CoreEvents {
+  /** A runtime log entry (the log adds the timestamp). */
+  log(text: string): void;
+  /** Something an operator should see on the console or in the journal. */
+  notice(text: string): void;
+  /** A reply or a message addressed to the server itself (DONE:, STATUS:...): shown on the console. */
+  serverMessage(src: string, body: string): void;
+  /** Verbose mode: a copy of every message received and sent. */
+  traffic(text: string): void;
+}
+
+export interface SerialPortInfo {
+  readonly device: string;
+  readonly up: boolean;
+}
+
+export type RestartResult = { readonly ok: true; readonly config: ServerConfig } | { readonly ok: false; readonly reason: string };
+
+/** Server-wide facilities the commands need that are not the core's to own. */
+export interface ServerControl {
+  readonly rcFile: string;
+  /** `host:port` as STATUS reports it. */
+  hostAddr(): string;
+  /** True when the interactive console is running (+CLI). */
+  readonly cli: boolean;
+  logFile(): string;
+  logging(): boolean;
+  setLogging(on: boolean): void;
+  serialPorts(): readonly SerialPortInfo[];
+  flushSerial(index: number): boolean;
+  /** Re-read the config file; the core applies a good one and keeps the old one otherwise. */
+  reloadConfig(): Promise<RestartResult>;
+  /** Shut the server down cleanly (after the current reply has gone out). */
+  quit(): void;
+}

@@ -1,0 +1,33 @@
+// Timestamps for the runtime log and the journal: UTC, microseconds.
+
+let cachedSecond = Number.NaN;
+let cachedPrefix = "";
+
+/** `2025-09-15T14:03:22.123456` (UTC) for a time in ms since the epoch (fractions kept to the µs). */
+export function formatIsoMicros(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  const micros = Math.floor((ms - second * 1000) * 1000);
+  return `${cachedPrefix}.${String(micros).padStart(6, "0")}`;
+}
+
+let offset = performance.timeOrigin;
+
+/**
+ * Wall-clock time in ms with a microsecond fraction. performance.now() gives
+ * the fraction; Date.now() keeps it honest, so a system clock step (NTP,
+ * an operator) is followed within a millisecond instead of drifting forever.
+ */
+export function wallClock(): number {
+  const mono = performance.now();
+  const wall = Date.now();
+  let t = offset + mono;
+  if (t < wall - 1 || t > wall + 1) {
+    offset = wall - Math.floor(mono);
+    t = offset + mono;
+  }
+  return t;
+}

@@ -1,0 +1,181 @@
+// Assembles a running server: config, runtime log, routing core, UDP and
+// serial transports, signals, and the systemd notifier. Everything with a
+// lifecycle is started and stopped here, nowhere else.
+import { hostname, userInfo } from "node:os";
+import {
+  type ServerConfig,
+  formatProblems,
+  loadServerConfig,
+} from "../config/server-config.ts";
+import { type Endpoint, udpEndpoint } from "../core/endpoint.ts";
+import { IsisCore } from "../core/isis-core.ts";
+import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
+import { RuntimeLog } from "../log/runtime-log.ts";
+import { wallClock } from "../log/timestamp.ts";
+import { UdpTransport } from "../transport/udp.ts";
+import { VERSION } from "../version.ts";
+import type { Journal } from "./journal.ts";
+
+export interface ServerOptions {
+  config: ServerConfig;
+  /** The config file to reload on RESTART; undefined when running on the embedded default. */
+  configPath: string | undefined;
+  /** rcFile as reported by STATUS and VERSION. */
+  rcFile: string;
+  journal: Journal;
+  /** The interactive console is running (+CLI). */
+  cli: boolean;
+  /** Called for messages addressed to the server and verbose traffic (the console prints them). */
+  onConsole?: (text: string) => void;
+}
+
+export type StartResult = { readonly ok: true; readonly server: IsisServer } | { readonly ok: false; readonly reason: string };
+
+export class IsisServer implements ServerControl, Outbox {
+  readonly core: IsisCore;
+  readonly log: RuntimeLog;
+  readonly rcFile: string;
+  readonly cli: boolean;
+  private udp: UdpTransport | undefined;
+  private readonly configPath: string | undefined;
+  private readonly journal: Journal;
+  private readonly onConsole: (text: string) => void;
+  private stopping: Promise<void> | undefined;
+  private resolveStopped!: () => void;
+  /** Resolves once the server has shut down. */
+  readonly stopped = new Promise<void>((resolve) => {
+    this.resolveStopped = resolve;
+  });
+
+  private constructor(options: ServerOptions) {
+    const { config } = options;
+    this.rcFile = options.rcFile;
+    this.cli = options.cli;
+    this.configPath = options.configPath;
+    this.journal = options.journal;
+    this.onConsole = options.onConsole ?? (() => {});
+    this.log = new RuntimeLog({
+      root: config.serverLog,
+      utc: config.logDateUtc,
+      serverId: config.serverId,
+      enabled: config.logEnabled,
+      onProblem: (message) => this.journal(message),
+    });
+    const events: CoreEvents = {
+      log: (text) => this.log.write(text),
+      notice: (text) => this.journal(text),
+      serverMessage: (src, body) => this.onConsole(`${src}> ${body}`),
+      traffic: (text) => this.onConsole(text),
+    };
+    this.core = new IsisCore({
+      config,
+      outbox: this,
+      events,
+      control: this,
+      clock: wallClock,
+      exeName: process.execPath,
+      userId: process.env.USER ?? safeUserName(),
+    });
+  }
+
+  /** Bind the UDP port and start serving. A bind failure is a reason, not an exception. */
+  static async start(options: ServerOptions): Promise<StartResult> {
+    const server = new IsisServer(options);
+    const { config } = options;
+    const bound = await UdpTransport.bind(config.serverPort, (text, address, port) =>
+      server.core.receive(text, udpEndpoint(address, port)),
+    );
+    if (!bound.ok) return { ok: false, reason: bound.reason };
+    server.udp = bound.transport;
+    server.journal(`server started as host ${config.serverId} on port ${bound.transport.port}`);
+    server.log.write(`${config.serverId} server version ${VERSION} started on port ${bound.transport.port}, rcFile=${options.rcFile}`);
+    if (config.handshake) {
+      server.journal("cold start initiated");
+      server.core.handshake();
+      server.journal("cold start done");
+    }
+    return { ok: true, server };
+  }
+
+  get port(): number {
+    return this.udp?.port ?? 0;
+  }
+
+  // --- Outbox -------------------------------------------------------------
+
+  send(to: Endpoint, text: string): boolean {
+    if (to.kind === "udp") {
+      this.udp?.send(to.address, to.port, text);
+      return true;
+    }
+    return false;
+  }
+
+  // --- ServerControl ------------------------------------------------------
+
+  hostAddr(): string {
+    return `${hostname()}:${this.port}`;
+  }
+
+  logFile(): string {
+    return this.log.path;
+  }
+
+  logging(): boolean {
+    return this.log.enabled;
+  }
+
+  setLogging(on: boolean): void {
+    this.log.setEnabled(on);
+  }
+
+  serialPorts(): readonly SerialPortInfo[] {
+    return [];
+  }
+
+  flushSerial(_index: number): boolean {
+    return false;
+  }
+
+  async reloadConfig(): Promise<RestartResult> {
+    if (!this.configPath) return { ok: true, config: this.core.config };
+    const loaded = await loadServerConfig(this.configPath);
+    for (const line of formatProblems(this.configPath, loaded.problems)) this.journal(line);
+    if (!loaded.ok) {
+      this.journal(`restart refused: ${loaded.reason}; running configuration kept`);
+      return { ok: false, reason: loaded.reason };
+    }
+    const next = loaded.config;
+    if (next.serverPort !== this.core.config.serverPort) {
+      this.journal(`ServerPort ${next.serverPort} takes effect at the next start (still on ${this.port})`);
+    }
+    this.log.reconfigure(next.serverLog, next.logDateUtc, next.serverId);
+    this.log.setEnabled(next.logEnabled);
+    this.journal("warm restart");
+    return { ok: true, config: next };
+  }
+
+  quit(): void {
+    void this.stop("executive QUIT");
+  }
+
+  /** Stop serving: close transports, flush the log. Idempotent. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.journal(`shutdown (${reason})`);
+      this.log.write(`${this.core.config.serverId} server shutting down (${reason})`);
+      this.udp?.close();
+      await this.log.close();
+      this.resolveStopped();
+    })();
+    return this.stopping;
+  }
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
