@@ -1,9 +1,107 @@
+// `isis cmd` and its `isisCmd` symlink: send one command, wait for the answer,
+// exit 0 on DONE:, 2 on ERROR:/FATAL:/timeout/no instrument, 1 on bad usage.
+// Arguments are parsed by src/client/args.ts, not citty (see there why).
+import { basename } from "node:path";
+import { hostname } from "node:os";
 import { defineCommand } from "citty";
+import { loadInstrument } from "../config/instruments.ts";
+import { parseCmdArgs, type CmdOptions } from "../client/args.ts";
+import type { Reply } from "../client/reply.ts";
+import { chooseStyle, renderDone, renderFailure, renderLine, renderProgress, timeoutText, type OutputStyle } from "../client/render.ts";
+import { commandText, requestDatagram } from "../client/request.ts";
+import { runSession, type SessionEnd } from "../client/session.ts";
+import { resolveTarget, type Target } from "../client/target.ts";
+import { usageText } from "../client/usage.ts";
+import { versionLine } from "../version.ts";
+import { UsageError } from "./_shared.ts";
 
-// Placeholder until the cmd command lands; see the issue tracker.
+/** Exit status after Ctrl+C, the shell's 128 + SIGINT. */
+const EXIT_INTERRUPTED = 130;
+
 export default defineCommand({
-  meta: { name: "cmd", description: "not built yet" },
-  run() {
-    throw new Error("isis cmd is not built yet");
+  meta: { name: "cmd", description: "Send one command to an ISIS node and wait for its reply (the old isisCmd)" },
+  async run({ rawArgs }) {
+    process.exitCode = await runCmd(rawArgs);
   },
 });
+
+async function runCmd(rawArgs: readonly string[]): Promise<number> {
+  const program = basename(process.argv0) === "isisCmd" ? "isisCmd" : "isis cmd";
+  const style = chooseStyle(process.stdout.isTTY, process.env, process.stdout.columns);
+  const write = (text: string): void => void process.stdout.write(text);
+
+  const parsed = parseCmdArgs(rawArgs);
+  switch (parsed.action) {
+    case "help":
+      write(usageText(program));
+      return 0;
+    case "version":
+      write(`${versionLine()}\n`);
+      return 0;
+    case "usage":
+      write(usageText(program));
+      return 1;
+    case "error":
+      if (!parsed.legacy) throw new UsageError(`${parsed.message} (see ${program} --help)`);
+      write(renderLine(parsed.message, style, "red"));
+      return parsed.exitCode;
+  }
+  const { options } = parsed;
+  const command = commandText(options.words);
+  if (command === "") throw new UsageError(`the command for ${options.dest} is empty (see ${program} --help)`);
+
+  const resolved = await resolveTarget(options, { hostname: hostname(), env: process.env, loadInstrument });
+  if (!resolved.ok) {
+    if (!resolved.legacy) throw new UsageError(`${resolved.message} (see ${program} --help)`);
+    write(renderLine(resolved.message, style, "red"));
+    for (const hint of resolved.hints) write(renderLine(hint, style));
+    return resolved.exitCode;
+  }
+  return converse(options, resolved.target, command, style, write);
+}
+
+/** Send, show progress, print the outcome; returns the exit status. */
+async function converse(options: CmdOptions, target: Target, command: string, style: OutputStyle, write: (text: string) => void): Promise<number> {
+  const shown = (reply: Reply): string => (options.verbose ? reply.full : reply.body);
+  if (options.verbose) write(renderLine(`${target.label}:${options.dest}> ${command}`, style, "green"));
+
+  const interrupt = new AbortController();
+  const onSigint = (): void => interrupt.abort();
+  process.on("SIGINT", onSigint);
+  let end: SessionEnd;
+  try {
+    end = await runSession({
+      host: target.host,
+      port: target.port,
+      datagram: requestDatagram(target.id, options.dest, command),
+      conversation: { self: target.id, dest: options.dest, server: target.server, command },
+      idleTimeoutMs: options.timeoutSeconds * 1000,
+      signal: interrupt.signal,
+      onReply(reply) {
+        if (reply.kind === "progress") write(renderProgress(shown(reply), style));
+        else if (options.verbose) write(renderLine(`(ignored, ${reply.reason}) ${reply.full}`, style));
+      },
+    });
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+
+  switch (end.kind) {
+    case "answered":
+      if (end.reply.kind === "done") {
+        write(renderDone(shown(end.reply), style));
+        return 0;
+      }
+      write(renderFailure(shown(end.reply), style));
+      return 2;
+    case "timeout":
+      write(renderFailure(timeoutText(command, String(options.timeoutSeconds)), style));
+      return 2;
+    case "interrupted":
+      write(renderFailure(`Interrupted by Ctrl+C while waiting for ${options.dest}`, style));
+      return EXIT_INTERRUPTED;
+    case "unreachable":
+      write(renderFailure(`ERROR: ${end.message}`, style));
+      return 2;
+  }
+}

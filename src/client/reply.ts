@@ -1,0 +1,57 @@
+// What a datagram that arrives while the client waits means for the command.
+// Pure. The old client looked only at the second word; we also make sure the
+// message is for us, so that a broadcast or a late answer to another
+// program that uses the same node name cannot end our command.
+import { firstWord, isBroadcast, parseMessage } from "../protocol/message.ts";
+
+export type ReplyKind =
+  /** DONE: — the command succeeded. */
+  | "done"
+  /** ERROR: or FATAL: — the command failed. */
+  | "failed"
+  /** Anything else for us (STATUS:, WARNING:, ...): show it, keep waiting. */
+  | "progress"
+  /** Malformed, a heartbeat, or addressed to someone else: only shown with -v. */
+  | "ignored";
+
+export interface Reply {
+  readonly kind: ReplyKind;
+  /** The message without its address header (what the old client printed). */
+  readonly body: string;
+  /** The whole message, header included, terminator stripped. */
+  readonly full: string;
+  /** Why an ignored datagram was ignored. */
+  readonly reason?: string;
+}
+
+export interface Conversation {
+  /** Our node name. */
+  readonly self: string;
+  /** The node the command was sent to. */
+  readonly dest: string;
+  /** The server's node name: it answers for DEST when DEST cannot be reached. */
+  readonly server: string;
+  /** The command text as sent. */
+  readonly command: string;
+}
+
+export function classifyReply(raw: string, talk: Conversation): Reply {
+  const parsed = parseMessage(raw);
+  if (!parsed.ok) return { kind: "ignored", body: "", full: raw.replace(/[\r\n]+$/, ""), reason: parsed.reason };
+  const { src, dest, body } = parsed.message;
+  const full = `${src}>${dest}${body === "" ? "" : ` ${body}`}`;
+  if (body === "") return { kind: "ignored", body, full, reason: "heartbeat" };
+  const self = talk.self.toUpperCase();
+  if (dest !== self && !isBroadcast(dest)) return { kind: "ignored", body, full, reason: `addressed to ${dest}` };
+  const target = talk.dest.toUpperCase();
+  // Only DEST itself, or the server speaking for it, can end the command; a
+  // broadcast to all never does.
+  const answersUs = dest === self && (src === target || src === talk.server.toUpperCase() || isBroadcast(target));
+  if (!answersUs) return { kind: "progress", body, full };
+  const type = firstWord(body).toUpperCase();
+  if (type === "ERROR:" || type === "FATAL:") return { kind: "failed", body, full };
+  if (type === "DONE:") return { kind: "done", body, full };
+  // A PING is answered by PONG, never by DONE:; without this `isis cmd X ping` would wait forever.
+  if (type === "PONG" && firstWord(talk.command).toUpperCase() === "PING") return { kind: "done", body, full };
+  return { kind: "progress", body, full };
+}

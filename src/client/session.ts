@@ -1,0 +1,112 @@
+// One command over UDP: send the request from an ephemeral port, then wait
+// for the datagram that ends it. The only I/O in src/client; what a datagram
+// means is decided by reply.ts, what is printed by the caller.
+import { lookup } from "node:dns/promises";
+import { classifyReply, type Conversation, type Reply } from "./reply.ts";
+
+export type SessionEnd =
+  /** A DONE: (kind "done") or ERROR:/FATAL: (kind "failed") reply. */
+  | { readonly kind: "answered"; readonly reply: Reply }
+  /** Nothing for us within the timeout. */
+  | { readonly kind: "timeout" }
+  /** The signal was aborted (Ctrl+C). */
+  | { readonly kind: "interrupted" }
+  /** The host name did not resolve, or the datagram could not be sent. */
+  | { readonly kind: "unreachable"; readonly message: string };
+
+export interface SessionOptions {
+  readonly host: string;
+  readonly port: number;
+  /** The request, terminator included. */
+  readonly datagram: string;
+  readonly conversation: Conversation;
+  /**
+   * Give up after this long with no reply for us; 0 waits forever. Like the
+   * old client, every STATUS: starts the wait again, so a long command that
+   * reports progress is not cut off.
+   */
+  readonly idleTimeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** Progress and ignored datagrams, in order of arrival. */
+  readonly onReply: (reply: Reply) => void;
+}
+
+export async function runSession(options: SessionOptions): Promise<SessionEnd> {
+  let resolved: { address: string; family: number };
+  try {
+    resolved = await lookup(options.host);
+  } catch (error) {
+    return { kind: "unreachable", message: `cannot resolve ISIS host '${options.host}': ${errorText(error)}` };
+  }
+
+  let finish: (end: SessionEnd) => void = () => {};
+  const ended = new Promise<SessionEnd>((resolve) => {
+    finish = resolve;
+  });
+  let done = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const end = (result: SessionEnd): void => {
+    if (done) return;
+    done = true;
+    finish(result);
+  };
+  const restartTimer = (): void => {
+    if (options.idleTimeoutMs <= 0) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => end({ kind: "timeout" }), options.idleTimeoutMs);
+  };
+  const onAbort = (): void => end({ kind: "interrupted" });
+  const onText = (text: string): void => {
+    if (done) return;
+    const reply = classifyReply(text, options.conversation);
+    if (reply.kind === "done" || reply.kind === "failed") return end({ kind: "answered", reply });
+    if (reply.kind === "progress") restartTimer();
+    options.onReply(reply);
+  };
+
+  let socket: ClientSocket;
+  try {
+    socket = await openSocket(resolved.family, onText);
+  } catch (error) {
+    return { kind: "unreachable", message: `cannot open a UDP socket: ${errorText(error)}` };
+  }
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort);
+  try {
+    if (!done) send(socket, options, resolved.address, end);
+    restartTimer();
+    return await ended;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    socket.close();
+  }
+}
+
+function send(socket: ClientSocket, options: SessionOptions, address: string, end: (result: SessionEnd) => void): void {
+  const where = `${options.host}:${options.port}`;
+  try {
+    if (!socket.send(options.datagram, options.port, address)) end({ kind: "unreachable", message: `could not send to ${where}` });
+  } catch (error) {
+    end({ kind: "unreachable", message: `could not send to ${where}: ${errorText(error)}` });
+  }
+}
+
+type ClientSocket = Awaited<ReturnType<typeof openSocket>>;
+
+/** The client's socket: the wildcard address of the server's family, a port the OS picks. */
+function openSocket(family: number, onText: (text: string) => void) {
+  return Bun.udpSocket({
+    hostname: family === 6 ? "::" : "0.0.0.0",
+    binaryType: "buffer",
+    socket: {
+      data(_socket, data) {
+        // latin1: one byte is one character, whatever the agent sent.
+        onText(data.toString("latin1"));
+      },
+    },
+  });
+}
+
+const errorText = (error: unknown): string =>
+  (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
