@@ -30,16 +30,19 @@ export default defineCommand({
     const unknown = args._.filter((a) => a !== "server");
     if (unknown.length > 0) throw new UsageError(`isis server: unexpected argument '${unknown[0]}'`);
 
-    const journal = stdoutJournal;
+    const daemon = args.daemon === true;
+    const con = daemon ? undefined : (await import("../console/index.ts")).createConsole();
+    const journal = con ? (text: string) => con.print(text) : stdoutJournal;
     const chosen = await chooseConfig(args.file, journal);
-    if (args.daemon) journal(`ISIS server version ${VERSION} started in daemon mode`);
+    if (daemon) journal(`ISIS server version ${VERSION} started in daemon mode`);
 
     const started = await IsisServer.start({
       config: chosen.config,
       configPath: chosen.path,
       rcFile: chosen.path ?? "(embedded default)",
       journal,
-      cli: false,
+      cli: !daemon,
+      onConsole: con ? (text) => con.print(text) : undefined,
     });
     if (!started.ok) throw new UsageError(started.reason);
     const { server } = started;
@@ -50,6 +53,7 @@ export default defineCommand({
     process.on("SIGHUP", () => {
       void server.core.restart().then((reply) => journal(`SIGHUP: ${reply}`));
     });
+    if (con) await con.run(server);
     await server.stopped;
     process.exit(0);
   },
