@@ -12,3 +12,6 @@ delete process.env.ISIS_CONFIG;
 delete process.env.ISIS_INSTRUMENTS;
 delete process.env.NOTIFY_SOCKET;
 delete process.env.WATCHDOG_USEC;
+// Local-time behaviour (the observing-day log date) is tested in the LBT's
+// own zone: Arizona, UTC-7 all year.
+process.env.TZ = "America/Phoenix";

@@ -1,0 +1,88 @@
+// A core wired to recording stand-ins: the core has no I/O, so its tests
+// need no sockets; the e2e tests cover the real transports.
+import { DEFAULT_SERVER_CONFIG, type ServerConfig } from "../../src/config/server-config.ts";
+import { type Endpoint, udpEndpoint } from "../../src/core/endpoint.ts";
+import { IsisCore } from "../../src/core/isis-core.ts";
+import type { RestartResult, SerialPortInfo, ServerControl } from "../../src/core/ports.ts";
+
+export interface Sent {
+  to: string;
+  text: string;
+}
+
+export function makeCore(overrides: Partial<ServerConfig> = {}) {
+  const sent: Sent[] = [];
+  const logged: string[] = [];
+  const notices: string[] = [];
+  const toServer: string[] = [];
+  let now = Date.UTC(2025, 8, 15, 14, 3, 22, 123) + 0.456;
+  const serial: SerialPortInfo[] = [];
+  const flushed: number[] = [];
+  let quits = 0;
+  let logging = true;
+  let nextConfig: RestartResult = { ok: true, config: { ...DEFAULT_SERVER_CONFIG, ...overrides } };
+  const control: ServerControl = {
+    rcFile: "/etc/isis.ini",
+    cli: false,
+    hostAddr: () => "testhost:6600",
+    logFile: () => "/logs/isis.20250915.log",
+    logging: () => logging,
+    setLogging: (on) => {
+      logging = on;
+    },
+    serialPorts: () => serial,
+    flushSerial: (i) => {
+      if (!serial[i]?.up) return false;
+      flushed.push(i);
+      return true;
+    },
+    reloadConfig: async () => nextConfig,
+    quit: () => {
+      quits++;
+    },
+  };
+  const core = new IsisCore({
+    config: { ...DEFAULT_SERVER_CONFIG, ...overrides },
+    outbox: {
+      send(to: Endpoint, text: string) {
+        if (to.kind === "serial" && !serial[to.index]?.up) return false;
+        sent.push({ to: to.kind === "udp" ? `${to.address}:${to.port}` : `tty${to.index}`, text });
+        return true;
+      },
+    },
+    events: {
+      log: (t) => logged.push(t),
+      notice: (t) => notices.push(t),
+      serverMessage: (src, body) => toServer.push(`${src}> ${body}`),
+      traffic: () => {},
+    },
+    control,
+    clock: () => now,
+    exeName: "/usr/local/bin/isis",
+    userId: "dts",
+  });
+  const udp = (port: number) => udpEndpoint("127.0.0.1", port);
+  return {
+    core,
+    sent,
+    logged,
+    notices,
+    toServer,
+    serial,
+    flushed,
+    udp,
+    quits: () => quits,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    setNextConfig: (r: RestartResult) => {
+      nextConfig = r;
+    },
+    /** Receive from a UDP port and return what was sent in response. */
+    from(port: number, raw: string): Sent[] {
+      const before = sent.length;
+      core.receive(raw, udp(port));
+      return sent.slice(before);
+    },
+  };
+}

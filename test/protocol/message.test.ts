@@ -1,0 +1,97 @@
+import { describe, expect, test } from "bun:test";
+import {
+  isBroadcast,
+  isReply,
+  isValidNodeName,
+  messageType,
+  parseMessage,
+  stripTerminator,
+} from "../../src/protocol/message.ts";
+
+const ok = (raw: string) => {
+  const r = parseMessage(raw);
+  if (!r.ok) throw new Error(`expected ${JSON.stringify(raw)} to parse: ${r.reason}`);
+  return r.message;
+};
+const reason = (raw: string) => {
+  const r = parseMessage(raw);
+  if (r.ok) throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
+  return r.reason;
+};
+
+describe("parseMessage", () => {
+  test("splits SRC>DEST and body, upper-casing the names only", () => {
+    expect(ok("m1.env>is ping\r")).toEqual({ src: "M1.ENV", dest: "IS", body: "ping" });
+    expect(ok("PR>IE DONE: FILTER FILTPOS=1 Name='a b'\r")).toEqual({
+      src: "PR",
+      dest: "IE",
+      body: "DONE: FILTER FILTPOS=1 Name='a b'",
+    });
+  });
+
+  test("accepts \\r, \\n, \\r\\n or no terminator", () => {
+    for (const raw of ["A1>IS PING\r", "A1>IS PING\n", "A1>IS PING\r\n", "A1>IS PING"]) {
+      expect(ok(raw).body).toBe("PING");
+    }
+  });
+
+  test("a bare header is a heartbeat with an empty body", () => {
+    expect(ok("TCS>IS\r")).toEqual({ src: "TCS", dest: "IS", body: "" });
+    expect(ok("TCS>IS   \r").body).toBe("");
+  });
+
+  test("several spaces between header and body are one separator", () => {
+    expect(ok("A1>IS    status").body).toBe("status");
+  });
+
+  test("rejects a first token without '>' or with an empty side", () => {
+    expect(reason("hello world\r")).toContain("no '>'");
+    expect(reason(">IS ping")).toContain("sender");
+    expect(reason("A1> ping")).toContain("destination");
+    expect(reason("A1 >IS ping")).toContain("no '>'");
+  });
+
+  test("rejects names outside 2-8 letters, digits, '.', '_'", () => {
+    expect(reason(`${"A".repeat(200)}>IS ping`)).toContain("longer than 8");
+    expect(reason(`A1>${"B".repeat(300)} ping`)).toContain("longer than 8");
+    expect(reason("A>IS ping")).toContain("shorter than 2");
+    expect(reason("A-1>IS ping")).toContain("characters");
+  });
+
+  test("rejects NUL bytes and oversized input", () => {
+    expect(reason("A1>IS pi\0ng")).toContain("NUL");
+    expect(reason(`A1>IS ${"x".repeat(5000)}`)).toContain("oversized");
+    // exactly 2048 bytes including the terminator is the largest legal message
+    expect(ok(`A1>IS ${"x".repeat(2048 - 7)}\r`).body.length).toBe(2041);
+    expect(reason(`A1>IS ${"x".repeat(2048 - 6)}\r`)).toContain("oversized");
+  });
+});
+
+describe("helpers", () => {
+  test("stripTerminator removes one \\n then one \\r only", () => {
+    expect(stripTerminator("a\r\n")).toBe("a");
+    expect(stripTerminator("a\n\n")).toBe("a\n");
+    expect(stripTerminator("a\r\r")).toBe("a\r");
+    expect(stripTerminator("a")).toBe("a");
+  });
+
+  test("node names", () => {
+    expect(isValidNodeName("M1.ENV")).toBe(true);
+    expect(isValidNodeName("M2_BC")).toBe(true);
+    expect(isValidNodeName("TOOLONGNAME")).toBe(false);
+  });
+
+  test("AL and ALL are broadcast", () => {
+    expect(isBroadcast("AL")).toBe(true);
+    expect(isBroadcast("ALL")).toBe(true);
+    expect(isBroadcast("ALX")).toBe(false);
+  });
+
+  test("message types and replies", () => {
+    expect(messageType("REQ: PING")).toBe("REQ:");
+    expect(messageType("done: x")).toBe("DONE:");
+    expect(messageType("PING")).toBeUndefined();
+    expect(isReply("STATUS: moving")).toBe(true);
+    expect(isReply("EXEC: QUIT")).toBe(false);
+  });
+});
