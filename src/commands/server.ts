@@ -36,6 +36,17 @@ export default defineCommand({
     const chosen = await chooseConfig(args.file, journal);
     if (daemon) journal(`ISIS server version ${VERSION} started in daemon mode`);
 
+    // Signals are wired before the socket is bound, so a SIGTERM that races
+    // the start still ends in a clean stop rather than the default kill.
+    let server: IsisServer | undefined;
+    let pendingStop: string | undefined;
+    const stop = (signal: string) => (server ? void server.stop(signal) : (pendingStop = signal));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGHUP", () => {
+      void server?.core.restart().then((reply) => journal(`SIGHUP: ${reply}`));
+    });
+
     const started = await IsisServer.start({
       config: chosen.config,
       configPath: chosen.path,
@@ -45,14 +56,9 @@ export default defineCommand({
       onConsole: con ? (text) => con.print(text) : undefined,
     });
     if (!started.ok) throw new UsageError(started.reason);
-    const { server } = started;
+    server = started.server;
+    if (pendingStop) void server.stop(pendingStop);
 
-    const stop = (signal: string) => void server.stop(signal);
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGHUP", () => {
-      void server.core.restart().then((reply) => journal(`SIGHUP: ${reply}`));
-    });
     if (con) await con.run(server);
     await server.stopped;
     process.exit(0);

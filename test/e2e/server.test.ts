@@ -1,0 +1,281 @@
+// The compiled server on loopback, over real UDP sockets: every reply string
+// of the spec, routing, broadcast, the runtime log, and the inputs that
+// crashed the old server.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { ISIS_BIN, makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
+import { UdpClient } from "../helpers/udp.ts";
+
+let server: RunningServer;
+let a: UdpClient;
+let b: UdpClient;
+let c: UdpClient;
+
+beforeAll(async () => {
+  server = await startServer();
+  [a, b, c] = await Promise.all([UdpClient.open(), UdpClient.open(), UdpClient.open()]);
+  expect(await a.request("A1>IS PING\r", server.port)).toBe("IS>A1 PONG\r");
+  expect(await b.request("B1>IS PING\r", server.port)).toBe("IS>B1 PONG\r");
+});
+
+afterAll(async () => {
+  for (const client of [a, b, c]) client?.close();
+  await server?.stop();
+});
+
+const ask = (body: string) => a.request(`A1>IS ${body}\r`, server.port);
+
+describe("server commands over UDP", () => {
+  test("PING, REQ: PING", async () => {
+    expect(await ask("PING")).toBe("IS>A1 PONG\r");
+    expect(await ask("REQ: PING")).toBe("IS>A1 PONG\r");
+  });
+
+  test("STATUS", async () => {
+    expect(await ask("STATUS")).toBe(
+      `IS>A1 DONE: STATUS HostName=IS HostAddr=${hostname()}:${server.port} rcFile=${server.configPath} ` +
+        `logFile=${server.logRoot}.${utcKey()}.log numClients=2 Concise +LOG +HANDSHAKE -CLI\r`,
+    );
+  });
+
+  test("VERSION", async () => {
+    expect(await ask("VERSION")).toMatch(
+      new RegExp(`^IS>A1 DONE: VERSION Version='\\d+\\.\\d+\\.\\d+' exeName=${ISIS_BIN} rcFile=${server.configPath} UserID=\\S+ CompDate=\\d{4}-\\d\\d-\\d\\d CompTime=\\d\\d:\\d\\d:\\d\\d\\r$`),
+    );
+  });
+
+  test("HOSTS, HOST ALL, HOST NAME, HOST unknown", async () => {
+    expect(await ask("HOSTS")).toBe("IS>A1 DONE: HOST numHosts=2 maxHosts=32 host0=A1 host1=B1\r");
+    expect(await ask("HOST ALL")).toBe("IS>A1 DONE: HOST numHosts=2 maxHosts=32 host0=A1 host1=B1\r");
+    expect(await ask("HOST b1")).toMatch(
+      new RegExp(`^IS>A1 DONE: HOST Host1=B1 Method1=UDP udpAddr1=127\\.0\\.0\\.1 udpPort1=${b.port} IdleTime1=\\d+\\.\\d{3}\\r$`),
+    );
+    expect(await ask("HOST nobody")).toBe("IS>A1 ERROR: HOST Unknown Host nobody\r");
+  });
+
+  test("LOG, TIME, CONFIG, PORTS", async () => {
+    expect(await ask("LOG")).toBe(`IS>A1 DONE: LOG logFile=${server.logRoot}.${utcKey()}.log\r`);
+    expect(await ask("TIME")).toMatch(
+      /^IS>A1 DONE: TIME DATE=\d{4}-\d\d-\d\d TIME=\d\d:\d\d:\d\d ISODATE=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6} TIMESYS=UTC\r$/,
+    );
+    expect(await ask("CONFIG")).toBe("IS>A1 DONE: CONFIG A1=ENABLED B1=ENABLED\r");
+    expect(await ask("PORTS")).toBe("IS>A1 DONE: PORTS No serial ports connected.\r");
+  });
+
+  test("UDPPING reaches a listener on loopback; bad arguments are refused", async () => {
+    expect(await ask(`UDPPING 127.0.0.1 ${c.port}`)).toBe(`IS>A1 DONE: UDPPING Sent PING to 127.0.0.1:${c.port}\r`);
+    expect(await c.next()).toBe("IS>AL PING\r");
+    expect(await ask("UDPPING")).toBe("IS>A1 ERROR: UDPPING Blank IP address or port\r");
+    expect(await ask("UDPPING nowhere 1")).toBe("IS>A1 ERROR: UDPPING Invalid IPAddress 'nowhere'\r");
+  });
+
+  test("HANDSHAKE, FLUSH, QUIT without EXEC:, unknown commands", async () => {
+    expect(await ask("HANDSHAKE")).toBe("IS>A1 DONE: HANDSHAKE preset port handshake initiated\r");
+    expect(await ask("FLUSH")).toBe("IS>A1 ERROR: FLUSH must specify port to flush\r");
+    expect(await ask("FLUSH 8")).toBe("IS>A1 ERROR: FLUSH port 8 out of range [0-7]\r");
+    expect(await ask("FLUSH 0")).toBe("IS>A1 ERROR: FLUSH serial port 0 not enabled\r");
+    expect(await ask("QUIT")).toBe("IS>A1 ERROR: QUIT can only be executed as an executive override command\r");
+    expect(await ask("Frobnicate")).toBe("IS>A1 ERROR: Unrecognized ISIS command - Frobnicate\r");
+  });
+
+  test("REMOVE, and the removed client comes back by speaking", async () => {
+    expect(await c.request("C1>IS PING\r", server.port)).toBe("IS>C1 PONG\r");
+    expect(await ask("REMOVE c1")).toBe("IS>A1 DONE: REMOVE Host c1 removed from the host table\r");
+    expect(await ask("REMOVE c1")).toBe("IS>A1 ERROR: REMOVE Host c1 unknown, not removed\r");
+    expect(await ask("REMOVE")).toBe("IS>A1 ERROR: REMOVE Must specify host to remove\r");
+    expect(await ask("HOSTS")).toBe("IS>A1 DONE: HOST numHosts=2 maxHosts=32 host0=A1 host1=B1\r");
+  });
+
+  test("-LOG and +LOG", async () => {
+    expect(await ask("-LOG")).toBe("IS>A1 DONE: -LOG Runtime logging disabled\r");
+    expect(await ask("STATUS")).toContain(" -LOG ");
+    expect(await ask("+LOG")).toBe(`IS>A1 DONE: +LOG Runtime logging enabled logFile=${server.logRoot}.${utcKey()}.log\r`);
+  });
+
+  test("RESTART keeps the host table", async () => {
+    expect(await ask("RESTART")).toBe("IS>A1 PING\r"); // known clients are PINGed first
+    expect(await a.next()).toBe(`IS>A1 DONE: RESTART rcFile=${server.configPath} numClients=2 numPreset=0 Server restarted, host table kept\r`);
+    expect(await b.next()).toBe("IS>B1 PING\r");
+    b.send("B1>IS PONG\r", server.port);
+    expect(await ask("HOSTS")).toBe("IS>A1 DONE: HOST numHosts=2 maxHosts=32 host0=A1 host1=B1\r");
+  });
+});
+
+describe("routing over UDP", () => {
+  test("a routed round trip between two clients", async () => {
+    a.send("a1>b1 FILTER 2\r", server.port);
+    expect(await b.next()).toBe("A1>B1 FILTER 2\r");
+    b.send("B1>A1 DONE: FILTER FILTPOS=2\r", server.port);
+    expect(await a.next()).toBe("B1>A1 DONE: FILTER FILTPOS=2\r");
+  });
+
+  test("unknown destination", async () => {
+    expect(await a.request("A1>NOBODY hello\r", server.port)).toBe(
+      "IS>A1 ERROR: No Route to Destination Host NOBODY - host is unknown/unlisted\r",
+    );
+  });
+
+  test("broadcast to AL and ALL reaches everyone but the sender, and the server answers PING", async () => {
+    expect(await c.request("C1>IS PING\r", server.port)).toBe("IS>C1 PONG\r");
+    for (const dest of ["AL", "ALL"]) {
+      a.send(`A1>${dest} PING\r`, server.port);
+      expect(await a.next()).toBe("IS>A1 PONG\r");
+      expect(await b.next()).toBe("A1>AL PING\r");
+      expect(await c.next()).toBe("A1>AL PING\r");
+      expect(await a.drain(150)).toEqual([]);
+    }
+  });
+
+  test("a heartbeat gets no reply but registers the sender", async () => {
+    const d = await UdpClient.open();
+    d.send("HB1>IS\r", server.port);
+    expect(await d.drain(150)).toEqual([]);
+    expect(await ask("HOST HB1")).toContain("Method");
+    d.close();
+  });
+
+  test("a client that restarts on a new port is found again by its next message", async () => {
+    const moved = await UdpClient.open();
+    expect(await moved.request("B1>IS PING\r", server.port)).toBe("IS>B1 PONG\r");
+    a.send("A1>B1 where are you\r", server.port);
+    expect(await moved.next()).toBe("A1>B1 where are you\r");
+    expect(await b.drain(100)).toEqual([]);
+    expect(await b.request("B1>IS PING\r", server.port)).toBe("IS>B1 PONG\r"); // and back
+    moved.close();
+  });
+
+  test("inputs that crashed the old server are survived, unanswered, with the table unchanged", async () => {
+    const before = await ask("HOSTS");
+    const junk = [
+      `${"A".repeat(200)}>IS ping\r`,
+      `A1>${"D".repeat(300)} hello\r`,
+      `A1>IS ${"x".repeat(5000)}\r`,
+      "no header at all\r",
+      "A1>IS ping\0\r",
+      "\r",
+    ];
+    for (const j of junk) a.send(j, server.port);
+    a.send(new Uint8Array(5000).fill(0xff), server.port);
+    expect(await a.drain(200)).toEqual([]);
+    expect(await ask("HOSTS")).toBe(before);
+  });
+});
+
+describe("runtime log", () => {
+  test("records clients, traffic, replies and malformed input, one timestamped line each", async () => {
+    c.send("C1>IS\r", server.port);
+    await ask("PING");
+    await Bun.sleep(150); // the writer batches entries for a few ms
+    const path = `${server.logRoot}.${utcKey()}.log`;
+    const text = readFileSync(path, "utf8");
+    const lines = text.split("\n").filter(Boolean);
+    expect(lines[0]).toBe("------------------------------");
+    expect(lines[1]).toMatch(/^IS runtime log \(re\)started at UTC \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+    for (const line of lines.slice(2)) {
+      if (line === "------------------------------" || line.startsWith("IS runtime log")) continue;
+      expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6} \S/);
+    }
+    expect(text).toContain(` Added UDP Client A1 on host 127.0.0.1:${a.port}\n`);
+    expect(text).toContain(" A1>IS PING\n");
+    expect(text).toContain(" IS>A1 PONG\n");
+    expect(text).toContain(" A1>B1 FILTER 2\n".replace("A1>B1", "a1>b1"));
+    expect(text).toContain(`heartbeat C1 (127.0.0.1:${c.port})`);
+    expect(text).toContain("Ignored malformed message from 127.0.0.1");
+    expect(statSync(path).mode & 0o002).toBe(0);
+  });
+});
+
+describe("command line and lifecycle", () => {
+  test("-v and --version print the version line", async () => {
+    for (const args of [["-v"], ["server", "--version"]]) {
+      const p = Bun.spawnSync([ISIS_BIN, ...args]);
+      expect(p.exitCode).toBe(0);
+      expect(p.stdout.toString()).toMatch(/^isis version \d+\.\d+\.\d+ \(\S+ \S+\)\n$/);
+    }
+  });
+
+  test("an explicit -f to a missing file: one line, exit 1", () => {
+    const p = Bun.spawnSync([ISIS_BIN, "-d", "-f", "/nonexistent/isis.ini"]);
+    expect(p.exitCode).toBe(1);
+    const err = p.stderr.toString().trim();
+    expect(err.split("\n")).toHaveLength(1);
+    expect(err).toContain("cannot read config file /nonexistent/isis.ini: no such file");
+  });
+
+  test("an invalid config file: one line naming file and line, exit 1", () => {
+    const path = join(makeTempDir(), "bad.ini");
+    writeFileSync(path, "ServerID IS\nServerPort banana\n");
+    const p = Bun.spawnSync([ISIS_BIN, "-d", `-f${path}`]);
+    expect(p.exitCode).toBe(1);
+    expect(p.stderr.toString().trim()).toEndWith(`${path}:2: ServerPort 'banana' is not a port number (0-65535)`);
+  });
+
+  test("an unknown subcommand or option is a usage error, exit 1", () => {
+    const p = Bun.spawnSync([ISIS_BIN, "frobnicate"]);
+    expect(p.exitCode).toBe(1);
+    expect(p.stderr.toString()).toContain("unknown command 'frobnicate'");
+  });
+
+  test("the legacy form -d -fFILE starts the server; SIGTERM stops it cleanly with the log flushed", async () => {
+    const dir = makeTempDir();
+    const path = join(dir, "isis.ini");
+    writeFileSync(path, `ServerID IX\nServerPort 0\nServerLog ${dir}/isis\nLogDate UTC\n`);
+    const proc = Bun.spawn([ISIS_BIN, "-d", `-f${path}`], { stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stdout.getReader();
+    let out = "";
+    while (!/on port \d+/.test(out)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    expect(out).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} ISIS server version \S+ started in daemon mode\n/);
+    const port = Number(out.match(/server started as host IX on port (\d+)/)?.[1]);
+    const client = await UdpClient.open();
+    expect(await client.request("Z1>IX PING\r", port)).toBe("IX>Z1 PONG\r");
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+    client.close();
+    const log = readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith(".log")) as string), "utf8");
+    expect(log).toContain(" IX>Z1 PONG\n");
+    expect(log).toContain("shutting down (SIGTERM)");
+  });
+
+  test("EXEC: QUIT answers, then the server exits 0", async () => {
+    const s = await startServer();
+    const q = await UdpClient.open();
+    expect(await q.request("Q1>IS EXEC: QUIT\r", s.port)).toBe("IS>Q1 DONE: QUIT ISIS executive quit command executed IS=OFFLINE\r");
+    expect(await s.proc.exited).toBe(0);
+    q.close();
+  });
+
+  test("with no -f and no default config file, the embedded default is used and announced", async () => {
+    // The embedded default listens on 6600; the test passes over a machine where something already does.
+    const dir = makeTempDir();
+    const proc = Bun.spawn([ISIS_BIN, "-d"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env } });
+    const text = await Promise.race([
+      (async () => {
+        let out = "";
+        const reader = proc.stdout.getReader();
+        while (!/on port|cannot bind/.test(out)) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          out += new TextDecoder().decode(value);
+        }
+        return out;
+      })(),
+      Bun.sleep(5000).then(() => "timeout"),
+    ]);
+    proc.kill("SIGTERM");
+    const code = await proc.exited;
+    if (/cannot bind/.test(await new Response(proc.stderr).text())) return; // 6600 in use on this machine
+    expect(text).toContain("running on the embedded default");
+    expect(text).toContain("server started as host IS on port 6600");
+    expect(code).toBe(0);
+  });
+});
+
+function utcKey(): string {
+  return new Date().toISOString().slice(0, 10).replaceAll("-", "");
+}
