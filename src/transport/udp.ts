@@ -8,13 +8,16 @@ export type UdpReceiver = (text: string, address: string, port: number) => void;
 export type BindResult = { readonly ok: true; readonly transport: UdpTransport } | { readonly ok: false; readonly reason: string };
 
 export class UdpTransport {
-  /** Datagrams the kernel would not take (buffer full, unreachable). */
+  /** Datagrams the kernel would not take (buffer full, bad address). */
   sendFailures = 0;
+  /** ICMP errors reported back for earlier datagrams (a peer's port closed). */
+  peerErrors = 0;
 
   private constructor(private readonly socket: udp.Socket<"buffer">) {}
 
   /** Bind 0.0.0.0:port (0 = any free port). A failure is a reason, not an exception. */
   static async bind(port: number, receive: UdpReceiver, hostname = "0.0.0.0"): Promise<BindResult> {
+    let transport: UdpTransport | undefined;
     try {
       const socket = await Bun.udpSocket({
         hostname,
@@ -23,9 +26,18 @@ export class UdpTransport {
           data(_socket, data, fromPort, fromAddress) {
             receive(data.toString("latin1"), fromAddress, fromPort);
           },
+          // A datagram to a closed port comes back as ICMP "port unreachable",
+          // which Bun reports here (ECONNREFUSED on the error queue). An agent
+          // that is down must never take the server with it: count and go on.
+          // Bun 1.4 passes the error first, whatever its type declarations say.
+          error(...args: unknown[]) {
+            if (transport) transport.peerErrors++;
+            void args;
+          },
         },
       });
-      return { ok: true, transport: new UdpTransport(socket) };
+      transport = new UdpTransport(socket);
+      return { ok: true, transport };
     } catch (error) {
       const code = (error as { code?: string }).code;
       const why = code === "EADDRINUSE" ? "address already in use" : code === "EACCES" ? "permission denied" : String(error);
@@ -38,10 +50,17 @@ export class UdpTransport {
   }
 
   send(address: string, port: number, text: string): boolean {
-    try {
-      if (this.socket.send(Buffer.from(text, "latin1"), port, address)) return true;
-    } catch {
-      // An unresolvable or unreachable address: counted, never fatal.
+    const data = Buffer.from(text, "latin1");
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        if (this.socket.send(data, port, address)) return true;
+        break;
+      } catch {
+        // An ICMP error from an earlier datagram (another peer's closed port)
+        // is reported by the next send, which is then not sent. Reporting it
+        // clears it, so one retry delivers this datagram.
+        this.peerErrors++;
+      }
     }
     this.sendFailures++;
     return false;

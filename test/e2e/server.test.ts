@@ -71,6 +71,16 @@ describe("server commands over UDP", () => {
     expect(await ask("UDPPING nowhere 1")).toBe("IS>A1 ERROR: UDPPING Invalid IPAddress 'nowhere'\r");
   });
 
+  test("a PING to a closed port (ICMP port unreachable) does not hurt the server", async () => {
+    const gone = await UdpClient.open();
+    const closedPort = gone.port;
+    gone.close();
+    for (let i = 0; i < 3; i++) {
+      expect(await ask(`UDPPING 127.0.0.1 ${closedPort}`)).toBe(`IS>A1 DONE: UDPPING Sent PING to 127.0.0.1:${closedPort}\r`);
+    }
+    expect(await ask("PING")).toBe("IS>A1 PONG\r");
+  });
+
   test("HANDSHAKE, FLUSH, QUIT without EXEC:, unknown commands", async () => {
     expect(await ask("HANDSHAKE")).toBe("IS>A1 DONE: HANDSHAKE preset port handshake initiated\r");
     expect(await ask("FLUSH")).toBe("IS>A1 ERROR: FLUSH must specify port to flush\r");
@@ -240,6 +250,18 @@ describe("command line and lifecycle", () => {
     const log = readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith(".log")) as string), "utf8");
     expect(log).toContain(" IX>Z1 PONG\n");
     expect(log).toContain("shutting down (SIGTERM)");
+  });
+
+  test("a preset port that is closed at start is survived (the old server's agents are often down)", async () => {
+    const gone = await UdpClient.open();
+    const closedPort = gone.port;
+    gone.close();
+    const s = await startServer({ config: `UDPPort 127.0.0.1 ${closedPort}\n` });
+    const q = await UdpClient.open();
+    await Bun.sleep(100);
+    expect(await q.request("Q1>IS PING\r", s.port)).toBe("IS>Q1 PONG\r");
+    expect(await s.stop()).toBe(0);
+    q.close();
   });
 
   test("EXEC: QUIT answers, then the server exits 0", async () => {
