@@ -42,7 +42,9 @@ export default defineCommand({
     let pendingStop: string | undefined;
     const stop = (signal: string) => (server ? void server.stop(signal) : (pendingStop = signal));
     process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
+    // At the console, SIGINT (from outside the terminal: kill -INT, Ctrl+C on
+    // a pipeline) ends the session as `quit` does, with the shutdown notice.
+    process.on("SIGINT", () => (con ? con.quit("SIGINT") : stop("SIGINT")));
     process.on("SIGHUP", () => {
       void server?.core.restart().then((reply) => journal(`SIGHUP: ${reply}`));
     });
