@@ -1,9 +1,40 @@
+// `sudo isis install [--config FILE] [--now] [--dry-run] [--root DIR]`:
+// the running binary becomes /usr/local/bin/isis and a hardened, notify-type
+// systemd service runs it. Probe (read only) -> plan (pure) -> carry out.
 import { defineCommand } from "citty";
+import { DEFAULT_CONFIG_PATH } from "../config/server-config.ts";
+import { absolutePath, carryOut, rejectUnknownArgs, resolveTarget, targetArgs } from "../installer/cli.ts";
+import { planInstall } from "../installer/plan.ts";
+import { probeInstall } from "../installer/probe.ts";
+import { UsageError } from "./_shared.ts";
 
-// Placeholder until the install command lands; see the issue tracker.
+const args = {
+  config: {
+    type: "string",
+    alias: "f",
+    valueHint: "FILE",
+    description: `The server's config file, passed as -f FILE (default: the server's own, ${DEFAULT_CONFIG_PATH})`,
+  },
+  now: { type: "boolean", description: "Also (re)start the service now and check it is running" },
+  ...targetArgs,
+} as const;
+
 export default defineCommand({
-  meta: { name: "install", description: "not built yet" },
-  run() {
-    throw new Error("isis install is not built yet");
+  meta: { name: "install", description: "Install isis as a systemd service (as root)" },
+  args,
+  async run({ args: parsed, rawArgs }) {
+    rejectUnknownArgs(rawArgs, parsed._, ["config", "f", "now", "dry-run", "dryRun", "root"]);
+    const target = resolveTarget("install", parsed);
+    const configPath = absolutePath("--config", parsed.config);
+    // A compiled binary runs its bundle from Bun's embedded /$bunfs; anything
+    // else means execPath is the bun runtime, which must not become isis.
+    if (!Bun.main.startsWith("/$bunfs/")) {
+      throw new UsageError("isis install copies the running binary: run the compiled one (bun script/build.ts, then sudo dist/isis install)");
+    }
+    const probed = await probeInstall({ root: target.root, runner: target.runner, execPath: process.execPath, configPath });
+    if (!probed.ok) throw new UsageError(probed.reason);
+    const planned = planInstall(probed.facts, { now: parsed.now === true });
+    if (!planned.ok) throw new UsageError(planned.reason);
+    if (!(await carryOut("install", planned.plan, target))) process.exitCode = 1;
   },
 });

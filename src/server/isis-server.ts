@@ -10,6 +10,7 @@ import {
 import { type Endpoint, udpEndpoint } from "../core/endpoint.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
+import { SystemdNotifier } from "../installer/sd-notify.ts";
 import { RuntimeLog } from "../log/runtime-log.ts";
 import { wallClock } from "../log/timestamp.ts";
 import { UdpTransport } from "../transport/udp.ts";
@@ -37,6 +38,9 @@ export class IsisServer implements ServerControl, Outbox {
   readonly rcFile: string;
   readonly cli: boolean;
   private udp: UdpTransport | undefined;
+  /** Present under systemd (Type=notify): READY, WATCHDOG and STOPPING go to it. */
+  private readonly notifier = SystemdNotifier.fromEnv();
+  private watchdogTimer: ReturnType<typeof setInterval> | undefined;
   private readonly configPath: string | undefined;
   private readonly journal: Journal;
   private readonly onConsole: (text: string) => void;
@@ -94,7 +98,23 @@ export class IsisServer implements ServerControl, Outbox {
       server.core.handshake();
       server.journal("cold start done");
     }
+    server.startNotifying();
     return { ok: true, server };
+  }
+
+  /**
+   * Tell systemd we are serving, then keep the watchdog fed from the event
+   * loop itself: if routing hangs, the pings stop and systemd restarts us.
+   */
+  private startNotifying(): void {
+    const notifier = this.notifier;
+    if (!notifier) return;
+    notifier.ready(`serving as ${this.core.config.serverId} on UDP port ${this.port}`);
+    const interval = notifier.watchdogIntervalMs;
+    if (interval !== undefined) {
+      this.watchdogTimer = setInterval(() => notifier.watchdog(), interval);
+      this.watchdogTimer.unref();
+    }
   }
 
   get port(): number {
@@ -163,9 +183,12 @@ export class IsisServer implements ServerControl, Outbox {
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       this.journal(`shutdown (${reason})`);
+      this.notifier?.stopping();
+      clearInterval(this.watchdogTimer);
       this.log.write(`${this.core.config.serverId} server shutting down (${reason})`);
       this.udp?.close();
       await this.log.close();
+      this.notifier?.close();
       this.resolveStopped();
     })();
     return this.stopping;

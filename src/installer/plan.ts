@@ -1,0 +1,137 @@
+// Pure planning: from what probe.ts found to the list of actions that makes
+// the system right. Everything already right becomes a note, so a second
+// run changes nothing and says so.
+import { dirname } from "node:path";
+import type { Action } from "./actions.ts";
+import { DEFAULT_INSTRUMENTS_INI } from "./assets.ts";
+import { BIN_DIR, BIN_PATH, CMD_LINK, INSTRUMENTS_PATH, LEGACY_UNIT_PATH, LEGACY_WRAPPER_PATH, UNIT_NAME, UNIT_PATH, WANTS_LINK } from "./paths.ts";
+import { renderUnit } from "./unit.ts";
+
+/** The state of one file the installer manages. */
+export type FileState = "missing" | "ours" | "other";
+
+export interface InstallFacts {
+  /** false: staging under --root; the plan then holds no system command. */
+  readonly live: boolean;
+  /** The binary to install: the one running (process.execPath). */
+  readonly execPath: string;
+  /** same-file: running from BIN_PATH itself; same-content: an identical copy is there. */
+  readonly binary: "missing" | "same-file" | "same-content" | "other";
+  /** ours: a symlink to isis. */
+  readonly cmdLink: FileState;
+  /** The unit file's current text, if any. */
+  readonly unitText: string | undefined;
+  /** ours: the old manual install's unit (runs isis.sh); other: some other unit of that name. */
+  readonly legacyUnit: FileState;
+  readonly legacyWrapper: boolean;
+  /** Where WANTS_LINK points, if it is a symlink. */
+  readonly wantsLink: string | undefined;
+  readonly config: {
+    readonly path: string;
+    /** false: the server's default path, so ExecStart has no -f. */
+    readonly explicit: boolean;
+    /** false: no file there yet (a warning: the service needs one). */
+    readonly found: boolean;
+    readonly logDir: string;
+    readonly ttyPorts: readonly string[];
+  };
+  /** Directories of dirsNeeded() that exist already. */
+  readonly existingDirs: ReadonlySet<string>;
+  readonly instrumentsExists: boolean;
+  /** undefined when staging (not asked). */
+  readonly selinux: boolean | undefined;
+}
+
+export interface InstallOptions {
+  /** Restart the service now (systemctl restart) and require it to come up. */
+  readonly now: boolean;
+}
+
+/** Directories the install writes into; probe.ts reports which exist. */
+export const dirsNeeded = (logDir: string): string[] => [BIN_DIR, dirname(UNIT_PATH), dirname(INSTRUMENTS_PATH), logDir];
+
+/** Where to look when the service does not come up. */
+export function failureHints(selinux: boolean | undefined): string[] {
+  const hints = [`systemctl status ${UNIT_NAME}`, `journalctl -u ${UNIT_NAME} -n 50 --no-pager`];
+  if (selinux) hints.push("ausearch -m AVC -ts recent   (SELinux denials)");
+  return hints;
+}
+
+export type PlanResult = { readonly ok: true; readonly plan: Action[] } | { readonly ok: false; readonly reason: string };
+
+export function planInstall(facts: InstallFacts, options: InstallOptions): PlanResult {
+  const { config } = facts;
+  const unit = renderUnit({
+    configPath: config.explicit ? config.path : undefined,
+    logDir: config.logDir,
+    ttyPorts: config.ttyPorts,
+  });
+  if (!unit.ok) return unit;
+  return { ok: true, plan: installActions(facts, unit.text, options) };
+}
+
+function installActions(facts: InstallFacts, unitText: string, options: InstallOptions): Action[] {
+  const plan: Action[] = [];
+  const info = (text: string) => plan.push({ kind: "note", level: "info", text });
+  const warn = (text: string) => plan.push({ kind: "note", level: "warn", text });
+  const { config } = facts;
+
+  if (!config.found) {
+    warn(`no config file at ${config.path} yet: the service will not run properly until it exists (the unit lets it log to ${config.logDir}, the ServerLog default)`);
+  }
+  for (const dir of dirsNeeded(config.logDir)) {
+    if (!facts.existingDirs.has(dir)) plan.push({ kind: "mkdir", path: dir });
+  }
+
+  if (facts.binary === "same-file") info(`${BIN_PATH} is the running binary: not copied`);
+  else if (facts.binary === "same-content") info(`${BIN_PATH} is already identical to ${facts.execPath}: not copied`);
+  else plan.push({ kind: "copy", from: facts.execPath, path: BIN_PATH, mode: 0o755 });
+
+  if (facts.cmdLink === "ours") info(`${CMD_LINK} already links to isis`);
+  else plan.push({ kind: "symlink", path: CMD_LINK, target: "isis" });
+
+  if (facts.unitText === unitText) info(`${UNIT_PATH} is up to date`);
+  else plan.push({ kind: "write", path: UNIT_PATH, text: unitText, mode: 0o644 });
+
+  // The old manual install: its enablement link dangles once its unit is
+  // gone (`systemctl enable` then leaves it pointing at nothing); its
+  // wrapper would be dead. A unit there that is not the old one keeps its link.
+  if (facts.wantsLink === LEGACY_UNIT_PATH && facts.legacyUnit !== "other") {
+    plan.push({ kind: "remove", path: WANTS_LINK, why: "enablement link to the old unit" });
+  }
+  if (facts.legacyUnit === "ours") plan.push({ kind: "remove", path: LEGACY_UNIT_PATH, why: "old manual install's unit" });
+  if (facts.legacyUnit === "other") warn(`${LEGACY_UNIT_PATH} is not the old manual unit: left in place (${UNIT_PATH} overrides it)`);
+  if (facts.legacyWrapper) plan.push({ kind: "remove", path: LEGACY_WRAPPER_PATH, why: "old wrapper script, replaced by ExecStart" });
+
+  if (facts.instrumentsExists) info(`${INSTRUMENTS_PATH} exists: kept`);
+  else plan.push({ kind: "write", path: INSTRUMENTS_PATH, text: DEFAULT_INSTRUMENTS_INI, mode: 0o644 });
+
+  if (!facts.live) {
+    info("staging: SELinux labels and systemctl are left to the system the files are installed on");
+    if (options.now) warn("--now does nothing when staging: there is no service here to start");
+    return plan;
+  }
+
+  if (facts.selinux) {
+    const written = [BIN_PATH, CMD_LINK, UNIT_PATH];
+    if (!facts.instrumentsExists) written.push(INSTRUMENTS_PATH);
+    if (!facts.existingDirs.has(config.logDir)) written.push(config.logDir);
+    plan.push({ kind: "run", argv: ["restorecon", "-v", ...written] });
+    plan.push({
+      kind: "check-label",
+      path: BIN_PATH,
+      type: "bin_t",
+      hints: [`restorecon -v ${BIN_PATH}`, `ls -Z ${BIN_PATH}`],
+    });
+  } else {
+    info("SELinux is not enabled: no labels to restore");
+  }
+
+  const hints = failureHints(facts.selinux);
+  plan.push({ kind: "run", argv: ["systemctl", "daemon-reload"] });
+  plan.push({ kind: "run", argv: ["systemctl", "enable", UNIT_NAME] });
+  if (options.now) plan.push({ kind: "run", argv: ["systemctl", "restart", UNIT_NAME], hints });
+  plan.push({ kind: "check-active", unit: UNIT_NAME, required: options.now, hints });
+  if (!options.now) info(`start or restart it with: systemctl restart ${UNIT_NAME} (or rerun with --now)`);
+  return plan;
+}

@@ -1,0 +1,88 @@
+// renderUnit and the embedded template: what the service unit must say.
+import { describe, expect, test } from "bun:test";
+import { UNIT_TEMPLATE } from "../../src/installer/assets.ts";
+import { renderUnit, type UnitParams } from "../../src/installer/unit.ts";
+
+const base: UnitParams = { logDir: "/home/Logs/ISIS", ttyPorts: [] };
+
+function render(params: Partial<UnitParams> = {}): string {
+  const result = renderUnit({ ...base, ...params });
+  if (!result.ok) throw new Error(result.reason);
+  return result.text;
+}
+
+const settings = (text: string, key: string) =>
+  text
+    .split("\n")
+    .filter((line) => line.startsWith(`${key}=`))
+    .map((line) => line.slice(key.length + 1));
+
+describe("renderUnit", () => {
+  test("ExecStart runs the installed binary in daemon mode, with -f only when a config was given", () => {
+    expect(settings(render(), "ExecStart")).toEqual(["/usr/local/bin/isis server -d"]);
+    expect(settings(render({ configPath: "/home/dts/Config/isis.ini" }), "ExecStart")).toEqual([
+      "/usr/local/bin/isis server -d -f /home/dts/Config/isis.ini",
+    ]);
+  });
+
+  test("the log directory is the only writable path", () => {
+    expect(settings(render({ logDir: "/data/logs" }), "ReadWritePaths")).toEqual(["/data/logs"]);
+  });
+
+  test("each configured TTYPort is added to the device ACL once, after the usual serial drivers", () => {
+    const allowed = settings(render({ ttyPorts: ["/dev/ttyD0", "/dev/ttyS1", "/dev/ttyD0"] }), "DeviceAllow");
+    expect(allowed).toEqual(["char-ttyS rw", "char-ttyUSB rw", "char-ttyACM rw", "/dev/ttyD0 rw", "/dev/ttyS1 rw"]);
+  });
+
+  test("fills in every placeholder, leaving no blank line where the TTYPort lines go when there are none", () => {
+    const text = render();
+    expect(text).not.toMatch(/@[A-Z_]+@/);
+    expect(text).toContain("DeviceAllow=char-ttyACM rw\nProtectKernelTunables=yes");
+  });
+
+  test.each([
+    ["a space", { logDir: "/home/My Logs" }],
+    ["a % specifier", { configPath: "/etc/isis/%i.ini" }],
+    ["a $ variable", { configPath: "/etc/isis/$HOST.ini" }],
+    ["a relative path", { logDir: "logs" }],
+    ["a quote", { ttyPorts: ['/dev/tty"S0'] }],
+  ])("refuses a path with %s rather than write a unit that means something else", (_what, params) => {
+    const result = renderUnit({ ...base, ...params });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toContain("must be an absolute path");
+  });
+
+  test("a template placeholder left unfilled is an error, not a broken unit", () => {
+    const result = renderUnit(base, `${UNIT_TEMPLATE}\nUser=@USER@\n`);
+    expect(result).toEqual({ ok: false, reason: "unit template has an unfilled @USER@" });
+  });
+});
+
+describe("the unit template", () => {
+  const text = render();
+
+  test("is Type=notify with a watchdog, so a server that hangs is restarted", () => {
+    expect(settings(text, "Type")).toEqual(["notify"]);
+    expect(settings(text, "WatchdogSec")).toEqual(["30s"]);
+    expect(settings(text, "Restart")).toEqual(["always"]);
+  });
+
+  test("keeps AF_UNIX (for $NOTIFY_SOCKET) and AF_INET (for IMPv2) among the allowed socket families", () => {
+    const families = settings(text, "RestrictAddressFamilies").join(" ").split(" ");
+    expect(families).toContain("AF_UNIX");
+    expect(families).toContain("AF_INET");
+  });
+
+  test("never sets MemoryDenyWriteExecute, which crashes the JIT", () => {
+    expect(settings(text, "MemoryDenyWriteExecute")).toEqual([]);
+  });
+
+  test("sets USER, which the server reports in VERSION", () => {
+    expect(settings(text, "Environment")).toEqual(["USER=systemd"]);
+  });
+
+  test("keeps serial ports reachable: devices are limited by an ACL, not hidden", () => {
+    expect(settings(text, "PrivateDevices")).toEqual([]);
+    expect(settings(text, "DevicePolicy")).toEqual(["closed"]);
+  });
+});
