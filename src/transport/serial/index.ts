@@ -1,0 +1,82 @@
+// The serial transport: the configured TTYPort devices, each kept in service
+// on its own (a missing or vanished port is retried while the others serve).
+import { ReconnectingPort } from "./reconnecting-port.ts";
+
+export interface SerialEvents {
+  /** One complete line (terminator stripped, decoded latin1) from port index. */
+  line(index: number, text: string): void;
+  /** Junk that was dropped (overlong line > 2047 bytes, NUL or control bytes, a partial line at port loss), for the log. */
+  junk(index: number, reason: string): void;
+  /** Port went up or down; reported once per transition, with a reason (errno text) when down. */
+  state(index: number, up: boolean, reason: string): void;
+}
+
+export interface SerialOptions {
+  /** How often a down port is tried again. Default 3000 ms. */
+  retryMs?: number;
+  /** Default 9600 (8N1, raw, no echo, no flow control). */
+  baudRate?: number;
+  /** Output queued for one port beyond which write() refuses. Default 16 KiB (about 17 s at 9600 baud). */
+  maxBacklog?: number;
+  /** How long close() lets queued output drain before it discards it. Default 2000 ms. */
+  drainMs?: number;
+}
+
+export class SerialPorts {
+  private readonly ports: readonly ReconnectingPort[];
+  private readonly drainMs: number;
+
+  constructor(devices: readonly string[], events: SerialEvents, options: SerialOptions = {}) {
+    const portOptions = {
+      baudRate: options.baudRate ?? 9600,
+      retryMs: options.retryMs ?? 3000,
+      maxBacklog: options.maxBacklog ?? 16 * 1024,
+    };
+    this.drainMs = options.drainMs ?? 2000;
+    this.ports = devices.map(
+      (device, index) =>
+        new ReconnectingPort(
+          device,
+          {
+            line: (text) => events.line(index, text),
+            junk: (reason) => events.junk(index, reason),
+            state: (up, reason) => events.state(index, up, reason),
+          },
+          portOptions,
+        ),
+    );
+  }
+
+  get count(): number {
+    return this.ports.length;
+  }
+
+  /** Try to open every port once. Never throws; a port that is down is retried every retryMs. */
+  async start(): Promise<void> {
+    await Promise.all(this.ports.map((port) => port.connect()));
+  }
+
+  /** Send text as given (add the `\r` yourself). False when the port is down or out of range, or its output is stuck. */
+  write(index: number, text: string): boolean {
+    return this.ports[index]?.write(text) ?? false;
+  }
+
+  /** tcflush both directions and drop a partial input line; false when the port is down or out of range. */
+  flush(index: number): Promise<boolean> {
+    return this.ports[index]?.flush() ?? Promise.resolve(false);
+  }
+
+  isUp(index: number): boolean {
+    return this.ports[index]?.isUp ?? false;
+  }
+
+  /** The configured device path ("" when out of range). */
+  device(index: number): string {
+    return this.ports[index]?.device ?? "";
+  }
+
+  /** Stop retrying, let queued output drain (up to drainMs), close every port. */
+  async close(): Promise<void> {
+    await Promise.all(this.ports.map((port) => port.close(this.drainMs)));
+  }
+}

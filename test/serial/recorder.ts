@@ -1,0 +1,66 @@
+// Records SerialEvents in order and lets a test wait for one, never sleeping blind.
+import type { SerialEvents } from "../../src/transport/serial/index.ts";
+
+export type SerialEvent =
+  | { kind: "line"; index: number; text: string }
+  | { kind: "junk"; index: number; reason: string }
+  | { kind: "state"; index: number; up: boolean; reason: string };
+
+export class Recorder implements SerialEvents {
+  readonly events: SerialEvent[] = [];
+  private wake: (() => void) | undefined;
+
+  line(index: number, text: string): void {
+    this.push({ kind: "line", index, text });
+  }
+  junk(index: number, reason: string): void {
+    this.push({ kind: "junk", index, reason });
+  }
+  state(index: number, up: boolean, reason: string): void {
+    this.push({ kind: "state", index, up, reason });
+  }
+
+  lines(index = 0): string[] {
+    return this.events.flatMap((e) => (e.kind === "line" && e.index === index ? [e.text] : []));
+  }
+  junks(index = 0): string[] {
+    return this.events.flatMap((e) => (e.kind === "junk" && e.index === index ? [e.reason] : []));
+  }
+  states(index = 0): { up: boolean; reason: string }[] {
+    return this.events.flatMap((e) => (e.kind === "state" && e.index === index ? [{ up: e.up, reason: e.reason }] : []));
+  }
+
+  /** Wait until check() holds (checked now and after every event), or fail after timeoutMs. */
+  async until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; events: ${JSON.stringify(this.events)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Wait for the n-th (1-based) state event of a port and return it. */
+  async nthState(n: number, index = 0, timeoutMs = 3000): Promise<{ up: boolean; reason: string }> {
+    await this.until(() => this.states(index).length >= n, `state event #${n} of port ${index}`, timeoutMs);
+    return this.states(index)[n - 1] as { up: boolean; reason: string };
+  }
+
+  async lineCount(n: number, index = 0, timeoutMs = 3000): Promise<string[]> {
+    await this.until(() => this.lines(index).length >= n, `${n} lines on port ${index}`, timeoutMs);
+    return this.lines(index);
+  }
+
+  private push(event: SerialEvent): void {
+    this.events.push(event);
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
