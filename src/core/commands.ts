@@ -55,10 +55,17 @@ const onOff = (on: boolean, flag: string): string => `${on ? "+" : "-"}${flag}`;
 
 function status(ctx: CommandContext): string {
   const c = ctx.control;
+  // Ports that are down are appended only when there are some, so the
+  // reply agents parse today is unchanged while everything is healthy.
+  const down = c
+    .serialPorts()
+    .map((p, i) => (p.up ? "" : `tty${i}`))
+    .filter(Boolean);
   return (
     `DONE: STATUS HostName=${ctx.config.serverId} HostAddr=${c.hostAddr()} rcFile=${c.rcFile} ` +
     `logFile=${c.logFile()} numClients=${ctx.hosts.size} ${ctx.verbose ? "Verbose" : "Concise"} ` +
-    `${onOff(c.logging(), "LOG")} ${onOff(ctx.handshaking, "HANDSHAKE")} ${onOff(c.cli, "CLI")}`
+    `${onOff(c.logging(), "LOG")} ${onOff(ctx.handshaking, "HANDSHAKE")} ${onOff(c.cli, "CLI")}` +
+    (down.length > 0 ? ` SerialDown=${down.join(",")}` : "")
   );
 }
 

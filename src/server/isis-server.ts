@@ -7,12 +7,13 @@ import {
   formatProblems,
   loadServerConfig,
 } from "../config/server-config.ts";
-import { type Endpoint, udpEndpoint } from "../core/endpoint.ts";
+import { type Endpoint, type SerialEndpoint, udpEndpoint } from "../core/endpoint.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
 import { SystemdNotifier } from "../installer/sd-notify.ts";
 import { RuntimeLog } from "../log/runtime-log.ts";
 import { wallClock } from "../log/timestamp.ts";
+import { SerialPorts } from "../transport/serial/index.ts";
 import { UdpTransport } from "../transport/udp.ts";
 import { VERSION } from "../version.ts";
 import type { Journal } from "./journal.ts";
@@ -38,6 +39,9 @@ export class IsisServer implements ServerControl, Outbox {
   readonly rcFile: string;
   readonly cli: boolean;
   private udp: UdpTransport | undefined;
+  private readonly serial: SerialPorts;
+  /** One endpoint object per serial port, so a line in allocates none. */
+  private readonly serialEndpoints: readonly SerialEndpoint[];
   /** Present under systemd (Type=notify): READY, WATCHDOG and STOPPING go to it. */
   private readonly notifier = SystemdNotifier.fromEnv();
   private watchdogTimer: ReturnType<typeof setInterval> | undefined;
@@ -71,6 +75,12 @@ export class IsisServer implements ServerControl, Outbox {
       serverMessage: (src, body) => this.onConsole(`${src}> ${body}`),
       traffic: (text) => this.onConsole(text),
     };
+    this.serialEndpoints = config.ttyPorts.map((device, index) => ({ kind: "serial", index, device }));
+    this.serial = new SerialPorts(config.ttyPorts, {
+      line: (index, text) => this.core.receive(text, this.serialEndpoints[index] as SerialEndpoint),
+      junk: (index, reason) => this.log.write(`Ignored junk on serial port ${index} (${config.ttyPorts[index]}): ${reason}`),
+      state: (index, up, reason) => this.serialStateChanged(index, up, reason),
+    });
     this.core = new IsisCore({
       config,
       outbox: this,
@@ -86,10 +96,16 @@ export class IsisServer implements ServerControl, Outbox {
   static async start(options: ServerOptions): Promise<StartResult> {
     const server = new IsisServer(options);
     const { config } = options;
+    // Unlike the old server, a port that cannot be opened does not stop us:
+    // it is reported, shown as down, and retried while everyone else is served.
+    await server.serial.start();
     const bound = await UdpTransport.bind(config.serverPort, (text, address, port) =>
       server.core.receive(text, udpEndpoint(address, port)),
     );
-    if (!bound.ok) return { ok: false, reason: bound.reason };
+    if (!bound.ok) {
+      await server.serial.close();
+      return { ok: false, reason: bound.reason };
+    }
     server.udp = bound.transport;
     server.journal(`server started as host ${config.serverId} on port ${bound.transport.port}`);
     server.log.write(`${config.serverId} server version ${VERSION} started on port ${bound.transport.port}, rcFile=${options.rcFile}`);
@@ -98,6 +114,7 @@ export class IsisServer implements ServerControl, Outbox {
       server.core.handshake();
       server.journal("cold start done");
     }
+    server.serialStarted = true;
     server.startNotifying();
     return { ok: true, server };
   }
@@ -117,6 +134,20 @@ export class IsisServer implements ServerControl, Outbox {
     }
   }
 
+  private serialStarted = false;
+
+  private serialStateChanged(index: number, up: boolean, reason: string): void {
+    const device = this.core.config.ttyPorts[index] ?? this.serialEndpoints[index]?.device;
+    const line = up ? `Serial port ${index} (${device}) is up: ${reason}` : `Serial port ${index} (${device}) is down: ${reason}`;
+    this.journal(line);
+    this.log.write(line);
+    // A port that comes back (adapter plugged in again) is PINGed so its
+    // client answers and is found again, as at a cold start.
+    if (up && this.serialStarted && this.core.handshaking) {
+      this.serial.write(index, `${this.core.config.serverId}>AL PING\r`);
+    }
+  }
+
   get port(): number {
     return this.udp?.port ?? 0;
   }
@@ -128,7 +159,7 @@ export class IsisServer implements ServerControl, Outbox {
       this.udp?.send(to.address, to.port, text);
       return true;
     }
-    return false;
+    return this.serial.write(to.index, text);
   }
 
   // --- ServerControl ------------------------------------------------------
@@ -150,11 +181,13 @@ export class IsisServer implements ServerControl, Outbox {
   }
 
   serialPorts(): readonly SerialPortInfo[] {
-    return [];
+    return this.serialEndpoints.map((e) => ({ device: e.device, up: this.serial.isUp(e.index) }));
   }
 
-  flushSerial(_index: number): boolean {
-    return false;
+  flushSerial(index: number): boolean {
+    if (!this.serial.isUp(index)) return false;
+    void this.serial.flush(index);
+    return true;
   }
 
   async reloadConfig(): Promise<RestartResult> {
@@ -166,6 +199,9 @@ export class IsisServer implements ServerControl, Outbox {
       return { ok: false, reason: loaded.reason };
     }
     const next = loaded.config;
+    if (next.ttyPorts.join("\n") !== this.serialEndpoints.map((e) => e.device).join("\n")) {
+      this.journal("TTYPort changes take effect at the next start");
+    }
     if (next.serverPort !== this.core.config.serverPort) {
       this.journal(`ServerPort ${next.serverPort} takes effect at the next start (still on ${this.port})`);
     }
@@ -187,6 +223,7 @@ export class IsisServer implements ServerControl, Outbox {
       clearInterval(this.watchdogTimer);
       this.log.write(`${this.core.config.serverId} server shutting down (${reason})`);
       this.udp?.close();
+      await this.serial.close();
       await this.log.close();
       this.notifier?.close();
       this.resolveStopped();

@@ -127,6 +127,12 @@ describe("server commands", () => {
     ]);
   });
 
+  test("STATUS names serial ports that are down, and only then", () => {
+    const f = makeCore();
+    f.serial.push({ device: "/dev/ttyS0", up: true }, { device: "/dev/ttyUSB0", up: false });
+    expect(texts(f.from(1000, "A1>IS STATUS\r"))[0]).toEndWith(" +LOG +HANDSHAKE -CLI SerialDown=tty1\r");
+  });
+
   test("VERSION", () => {
     expect(ask("VERSION")[0]).toMatch(
       /^IS>A1 DONE: VERSION Version='\d+\.\d+\.\d+' exeName=\/usr\/local\/bin\/isis rcFile=\/etc\/isis.ini UserID=dts CompDate=\S+ CompTime=\S+\r$/,
