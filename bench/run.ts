@@ -1,0 +1,158 @@
+// Benchmarks dist/isis (runtime log on) against a minimal C router (the
+// floor), interleaved A B A B so drift on a shared machine hits both alike.
+// Everything runs on 127.0.0.1. Usage: npm run bench [-- --rounds N --quick]
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: { rounds: { type: "string", default: "3" }, quick: { type: "boolean", default: false } },
+});
+const ROUNDS = Number(values.rounds);
+const QUICK = values.quick === true;
+const ROOT = resolve(import.meta.dir, "..");
+const ISIS = join(ROOT, "dist", "isis");
+const LOADGEN_SRC = resolve(ROOT, "../shared/tools/isisload.c");
+const work = mkdtempSync(join(tmpdir(), "isis-bench-"));
+
+function compile(src: string, out: string): string {
+  const cc = Bun.spawnSync(["cc", "-O2", "-o", out, src], { stderr: "pipe" });
+  if (cc.exitCode !== 0) throw new Error(`cc ${src} failed:\n${cc.stderr}`);
+  return out;
+}
+const loadgen = compile(LOADGEN_SRC, join(work, "isisload"));
+const floorBin = compile(join(import.meta.dir, "floor.c"), join(work, "floor"));
+
+interface Load {
+  rate: number;
+  p50: number;
+  p99: number;
+  lost: number;
+}
+
+function runLoad(port: number, mode: "route" | "server", count: number, window: number): Load {
+  const p = Bun.spawnSync([loadgen, String(port), mode, String(count), String(window)], { stdout: "pipe", timeout: 120_000 });
+  const line = p.stdout.toString();
+  const num = (key: string) => Number(line.match(new RegExp(`${key}=([\\d.]+)`))?.[1] ?? Number.NaN);
+  return { rate: num("rate"), p50: num("p50_us"), p99: num("p99_us"), lost: num("lost") };
+}
+
+let nextPort = 17100 + Math.floor(Math.random() * 800) * 10;
+
+interface Target {
+  name: string;
+  start(port: number): Bun.Subprocess;
+}
+
+const isisTarget: Target = {
+  name: "isis",
+  start(port) {
+    const dir = join(work, `isis-${port}`);
+    mkdirSync(dir, { recursive: true });
+    const ini = join(dir, "isis.ini");
+    writeFileSync(ini, `ServerID IS\nServerPort ${port}\nServerLog ${dir}/isis\nLogDate UTC\nNoHandshaking\n`);
+    return Bun.spawn([ISIS, "server", "-d", "-f", ini], { stdout: "ignore", stderr: "inherit" });
+  },
+};
+const floorTarget: Target = {
+  name: "floor",
+  start: (port) => Bun.spawn([floorBin, String(port)], { stdout: "ignore", stderr: "inherit" }),
+};
+
+/** Exec to the first PONG: PING every 0.5 ms from the moment of spawn. */
+async function firstPong(target: Target): Promise<{ ms: number; proc: Bun.Subprocess; port: number }> {
+  const port = nextPort++;
+  let got = 0;
+  const sock = await Bun.udpSocket({
+    hostname: "127.0.0.1",
+    socket: {
+      data(_s, data) {
+        if (!got && data.toString().includes("PONG")) got = performance.now();
+      },
+      // PINGs sent before the server has bound come back as "port unreachable".
+      error() {},
+    },
+  });
+  const t0 = performance.now();
+  const proc = target.start(port);
+  while (!got && performance.now() - t0 < 5000) {
+    try {
+      sock.send("PB>IS PING\r", port, "127.0.0.1");
+    } catch {
+      // "port unreachable" from the previous PING, reported by this send
+    }
+    await Bun.sleep(0.5);
+  }
+  sock.close();
+  if (!got) throw new Error(`${target.name} never answered PING on ${port}`);
+  return { ms: got - t0, proc, port };
+}
+
+function rssMb(pid: number): number {
+  const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+  return Number(status.match(/VmRSS:\s+(\d+)/)?.[1]) / 1024;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
+const N_ROUTE = QUICK ? 50_000 : 200_000;
+const N_W1 = QUICK ? 5_000 : 20_000;
+type Sample = { route: Load; server: Load; w1: Load; startMs: number };
+const samples: Record<string, Sample[]> = { isis: [], floor: [] };
+
+console.log(`isis bench: ${ROUNDS} rounds, interleaved isis/floor, loopback only; work dir ${work}`);
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const target of [isisTarget, floorTarget]) {
+    const { ms, proc, port } = await firstPong(target);
+    const sample: Sample = {
+      startMs: ms,
+      route: runLoad(port, "route", N_ROUTE, 32),
+      server: runLoad(port, "server", N_ROUTE, 32),
+      w1: runLoad(port, "route", N_W1, 1),
+    };
+    proc.kill();
+    await proc.exited;
+    samples[target.name]?.push(sample);
+    console.log(
+      `round ${round} ${target.name.padEnd(5)} route/s ${sample.route.rate.toFixed(0).padStart(7)}  ping/s ${sample.server.rate.toFixed(0).padStart(7)}  ` +
+        `w1 p50 ${sample.w1.p50.toFixed(1)}us p99 ${sample.w1.p99.toFixed(1)}us  lost ${sample.route.lost + sample.server.lost + sample.w1.lost}  first PONG ${ms.toFixed(1)} ms`,
+    );
+  }
+}
+
+// Memory: routed messages through one isis process, RSS after 1M and 5M.
+const mem = await firstPong(isisTarget);
+const memCounts = QUICK ? [100_000, 500_000] : [1_000_000, 5_000_000];
+const rss: number[] = [];
+let routed = 0;
+let memLost = 0;
+for (const target of memCounts) {
+  // Each round trip is two routed messages (request and DONE:).
+  const load = runLoad(mem.port, "route", (target - routed) / 2, 32);
+  memLost += load.lost;
+  routed = target;
+  rss.push(rssMb(mem.proc.pid as number));
+}
+mem.proc.kill();
+await mem.proc.exited;
+
+const m = (name: string, pick: (s: Sample) => number) => median((samples[name] ?? []).map(pick));
+const rows: Array<[string, number, number, string]> = [
+  ["routed round trips/s, window 32", m("isis", (s) => s.route.rate), m("floor", (s) => s.route.rate), ">= 0.6"],
+  ["server PINGs/s, window 32", m("isis", (s) => s.server.rate), m("floor", (s) => s.server.rate), ""],
+  ["round trip p50 us, window 1", m("isis", (s) => s.w1.p50), m("floor", (s) => s.w1.p50), "<= 1.3"],
+  ["round trip p99 us, window 1", m("isis", (s) => s.w1.p99), m("floor", (s) => s.w1.p99), ""],
+  ["exec to first PONG ms", m("isis", (s) => s.startMs), m("floor", (s) => s.startMs), "isis <= 150 ms"],
+];
+console.log("\nmedians of", ROUNDS, "rounds        isis       floor   ratio  target");
+for (const [label, ours, floor, target] of rows) {
+  console.log(`${label.padEnd(34)} ${ours.toFixed(1).padStart(9)} ${floor.toFixed(1).padStart(11)} ${(ours / floor).toFixed(2).padStart(7)}  ${target}`);
+}
+const lost = Object.values(samples).flat().reduce((n, s) => n + s.route.lost + s.server.lost + s.w1.lost, 0) + memLost;
+console.log(`lost messages (all runs)           ${lost}`);
+console.log(`isis RSS after ${memCounts[0]?.toLocaleString()} routed: ${rss[0]?.toFixed(1)} MB; after ${memCounts[1]?.toLocaleString()}: ${rss[1]?.toFixed(1)} MB (target <= 64 MB, no growth)`);
+rmSync(work, { recursive: true, force: true });
