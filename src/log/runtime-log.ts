@@ -1,11 +1,12 @@
-// The runtime log: entries are queued in memory and written by one async
-// writer, so the message path never waits for the disk. A failing disk is
-// reported once and costs only log entries, never routing.
+// The runtime log: entries are encoded straight into reusable 64 KiB chunks
+// and written by one async writer, so the message path never waits for the
+// disk and makes no string per entry. A failing disk is reported once and
+// costs only log entries, never routing; memory is bounded by the chunk pool.
 import { mkdir, open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { describeFsError } from "../config/server-config.ts";
 import { logBanner, logDateKey, logFileName } from "./log-name.ts";
-import { formatIsoMicros, wallClock } from "./timestamp.ts";
+import { formatIsoMicros, microsWithinSecond, wallClock } from "./timestamp.ts";
 
 export interface RuntimeLogOptions {
   root: string;
@@ -21,6 +22,19 @@ export interface RuntimeLogOptions {
   flushDelayMs?: number;
 }
 
+const CHUNK_BYTES = 64 * 1024;
+/** Written chunks kept for reuse (the steady state needs two or three). */
+const SPARE_CHUNKS = 8;
+/** The longest entry: a 2048-byte message plus timestamp and our own notes. */
+const MAX_ENTRY_BYTES = 4096;
+
+/** Bytes waiting to be appended to one file. */
+interface Chunk {
+  readonly bytes: Buffer;
+  length: number;
+  path: string;
+}
+
 export class RuntimeLog {
   private root: string;
   private utc: boolean;
@@ -28,22 +42,27 @@ export class RuntimeLog {
   private enabledFlag: boolean;
   private readonly clock: () => number;
   private readonly onProblem: (message: string) => void;
-  private readonly maxQueuedBytes: number;
+  private readonly maxChunks: number;
   private readonly flushDelayMs: number;
 
-  /** Entries waiting for the file named by pendingPath. */
-  private pending: string[] = [];
-  private pendingBytes = 0;
-  private pendingPath = "";
-  /** Finished batches for earlier files (after a rollover), written in order. */
-  private batches: Array<{ path: string; text: string }> = [];
-  private currentKey = "";
+  /** The chunk entries are appended to; undefined until the first entry. */
+  private current: Chunk | undefined;
+  /** Full or sealed chunks, written in order. */
+  private readonly sealed: Chunk[] = [];
+  /** Written chunks, kept for reuse. */
+  private readonly spare: Chunk[] = [];
+  private chunkCount = 0;
+
+  private currentPath = "";
   private lastSecond = -1;
+  /** `2025-09-15T14:03:22` for lastSecond, so an entry's timestamp costs no string. */
+  private secondPrefix = "";
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> | undefined;
   private handle: FileHandle | undefined;
   private handlePath = "";
   private failing = false;
+  private queueFull = false;
   private reopen = true;
   /** Entries lost to a full queue or a failed write since start. */
   dropped = 0;
@@ -55,7 +74,7 @@ export class RuntimeLog {
     this.enabledFlag = options.enabled;
     this.clock = options.clock ?? wallClock;
     this.onProblem = options.onProblem ?? (() => {});
-    this.maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
+    this.maxChunks = Math.max(2, Math.ceil((options.maxQueuedBytes ?? 8 * 1024 * 1024) / CHUNK_BYTES));
     this.flushDelayMs = options.flushDelayMs ?? 20;
   }
 
@@ -89,17 +108,38 @@ export class RuntimeLog {
     if (!this.enabledFlag) return;
     const now = this.clock();
     const second = Math.floor(now / 1000);
-    // The date can only change when the second does: check once a second.
+    // The date (and so the file) can only change when the second does.
     if (second !== this.lastSecond) {
       this.lastSecond = second;
-      const key = logDateKey(now, this.utc);
-      if (key !== this.currentKey || this.pendingPath === "") this.switchFile(key);
+      this.secondPrefix = formatIsoMicros(second * 1000).slice(0, 19);
+      const path = logFileName(this.root, logDateKey(now, this.utc));
+      if (path !== this.currentPath) {
+        this.currentPath = path;
+        this.sealCurrent();
+        if (this.handlePath !== path) this.reopen = true;
+      }
     }
     if (this.reopen) {
       this.reopen = false;
-      this.append(logBanner(this.serverId, formatIsoMicros(now)));
+      this.appendRaw(logBanner(this.serverId, formatIsoMicros(now)));
     }
-    this.append(`${formatIsoMicros(now)} ${text}\n`);
+    const chunk = this.room(MAX_ENTRY_BYTES);
+    if (!chunk) return;
+    const bytes = chunk.bytes;
+    let at = chunk.length;
+    at += bytes.write(this.secondPrefix, at, "latin1");
+    bytes[at++] = 46; // "."
+    let micros = microsWithinSecond(now, second);
+    for (let i = at + 5; i >= at; i--) {
+      bytes[i] = 48 + (micros % 10);
+      micros = Math.floor(micros / 10);
+    }
+    at += 6;
+    bytes[at++] = 32; // " "
+    // Entries are bounded (MAX_ENTRY_BYTES); anything longer is cut, not lost whole.
+    at += bytes.write(text.length > MAX_ENTRY_BYTES - 40 ? text.slice(0, MAX_ENTRY_BYTES - 40) : text, at, "latin1");
+    bytes[at++] = 10; // "\n"
+    chunk.length = at;
   }
 
   /** Write everything queued and close the file (shutdown). */
@@ -117,55 +157,98 @@ export class RuntimeLog {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (this.writing || this.pending.length > 0 || this.batches.length > 0) {
+    this.sealCurrent();
+    while (this.writing || this.sealed.length > 0) {
       if (!this.writing) this.writing = this.drain();
       await this.writing;
+      this.sealCurrent();
     }
   }
 
-  private switchFile(key: string): void {
-    this.sealPending();
-    this.currentKey = key;
-    this.pendingPath = logFileName(this.root, key);
-    if (this.handlePath !== this.pendingPath) this.reopen = true;
+  private appendRaw(text: string): void {
+    const chunk = this.room(text.length);
+    if (!chunk) return;
+    chunk.length += chunk.bytes.write(text, chunk.length, "latin1");
   }
 
-  private sealPending(): void {
-    if (this.pending.length > 0) this.batches.push({ path: this.pendingPath, text: this.pending.join("") });
-    this.pending = [];
-    this.pendingBytes = 0;
-  }
-
-  private append(line: string): void {
-    if (this.pendingBytes + line.length > this.maxQueuedBytes) {
+  /** The current chunk if it has `bytes` free, else a fresh one; undefined when the pool is exhausted. */
+  private room(bytes: number): Chunk | undefined {
+    const current = this.current;
+    if (current && current.length + bytes <= CHUNK_BYTES) return current;
+    this.sealCurrent();
+    const chunk = this.spare.pop() ?? (this.chunkCount < this.maxChunks ? this.newChunk() : undefined);
+    if (!chunk) {
       this.dropped++;
-      this.problem(`runtime log queue full (${this.maxQueuedBytes} bytes): entries are being dropped`);
-      return;
+      if (!this.queueFull) {
+        this.queueFull = true;
+        this.onProblem(`runtime log queue full (${this.maxChunks * CHUNK_BYTES} bytes): entries are being dropped`);
+      }
+      return undefined;
     }
-    this.pending.push(line);
-    this.pendingBytes += line.length;
+    chunk.length = 0;
+    chunk.path = this.currentPath;
+    this.current = chunk;
     if (!this.timer && !this.writing) this.timer = setTimeout(() => this.kick(), this.flushDelayMs);
+    return chunk;
+  }
+
+  /**
+   * Keep a few written chunks for reuse; let the rest go, so a burst (a disk
+   * that stalled for half a second) does not pin its peak memory forever.
+   */
+  private recycle(chunk: Chunk): void {
+    if (this.spare.length < SPARE_CHUNKS) {
+      chunk.length = 0;
+      this.spare.push(chunk);
+    } else {
+      this.chunkCount--;
+    }
+  }
+
+  private newChunk(): Chunk {
+    this.chunkCount++;
+    return { bytes: Buffer.allocUnsafe(CHUNK_BYTES), length: 0, path: "" };
+  }
+
+  private sealCurrent(): void {
+    const chunk = this.current;
+    if (!chunk) return;
+    this.current = undefined;
+    if (chunk.length > 0) this.sealed.push(chunk);
+    else this.recycle(chunk);
   }
 
   private kick(): void {
     this.timer = undefined;
+    this.sealCurrent();
     if (!this.writing) this.writing = this.drain();
   }
 
   private async drain(): Promise<void> {
     try {
       for (;;) {
-        this.sealPending();
-        const batch = this.batches.shift();
-        if (!batch) break;
-        await this.writeBatch(batch.path, batch.text);
+        // Everything sealed for one file goes out in one writev: one trip to
+        // the I/O thread per batch, however busy the message path is.
+        const first = this.sealed[0];
+        if (!first) break;
+        let count = 1;
+        while (count < this.sealed.length && this.sealed[count]?.path === first.path) count++;
+        const batch = this.sealed.splice(0, count);
+        await this.writeBatch(first.path, batch);
+        for (const chunk of batch) this.recycle(chunk);
+        if (this.queueFull && this.sealed.length === 0) {
+          this.queueFull = false;
+          this.onProblem(`runtime log queue drained (${this.dropped} entries lost so far)`);
+        }
+        // Entries that arrived while we were writing go out in the same drain.
+        if (this.sealed.length === 0) this.sealCurrent();
       }
     } finally {
       this.writing = undefined;
     }
   }
 
-  private async writeBatch(path: string, text: string): Promise<void> {
+  private async writeBatch(path: string, batch: Chunk[]): Promise<void> {
     try {
       if (this.handlePath !== path || !this.handle) {
         await this.handle?.close().catch(() => {});
@@ -176,31 +259,48 @@ export class RuntimeLog {
         this.handle = await open(path, "a", 0o644);
         this.handlePath = path;
       }
-      await this.handle.write(text);
+      let views = batch.map((chunk) => chunk.bytes.subarray(0, chunk.length));
+      let left = views.reduce((n, v) => n + v.length, 0);
+      while (left > 0) {
+        const { bytesWritten } = await this.handle.writev(views);
+        left -= bytesWritten;
+        views = skipBytes(views, bytesWritten);
+      }
       if (this.failing) {
         this.failing = false;
         this.onProblem(`runtime log ${path} is writable again (${this.dropped} entries lost so far)`);
       }
     } catch (error) {
-      this.dropped += countLines(text);
+      for (const chunk of batch) this.dropped += countLines(chunk.bytes, chunk.length);
       await this.handle?.close().catch(() => {});
       this.handle = undefined;
       this.handlePath = "";
       // The next file we manage to open starts with a banner again.
       this.reopen = true;
-      this.problem(`cannot write runtime log ${path}: ${describeFsError(error)}; routing continues without it`);
+      if (!this.failing) {
+        this.failing = true;
+        this.onProblem(`cannot write runtime log ${path}: ${describeFsError(error)}; routing continues without it`);
+      }
     }
-  }
-
-  private problem(message: string): void {
-    if (this.failing) return;
-    this.failing = true;
-    this.onProblem(message);
   }
 }
 
-function countLines(text: string): number {
+/** What is left of `views` after a short write of `n` bytes. */
+function skipBytes(views: Buffer[], n: number): Buffer[] {
+  const rest: Buffer[] = [];
+  for (const v of views) {
+    if (n >= v.length) {
+      n -= v.length;
+      continue;
+    }
+    rest.push(n > 0 ? v.subarray(n) : v);
+    n = 0;
+  }
+  return rest;
+}
+
+function countLines(bytes: Buffer, length: number): number {
   let n = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
+  for (let i = bytes.indexOf(10); i !== -1 && i < length; i = bytes.indexOf(10, i + 1)) n++;
   return n;
 }

@@ -10,8 +10,13 @@ export function formatIsoMicros(ms: number): string {
     cachedSecond = second;
     cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
   }
-  const micros = Math.floor((ms - second * 1000) * 1000);
+  const micros = microsWithinSecond(ms, second);
   return `${cachedPrefix}.${String(micros).padStart(6, "0")}`;
+}
+
+/** The microseconds (0-999999) of `ms` past the start of its second, rounded to the nearest. */
+export function microsWithinSecond(ms: number, second: number): number {
+  return Math.min(999_999, Math.round((ms - second * 1000) * 1000));
 }
 
 let offset = performance.timeOrigin;

@@ -13,6 +13,13 @@ export class UdpTransport {
   /** ICMP errors reported back for earlier datagrams (a peer's port closed). */
   peerErrors = 0;
 
+  /**
+   * Outgoing datagrams are encoded into this one buffer: sendto copies the
+   * bytes into the kernel before send() returns, so it can be reused at once,
+   * and the message path allocates no backing store per datagram.
+   */
+  private readonly outBuffer = Buffer.allocUnsafe(65536);
+
   private constructor(private readonly socket: udp.Socket<"buffer">) {}
 
   /** Bind 0.0.0.0:port (0 = any free port). A failure is a reason, not an exception. */
@@ -50,7 +57,8 @@ export class UdpTransport {
   }
 
   send(address: string, port: number, text: string): boolean {
-    const data = Buffer.from(text, "latin1");
+    const length = this.outBuffer.write(text, 0, "latin1");
+    const data = this.outBuffer.subarray(0, length);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         if (this.socket.send(data, port, address)) return true;
