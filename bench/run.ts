@@ -128,6 +128,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 const mem = await firstPong(isisTarget);
 const memCounts = QUICK ? [100_000, 500_000] : [1_000_000, 5_000_000];
 const rss: number[] = [];
+const rssBusy: number[] = [];
 let routed = 0;
 let memLost = 0;
 for (const target of memCounts) {
@@ -135,6 +136,10 @@ for (const target of memCounts) {
   const load = runLoad(mem.port, "route", (target - routed) / 2, 32);
   memLost += load.lost;
   routed = target;
+  // Right at the end of the load, and once the server has been idle for 2 s
+  // (the garbage collector has had its turn): the second is what it keeps.
+  rssBusy.push(rssMb(mem.proc.pid as number));
+  await Bun.sleep(2000);
   rss.push(rssMb(mem.proc.pid as number));
 }
 mem.proc.kill();
@@ -154,5 +159,9 @@ for (const [label, ours, floor, target] of rows) {
 }
 const lost = Object.values(samples).flat().reduce((n, s) => n + s.route.lost + s.server.lost + s.w1.lost, 0) + memLost;
 console.log(`lost messages (all runs)           ${lost}`);
-console.log(`isis RSS after ${memCounts[0]?.toLocaleString()} routed: ${rss[0]?.toFixed(1)} MB; after ${memCounts[1]?.toLocaleString()}: ${rss[1]?.toFixed(1)} MB (target <= 64 MB, no growth)`);
+console.log(
+  `isis RSS after ${memCounts[0]?.toLocaleString()} routed: ${rss[0]?.toFixed(1)} MB; after ${memCounts[1]?.toLocaleString()}: ${rss[1]?.toFixed(1)} MB ` +
+    `(2 s after the load; target <= 64 MB, no growth)`,
+);
+console.log(`isis RSS at the end of the load itself: ${rssBusy.map((r) => `${r.toFixed(1)} MB`).join(", ")}`);
 rmSync(work, { recursive: true, force: true });
