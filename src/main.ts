@@ -4,7 +4,6 @@
 //   isisCmd ARGS     -> isis cmd ARGS            (the symlink operators use)
 import { basename } from "node:path";
 import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
-import { consola } from "consola";
 import { UsageError } from "./commands/_shared.ts";
 import { VERSION } from "./version.ts";
 
@@ -49,11 +48,11 @@ async function run(): Promise<void> {
   await runCommand(main, { rawArgs });
 }
 
+// One line on stderr, as the journal and scripts want it: `isis: what went wrong`.
+// The stack trace only on request (ISIS_DEBUG=1).
 run().catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    consola.error(error.message);
-    process.exit(error.exitCode);
-  }
-  consola.error(error instanceof Error ? (process.env.ISIS_DEBUG ? error.stack : error.message) : String(error));
-  process.exit(1);
+  const exitCode = error instanceof UsageError ? error.exitCode : 1;
+  const detail = error instanceof Error && !(error instanceof UsageError) && process.env.ISIS_DEBUG ? `\n${error.stack}` : "";
+  process.stderr.write(`isis: ${error instanceof Error ? error.message : String(error)}${detail}\n`);
+  process.exit(exitCode);
 });
