@@ -45,6 +45,13 @@ async function run(): Promise<void> {
   if (!(name in subCommands)) {
     throw new UsageError(`unknown command '${name}' (try: ${Object.keys(subCommands).join(", ")})`);
   }
+  // citty's runCommand does not look for --help itself (runMain would, but
+  // we keep our own error boundary). `isis cmd` prints its own usage.
+  if (name !== "cmd" && rawArgs.some((a) => a === "--help" || a === "-h")) {
+    const sub = await subCommands[name as keyof typeof subCommands]();
+    await showUsage(sub, main);
+    return;
+  }
   await runCommand(main, { rawArgs });
 }
 

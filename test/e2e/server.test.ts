@@ -206,12 +206,20 @@ describe("command line and lifecycle", () => {
     }
   });
 
+  test("--help shows usage and never starts a server", () => {
+    for (const args of [["server", "--help"], ["-d", "--help"], ["install", "-h"]]) {
+      const p = Bun.spawnSync([ISIS_BIN, ...args], { env: { ...process.env, NO_COLOR: "1" }, timeout: 5000 });
+      expect(p.exitCode).toBe(0);
+      expect(p.stdout.toString()).toContain("USAGE isis");
+      expect(p.stdout.toString()).not.toContain("server started");
+    }
+  });
+
   test("an explicit -f to a missing file: one line, exit 1", () => {
     const p = Bun.spawnSync([ISIS_BIN, "-d", "-f", "/nonexistent/isis.ini"]);
     expect(p.exitCode).toBe(1);
     const err = p.stderr.toString().trim();
-    expect(err.split("\n")).toHaveLength(1);
-    expect(err).toContain("cannot read config file /nonexistent/isis.ini: no such file");
+    expect(err).toBe("isis: cannot read config file /nonexistent/isis.ini: no such file");
   });
 
   test("an invalid config file: one line naming file and line, exit 1", () => {
