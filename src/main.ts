@@ -12,6 +12,7 @@ const _rDefault = (m: { default: CommandDef<any> }) => m.default;
 export const subCommands = {
   server: () => import("./commands/server.ts").then(_rDefault),
   cmd: () => import("./commands/cmd.ts").then(_rDefault),
+  monitor: () => import("./commands/monitor.ts").then(_rDefault),
   install: () => import("./commands/install.ts").then(_rDefault),
   uninstall: () => import("./commands/uninstall.ts").then(_rDefault),
 };

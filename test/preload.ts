@@ -12,6 +12,8 @@ delete process.env.ISIS_CONFIG;
 delete process.env.ISIS_INSTRUMENTS;
 delete process.env.NOTIFY_SOCKET;
 delete process.env.WATCHDOG_USEC;
+// Under a systemd service with StateDirectory= the server would keep its host table there.
+delete process.env.STATE_DIRECTORY;
 // Local-time behaviour (the observing-day log date) is tested in the LBT's
 // own zone: Arizona, UTC-7 all year.
 process.env.TZ = "America/Phoenix";

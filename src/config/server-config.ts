@@ -3,7 +3,9 @@
 // Parsing is pure; loadServerConfig() is the only function that touches disk.
 import { readFile } from "node:fs/promises";
 import { isIPv4 } from "node:net";
+import type { Network, PinTarget } from "../core/access.ts";
 import { nodeNameProblem } from "../protocol/message.ts";
+import { ReliabilityKeywords } from "./reliability-keywords.ts";
 
 export const MAX_SERIAL_PORTS = 8;
 export const MAX_PRESET_PORTS = 12;
@@ -28,6 +30,22 @@ export interface ServerConfig {
   readonly ttyPorts: readonly string[];
   readonly presetPorts: readonly PresetPort[];
   readonly instrument: string;
+  /** Networks allowed to send EXEC: requests (ExecAllow); undefined: anyone, as before. */
+  readonly execAllow: readonly Network[] | undefined;
+  /** Node names bound to an address or serial port (Pin); a claim from elsewhere is refused. */
+  readonly pins: ReadonlyMap<string, readonly PinTarget[]>;
+  /** Host table state file (StateFile): a path, false for none, undefined for the default location. */
+  readonly stateFile: string | false | undefined;
+  /** Per-sender datagrams/s allowed while the server is overloaded (FloodLimit); 0: no limit. */
+  readonly floodRate: number;
+  /** Datagrams a sender may send in a burst above floodRate. */
+  readonly floodBurst: number;
+  /** A client silent longer than this is flagged stale in LIVENESS (0: never). */
+  readonly staleAfterSec: number;
+  /** An open command quiet longer than this is flagged late in INFLIGHT (0: never). */
+  readonly commandTimeoutSec: number;
+  /** Broadcast a STATUS: when a client goes stale or comes back. */
+  readonly announceStale: boolean;
 }
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
@@ -41,6 +59,14 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   ttyPorts: [],
   presetPorts: [],
   instrument: "None",
+  execAllow: undefined,
+  pins: new Map(),
+  stateFile: undefined,
+  floodRate: 1000,
+  floodBurst: 2000,
+  staleAfterSec: 120,
+  commandTimeoutSec: 120,
+  announceStale: false,
 };
 
 /**
@@ -79,6 +105,7 @@ export function parseServerConfig(text: string): ParsedConfig {
   const ttyPorts: string[] = [];
   const presetPorts: PresetPort[] = [];
   const problems: ConfigProblem[] = [];
+  const reliability = new ReliabilityKeywords(DEFAULT_SERVER_CONFIG);
   const lines = text.split(/\r?\n/);
 
   lines.forEach((raw, index) => {
@@ -95,6 +122,7 @@ export function parseServerConfig(text: string): ParsedConfig {
       problem(`${keywordRaw} needs a value`, true);
       return false;
     };
+    if (reliability.parse(keyword, keywordRaw, rest, problem)) return;
 
     switch (keyword) {
       case "serverid": {
@@ -153,6 +181,18 @@ export function parseServerConfig(text: string): ParsedConfig {
         if (!needValue()) return;
         config.instrument = value;
         return;
+      case "staleafter":
+      case "commandtimeout": {
+        if (!needValue()) return;
+        const seconds = parseSeconds(value);
+        if (seconds === undefined) return problem(`${keywordRaw} '${value}' is not a number of seconds`, true);
+        if (keyword === "staleafter") config.staleAfterSec = seconds;
+        else config.commandTimeoutSec = seconds;
+        return;
+      }
+      case "announcestale":
+        config.announceStale = true;
+        return;
       default:
         problem(`unknown keyword '${keywordRaw}' ignored`, false);
     }
@@ -160,6 +200,7 @@ export function parseServerConfig(text: string): ParsedConfig {
 
   config.ttyPorts = ttyPorts;
   config.presetPorts = presetPorts;
+  Object.assign(config, reliability.result());
   return { config, problems };
 }
 
@@ -180,6 +221,11 @@ export async function loadServerConfig(path: string): Promise<LoadResult> {
 /** `file:line: message` for each problem, for the console and the log. */
 export const formatProblems = (path: string, problems: readonly ConfigProblem[]): string[] =>
   problems.map((p) => `${path}:${p.line}: ${p.fatal ? "error" : "warning"}: ${p.message}`);
+
+/** Non-negative seconds, decimals allowed (StaleAfter 0.5). */
+function parseSeconds(text: string): number | undefined {
+  return /^\d{1,9}(\.\d{1,6})?$/.test(text) ? Number(text) : undefined;
+}
 
 function parsePort(text: string): number | undefined {
   if (!/^\d{1,5}$/.test(text)) return undefined;

@@ -6,8 +6,11 @@ import { MAX_PRESET_PORTS, MAX_SERIAL_PORTS, type ServerConfig } from "../config
 import { formatIsoMicros } from "../log/timestamp.ts";
 import { isReply, words } from "../protocol/message.ts";
 import { VERSION, COMP_DATE, COMP_TIME } from "../version.ts";
+import type { Endpoint } from "./endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import { MAX_HOSTS } from "./host-table.ts";
+import { OBSERVE_HANDLERS } from "./observe-commands.ts";
+import type { Observer } from "./observer.ts";
 import type { ServerControl } from "./ports.ts";
 
 /** What commands may see and do. Implemented by the core. */
@@ -19,6 +22,8 @@ export interface CommandContext {
   readonly handshaking: boolean;
   readonly exeName: string;
   readonly userId: string;
+  /** Liveness, commands in flight, counters and monitors (LIVENESS, INFLIGHT, STATS, MONITOR). */
+  readonly observer: Observer;
   now(): number;
   /** Send `IS>AL PING` to one UDP address (UDPPING). */
   pingAddress(address: string, port: number): void;
@@ -29,10 +34,15 @@ export interface CommandContext {
 }
 
 export type CommandReply = string | undefined | Promise<string | undefined>;
-type Handler = (ctx: CommandContext, args: string[], exec: boolean) => CommandReply;
+/** The client that sent the request; undefined when typed at the console. */
+export interface Requester {
+  readonly name: string;
+  readonly endpoint: Endpoint;
+}
+type Handler = (ctx: CommandContext, args: string[], exec: boolean, from: Requester | undefined) => CommandReply;
 
-/** Handle a request body sent to the server by `src`. */
-export function runServerCommand(ctx: CommandContext, body: string): CommandReply {
+/** Handle a request body sent to the server by `from` (undefined: the console). */
+export function runServerCommand(ctx: CommandContext, body: string, from?: Requester): CommandReply {
   // Replies to the server are shown on the console by the caller, never answered.
   if (isReply(body)) return undefined;
   let parts = words(body);
@@ -48,7 +58,7 @@ export function runServerCommand(ctx: CommandContext, body: string): CommandRepl
   if (name === "PONG") return undefined;
   const handler = HANDLERS[name];
   if (!handler) return `ERROR: Unrecognized ISIS command - ${word}`;
-  return handler(ctx, parts.slice(1), exec);
+  return handler(ctx, parts.slice(1), exec, from);
 }
 
 const onOff = (on: boolean, flag: string): string => `${on ? "+" : "-"}${flag}`;
@@ -78,7 +88,8 @@ function hostList(ctx: CommandContext): string {
 
 function hostDetail(ctx: CommandContext, e: HostEntry): string {
   const i = e.slot;
-  const idle = ((ctx.now() - e.lastHeard) / 1000).toFixed(3);
+  // Never negative, even after the system clock was stepped back.
+  const idle = (Math.max(0, ctx.now() - e.lastHeard) / 1000).toFixed(3);
   const where =
     e.endpoint.kind === "udp"
       ? `Method${i}=UDP udpAddr${i}=${e.endpoint.address} udpPort${i}=${e.endpoint.port}`
@@ -178,6 +189,7 @@ const HANDLERS: Record<string, Handler> = {
   FLUSH: flush,
   QUIT: quit,
   RESTART: (ctx) => ctx.restart(),
+  ...OBSERVE_HANDLERS,
 };
 
 /** The command words the server answers, for help text. */

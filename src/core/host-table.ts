@@ -10,6 +10,10 @@ export interface HostEntry {
   endpoint: Endpoint;
   /** Clock time (ms) of the last message from this client. */
   lastHeard: number;
+  /** Messages received from this client (LIVENESS). */
+  messagesIn: number;
+  /** Messages sent to this client: routed, replies, broadcasts (LIVENESS). */
+  messagesOut: number;
 }
 
 /** What touch() did: the sender was already known, is new, moved to a new endpoint, or could not be added. */
@@ -23,6 +27,8 @@ export const enum Touch {
 export class HostTable {
   private readonly slots: Array<HostEntry | undefined> = new Array(MAX_HOSTS).fill(undefined);
   private readonly byName = new Map<string, HostEntry>();
+  /** Called when a client is added, moves or is removed (the state file saver); not on a mere refresh. */
+  onChange: () => void = () => {};
 
   get size(): number {
     return this.byName.size;
@@ -37,15 +43,18 @@ export class HostTable {
     const known = this.byName.get(name);
     if (known) {
       known.lastHeard = now;
+      known.messagesIn++;
       if (sameEndpoint(known.endpoint, endpoint)) return Touch.Refreshed;
       known.endpoint = endpoint;
+      this.onChange();
       return Touch.Moved;
     }
     const slot = this.slots.indexOf(undefined);
     if (slot === -1) return Touch.Full;
-    const entry: HostEntry = { name, slot, endpoint, lastHeard: now };
+    const entry: HostEntry = { name, slot, endpoint, lastHeard: now, messagesIn: 1, messagesOut: 0 };
     this.slots[slot] = entry;
     this.byName.set(name, entry);
+    this.onChange();
     return Touch.Added;
   }
 
@@ -54,6 +63,7 @@ export class HostTable {
     if (!entry) return false;
     this.byName.delete(name);
     this.slots[entry.slot] = undefined;
+    this.onChange();
     return true;
   }
 
@@ -65,7 +75,7 @@ export class HostTable {
   /** Restore an entry into a given slot (state file reload); false if the slot or name is taken. */
   restore(name: string, slot: number, endpoint: Endpoint, lastHeard: number): boolean {
     if (slot < 0 || slot >= MAX_HOSTS || this.slots[slot] || this.byName.has(name)) return false;
-    const entry: HostEntry = { name, slot, endpoint, lastHeard };
+    const entry: HostEntry = { name, slot, endpoint, lastHeard, messagesIn: 0, messagesOut: 0 };
     this.slots[slot] = entry;
     this.byName.set(name, entry);
     return true;

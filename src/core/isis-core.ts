@@ -3,9 +3,12 @@
 // or files; the server wires it to transports, the log and the console.
 import type { ServerConfig } from "../config/server-config.ts";
 import { isBroadcast, isReply, parseMessage, stripTerminator } from "../protocol/message.ts";
+import { describePin, execAllowed, isExecBody, mayClaim } from "./access.ts";
 import { runServerCommand, type CommandContext } from "./commands.ts";
 import { type Endpoint, describeEndpoint, udpEndpoint } from "./endpoint.ts";
 import { HostTable, Touch } from "./host-table.ts";
+import { NoticeLimiter } from "./notice-limiter.ts";
+import { Observer } from "./observer.ts";
 import type { CoreEvents, Outbox, ServerControl } from "./ports.ts";
 
 export interface CoreOptions {
@@ -29,6 +32,8 @@ export interface CoreCounters {
   oversized: number;
   unknownDestination: number;
   dropped: number;
+  /** Messages refused by a Pin or by ExecAllow. */
+  refused: number;
 }
 
 export class IsisCore implements CommandContext {
@@ -36,6 +41,8 @@ export class IsisCore implements CommandContext {
   readonly control: ServerControl;
   readonly exeName: string;
   readonly userId: string;
+  /** Liveness, commands in flight, latencies, monitors (issue 9). */
+  readonly observer: Observer;
   readonly counters: CoreCounters = {
     received: 0,
     routed: 0,
@@ -45,6 +52,7 @@ export class IsisCore implements CommandContext {
     oversized: 0,
     unknownDestination: 0,
     dropped: 0,
+    refused: 0,
   };
   config: ServerConfig;
   verbose: boolean;
@@ -52,13 +60,27 @@ export class IsisCore implements CommandContext {
   private readonly outbox: Outbox;
   private readonly events: CoreEvents;
   private readonly clock: () => number;
+  private readonly notices: NoticeLimiter;
+  private restarting: Promise<string> | undefined;
 
   constructor(options: CoreOptions) {
     this.config = options.config;
-    this.outbox = options.outbox;
+    this.observer = new Observer({
+      clock: options.clock,
+      config: () => this.config,
+      hosts: this.hosts,
+      counters: this.counters,
+      outbox: options.outbox,
+      log: (text) => this.events.log(text),
+      broadcast: (body) => this.broadcastFromServer(body),
+      pingClients: () => this.pingKnownClients(),
+    });
+    // Every datagram goes out through the observer, which counts it.
+    this.outbox = this.observer.outbox;
     this.events = options.events;
     this.control = options.control;
     this.clock = options.clock;
+    this.notices = new NoticeLimiter(options.clock);
     this.exeName = options.exeName;
     this.userId = options.userId;
     this.verbose = options.config.verbose;
@@ -72,11 +94,15 @@ export class IsisCore implements CommandContext {
   /** One datagram or serial line, decoded latin1 (one char per byte). */
   receive(raw: string, from: Endpoint): void {
     this.counters.received++;
+    this.observer.arrived(from);
     const parsed = parseMessage(raw);
     if (!parsed.ok) return this.malformed(raw, from, parsed.reason);
     const { src, dest, body } = parsed.message;
+    // A pinned name spoken from elsewhere must not move its route (one Map lookup).
+    if (!mayClaim(this.config.pins, src, from)) return this.refusePinned(src, from, raw);
 
     const touched = this.hosts.touch(src, from, this.clock());
+    this.observer.heard(src, dest, body, from);
     if (touched === Touch.Full) {
       this.reply(src, from, "ERROR: Server Host Table Full, Cannot Service Request");
       return;
@@ -92,6 +118,10 @@ export class IsisCore implements CommandContext {
     this.events.log(text);
     if (this.verbose) this.events.traffic(text);
 
+    // Executive requests (to the server or through it) only from ExecAllow networks.
+    if (this.config.execAllow !== undefined && isExecBody(body) && !execAllowed(from, this.config.execAllow)) {
+      return this.refuseExec(src, from, body);
+    }
     if (dest === this.config.serverId) return this.serverCommand(src, from, body);
     if (isBroadcast(dest)) {
       this.serverCommand(src, from, body);
@@ -107,15 +137,20 @@ export class IsisCore implements CommandContext {
     }
     if (this.outbox.send(target.endpoint, `${src}>${dest} ${body}\r`)) {
       this.counters.routed++;
+      this.observer.routed(src, target, body);
       return;
     }
     this.counters.dropped++;
-    this.reply(src, from, `ERROR: Cannot route to ${dest} - ${describeEndpoint(target.endpoint)} is down`);
+    const e = target.endpoint;
+    // A serial port that is up refused only because its output backlog is full (a slow or stuck line).
+    const why = e.kind === "serial" && this.control.serialPorts()[e.index]?.up ? "is backlogged, output queue full" : "is down";
+    this.reply(src, from, `ERROR: Cannot route to ${dest} - ${describeEndpoint(e)} ${why}`);
   }
 
   /** Send a message from the server to every serial port and every UDP client (e.g. shutdown STATUS:). */
   broadcastFromServer(body: string): void {
     const line = `${this.config.serverId}>AL ${body}`;
+    this.observer.sent("AL", line);
     this.events.log(line);
     this.fanOut(`${line}\r`, undefined);
   }
@@ -153,7 +188,15 @@ export class IsisCore implements CommandContext {
     this.handshaking = config.handshake;
   }
 
-  async restart(): Promise<string> {
+  /** RESTART and SIGHUP. A burst of them (a script in a loop, a flood) shares one reload. */
+  restart(): Promise<string> {
+    this.restarting ??= this.reloadAndPing().finally(() => {
+      this.restarting = undefined;
+    });
+    return this.restarting;
+  }
+
+  private async reloadAndPing(): Promise<string> {
     const result = await this.control.reloadConfig();
     if (!result.ok) return `ERROR: RESTART ${result.reason} - running configuration kept`;
     this.applyConfig(result.config);
@@ -172,7 +215,7 @@ export class IsisCore implements CommandContext {
     }
     let answer: ReturnType<typeof runServerCommand>;
     try {
-      answer = runServerCommand(this, body);
+      answer = runServerCommand(this, body, { name: src, endpoint: from });
     } catch (error) {
       // A bug in one command must not take the server down with it.
       this.events.notice(`internal error in server command '${body}': ${String(error)}`);
@@ -192,6 +235,7 @@ export class IsisCore implements CommandContext {
   private reply(to: string, endpoint: Endpoint, body: string): boolean {
     const line = `${this.config.serverId}>${to} ${body}`;
     this.counters.replied++;
+    this.observer.sent(to, line);
     this.events.log(line);
     if (this.verbose) this.events.traffic(line);
     return this.outbox.send(endpoint, `${line}\r`);
@@ -212,6 +256,7 @@ export class IsisCore implements CommandContext {
       if (sent.has(key)) continue;
       sent.add(key);
       this.outbox.send(e, text);
+      entry.messagesOut++;
     }
   }
 
@@ -224,10 +269,31 @@ export class IsisCore implements CommandContext {
     this.events.notice(line);
   }
 
+  private refusePinned(src: string, from: Endpoint, raw: string): void {
+    this.counters.refused++;
+    const pins = (this.config.pins.get(src) ?? []).map(describePin).join(" ");
+    const line = `Refused message from ${describeEndpoint(from)} claiming ${src}, which is pinned to ${pins}: ${preview(raw)}`;
+    this.events.log(line);
+    const notice = this.notices.pass(`pin:${src}`, line);
+    if (notice) this.events.notice(notice);
+    this.reply(src, from, `ERROR: Node name ${src} is pinned to another address, message refused`);
+  }
+
+  private refuseExec(src: string, from: Endpoint, body: string): void {
+    this.counters.refused++;
+    const where = describeEndpoint(from);
+    const line = `Refused executive request from ${src} (${where}), not in ExecAllow: ${preview(body)}`;
+    this.events.log(line);
+    const notice = this.notices.pass("exec", line);
+    if (notice) this.events.notice(notice);
+    this.reply(src, from, `ERROR: EXEC: not allowed from ${from.kind === "udp" ? from.address : where}, executive request refused`);
+  }
+
   private malformed(raw: string, from: Endpoint, reason: string): void {
     if (reason.startsWith("oversized")) this.counters.oversized++;
     else this.counters.malformed++;
     const line = `Ignored malformed message from ${describeEndpoint(from)}: ${reason}: ${preview(raw)}`;
+    this.observer.malformed(line);
     this.events.log(line);
     if (this.verbose) this.events.traffic(line);
   }

@@ -17,6 +17,7 @@ import { SerialPorts } from "../transport/serial/index.ts";
 import { UdpTransport } from "../transport/udp.ts";
 import { VERSION } from "../version.ts";
 import type { Journal } from "./journal.ts";
+import { Resilience } from "./resilience.ts";
 
 export interface ServerOptions {
   config: ServerConfig;
@@ -38,6 +39,8 @@ export class IsisServer implements ServerControl, Outbox {
   readonly log: RuntimeLog;
   readonly rcFile: string;
   readonly cli: boolean;
+  /** State file, preset re-PINGs, flood guard. */
+  readonly resilience: Resilience;
   private udp: UdpTransport | undefined;
   private readonly serial: SerialPorts;
   /** One endpoint object per serial port, so a line in allocates none. */
@@ -45,6 +48,8 @@ export class IsisServer implements ServerControl, Outbox {
   /** Present under systemd (Type=notify): READY, WATCHDOG and STOPPING go to it. */
   private readonly notifier = SystemdNotifier.fromEnv();
   private watchdogTimer: ReturnType<typeof setInterval> | undefined;
+  /** Once a second: stale announcements (AnnounceStale) and monitor snapshots; a no-op otherwise. */
+  private observeTimer: ReturnType<typeof setInterval> | undefined;
   private readonly configPath: string | undefined;
   private readonly journal: Journal;
   private readonly onConsole: (text: string) => void;
@@ -80,6 +85,11 @@ export class IsisServer implements ServerControl, Outbox {
       line: (index, text) => this.core.receive(text, this.serialEndpoints[index] as SerialEndpoint),
       junk: (index, reason) => this.log.write(`Ignored junk on serial port ${index} (${config.ttyPorts[index]}): ${reason}`),
       state: (index, up, reason) => this.serialStateChanged(index, up, reason),
+      backlog: (index, message) => {
+        const line = `Serial port ${index} (${config.ttyPorts[index]}): ${message}`;
+        this.journal(line);
+        this.log.write(line);
+      },
     });
     this.core = new IsisCore({
       config,
@@ -90,6 +100,7 @@ export class IsisServer implements ServerControl, Outbox {
       exeName: process.execPath,
       userId: process.env.USER ?? safeUserName(),
     });
+    this.resilience = new Resilience({ core: this.core, journal: this.journal, log: events.log, env: process.env });
   }
 
   /** Bind the UDP port and start serving. A bind failure is a reason, not an exception. */
@@ -99,9 +110,13 @@ export class IsisServer implements ServerControl, Outbox {
     // Unlike the old server, a port that cannot be opened does not stop us:
     // it is reported, shown as down, and retried while everyone else is served.
     await server.serial.start();
-    const bound = await UdpTransport.bind(config.serverPort, (text, address, port) =>
-      server.core.receive(text, udpEndpoint(address, port)),
-    );
+    // Saved routes are back before the first datagram can arrive.
+    await server.resilience.restore();
+    const guard = server.resilience.guard;
+    const bound = await UdpTransport.bind(config.serverPort, (text, address, port) => {
+      if (guard.active && !guard.admit(address, port)) return;
+      server.core.receive(text, udpEndpoint(address, port));
+    });
     if (!bound.ok) {
       await server.serial.close();
       return { ok: false, reason: bound.reason };
@@ -114,8 +129,11 @@ export class IsisServer implements ServerControl, Outbox {
       server.core.handshake();
       server.journal("cold start done");
     }
+    server.resilience.started(bound.transport.port);
     server.serialStarted = true;
     server.startNotifying();
+    server.observeTimer = setInterval(() => server.core.observer.tick(), 1000);
+    server.observeTimer.unref();
     return { ok: true, server };
   }
 
@@ -207,6 +225,7 @@ export class IsisServer implements ServerControl, Outbox {
     }
     this.log.reconfigure(next.serverLog, next.logDateUtc, next.serverId);
     this.log.setEnabled(next.logEnabled);
+    this.resilience.reconfigured(next);
     this.journal("warm restart");
     return { ok: true, config: next };
   }
@@ -221,8 +240,10 @@ export class IsisServer implements ServerControl, Outbox {
       this.journal(`shutdown (${reason})`);
       this.notifier?.stopping();
       clearInterval(this.watchdogTimer);
+      clearInterval(this.observeTimer);
       this.log.write(`${this.core.config.serverId} server shutting down (${reason})`);
       this.udp?.close();
+      await this.resilience.stop();
       await this.serial.close();
       await this.log.close();
       this.notifier?.close();

@@ -1,6 +1,6 @@
 // Starts the compiled dist/isis server on a temporary config on loopback and
 // waits for its readiness line, so e2e tests never sleep-and-hope.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
@@ -15,6 +15,8 @@ export interface ServerOptions {
   /** Extra arguments after `server -d -f CONFIG`. */
   args?: string[];
   env?: Record<string, string | undefined>;
+  /** Run the server as this uid/gid (via setpriv; the test must be root): file modes then apply to it. */
+  asUser?: number;
 }
 
 export class RunningServer {
@@ -76,7 +78,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     options.configText?.replaceAll("{dir}", dir) ??
     `ServerID IS\nServerPort 0\nServerLog ${join(dir, "logs", "isis")}\nLogDate UTC\n${options.config ?? ""}\n`;
   writeFileSync(configPath, text);
-  const proc = Bun.spawn([ISIS_BIN, "server", "-d", "-f", configPath, ...(options.args ?? [])], {
+  const as = options.asUser;
+  if (as !== undefined) {
+    chmodSync(dir, 0o755);
+    chmodSync(configPath, 0o644);
+  }
+  const prefix = as === undefined ? [] : ["setpriv", `--reuid=${as}`, `--regid=${as}`, "--clear-groups"];
+  const proc = Bun.spawn([...prefix, ISIS_BIN, "server", "-d", "-f", configPath, ...(options.args ?? [])], {
     cwd: dir,
     stdin: "ignore",
     stdout: "pipe",

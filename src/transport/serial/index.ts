@@ -9,6 +9,17 @@ export interface SerialEvents {
   junk(index: number, reason: string): void;
   /** Port went up or down; reported once per transition, with a reason (errno text) when down. */
   state(index: number, up: boolean, reason: string): void;
+  /** Output for a slow or stuck port started being shed/refused, or cleared again (once each). */
+  backlog?(index: number, message: string): void;
+}
+
+/** What a port's output queue holds and has dropped. */
+export interface OutputStats {
+  readonly queuedBytes: number;
+  /** Heartbeat and STATUS: lines shed for room since start. */
+  readonly shed: number;
+  /** Lines refused for a full backlog since start. */
+  readonly refused: number;
 }
 
 export interface SerialOptions {
@@ -16,7 +27,11 @@ export interface SerialOptions {
   retryMs?: number;
   /** Default 9600 (8N1, raw, no echo, no flow control). */
   baudRate?: number;
-  /** Output queued for one port beyond which write() refuses. Default 16 KiB (about 17 s at 9600 baud). */
+  /**
+   * Output queued for one port beyond which heartbeats and STATUS: lines are
+   * shed and other lines refused; DONE:/ERROR:/FATAL: may use up to 4 times
+   * this. Default 16 KiB (about 17 s at 9600 baud).
+   */
   maxBacklog?: number;
   /** How long close() lets queued output drain before it discards it. Default 2000 ms. */
   drainMs?: number;
@@ -41,6 +56,7 @@ export class SerialPorts {
             line: (text) => events.line(index, text),
             junk: (reason) => events.junk(index, reason),
             state: (up, reason) => events.state(index, up, reason),
+            backlog: (message) => events.backlog?.(index, message),
           },
           portOptions,
         ),
@@ -64,6 +80,11 @@ export class SerialPorts {
   /** tcflush both directions and drop a partial input line; false when the port is down or out of range. */
   flush(index: number): Promise<boolean> {
     return this.ports[index]?.flush() ?? Promise.resolve(false);
+  }
+
+  outputStats(index: number): OutputStats {
+    const q = this.ports[index]?.output;
+    return { queuedBytes: q?.bytes ?? 0, shed: q?.shed ?? 0, refused: q?.refused ?? 0 };
   }
 
   isUp(index: number): boolean {

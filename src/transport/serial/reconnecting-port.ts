@@ -6,15 +6,21 @@ import { SerialPortStream } from "@serialport/stream";
 import { LineFramer, type LineSink } from "../../protocol/framing.ts";
 import { TermiosBinding } from "./binding.ts";
 import { reasonOf } from "./errors.ts";
+import { OutputQueue } from "./output-queue.ts";
 
 export interface PortEvents extends LineSink {
   state(up: boolean, reason: string): void;
+  /** Output started being shed or refused for a full backlog, or the backlog cleared again (once each). */
+  backlog?(message: string): void;
 }
+
+/** Bytes handed to the driver at a time; the rest waits in the queue, where it can still be shed. */
+const CHUNK_BYTES = 512;
 
 export interface PortOptions {
   readonly baudRate: number;
   readonly retryMs: number;
-  /** Output bytes queued for a slow or stuck port beyond which write() refuses. */
+  /** Output bytes queued for a slow or stuck port beyond which heartbeats and STATUS: are shed and other lines refused. */
   readonly maxBacklog: number;
 }
 
@@ -28,6 +34,12 @@ export class ReconnectingPort {
   private reported: boolean | undefined;
   private closed = false;
   private readonly framer: LineFramer;
+  /** Output not yet handed to the driver. */
+  readonly output: OutputQueue;
+  /** A chunk is with the stream and its callback has not come yet. */
+  private writing = false;
+  /** Shed/refused counts when the backlog was last reported full; undefined while it is not. */
+  private overflowFrom: { shed: number; refused: number } | undefined;
 
   constructor(
     readonly device: string,
@@ -35,6 +47,7 @@ export class ReconnectingPort {
     private readonly options: PortOptions,
   ) {
     this.framer = new LineFramer(events);
+    this.output = new OutputQueue(options.maxBacklog);
   }
 
   get isUp(): boolean {
@@ -73,18 +86,51 @@ export class ReconnectingPort {
     return this.opening;
   }
 
-  /** Queue text for the port. False when it is down or its output is stuck past maxBacklog. */
+  /**
+   * Queue one message for the port. False when it is down, or when its
+   * backlog is full and the message is not one that may be shed instead
+   * (see OutputQueue).
+   */
   write(text: string): boolean {
+    if (!this.stream?.isOpen) return false;
+    const { shed, refused } = this.output;
+    const accepted = this.output.push(text);
+    if ((this.output.shed !== shed || this.output.refused !== refused) && !this.overflowFrom) {
+      this.overflowFrom = { shed, refused };
+      this.events.backlog?.(`output backlog full (${this.output.bytes} bytes queued): shedding heartbeats and STATUS:, refusing requests`);
+    }
+    this.pump();
+    return accepted;
+  }
+
+  /** Hand the oldest queued output to the driver, one chunk at a time. */
+  private pump(): void {
     const stream = this.stream;
-    if (!stream?.isOpen || stream.writableLength > this.options.maxBacklog) return false;
-    stream.write(Buffer.from(text, "latin1"));
-    return true;
+    if (this.writing || !stream?.isOpen) return;
+    const chunk = this.output.take(CHUNK_BYTES);
+    if (chunk === undefined) return this.backlogCleared();
+    this.writing = true;
+    stream.write(Buffer.from(chunk, "latin1"), () => {
+      if (this.stream !== stream) return;
+      this.writing = false;
+      this.pump();
+    });
+  }
+
+  private backlogCleared(): void {
+    const from = this.overflowFrom;
+    if (!from) return;
+    this.overflowFrom = undefined;
+    const shed = this.output.shed - from.shed;
+    const refused = this.output.refused - from.refused;
+    this.events.backlog?.(`output backlog cleared: ${shed} heartbeat/STATUS: lines shed, ${refused} lines refused meanwhile`);
   }
 
   /** Discard input and output waiting in the driver (tcflush), and any partial line. */
   async flush(): Promise<boolean> {
     const stream = this.stream;
     if (!stream?.isOpen) return false;
+    this.output.clear();
     const flushed = await new Promise<boolean>((done) => stream.flush((error) => done(!error)));
     this.framer.reset();
     return flushed;
@@ -99,6 +145,10 @@ export class ReconnectingPort {
     this.stream = undefined;
     if (!stream) return;
     if (stream.isOpen) {
+      // Everything still queued goes to the driver now, for the drain below.
+      for (let chunk = this.output.take(65536); chunk !== undefined; chunk = this.output.take(65536)) {
+        stream.write(Buffer.from(chunk, "latin1"));
+      }
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<void>((done) => (timer = setTimeout(done, drainMs)));
       await Promise.race([drained(stream), timeout]);
@@ -110,6 +160,7 @@ export class ReconnectingPort {
 
   private attach(stream: Stream): void {
     this.stream = stream;
+    this.writing = false;
     stream.on("data", (chunk: Buffer) => this.framer.push(chunk));
     // SerialPortStream reports a lost device as 'close' with a DisconnectedError;
     // a failed write also emits 'error'. Either one takes the port down, once.
@@ -126,6 +177,9 @@ export class ReconnectingPort {
     // name only if nobody holds the old one open.
     if (stream.port?.isOpen) void stream.port.close();
     stream.destroy();
+    // Output for the old connection is stale for the next one.
+    this.output.clear();
+    this.overflowFrom = undefined;
     const dropped = this.framer.reset();
     if (dropped > 0) this.events.junk(`partial line of ${dropped} bytes dropped: port went down`);
     this.down(error ? reasonOf(error) : "port closed");

@@ -1,0 +1,162 @@
+// Monitor subscriptions: a client that sent `MONITOR ON` gets a copy of the
+// traffic as `IS>MON1 STATUS: MONITOR seq=N rx|tx|bad TEXT`, filtered by node
+// and message kind. Nobody watching costs one boolean test per message. While
+// someone is, each message costs a filter test and a string per subscriber;
+// the copies are queued (bounded) and sent after the current message has been
+// routed, so routing never waits for a monitor. Subscriptions lapse unless
+// renewed, so a monitor that vanished stops costing anything.
+import { MAX_MESSAGE_BYTES } from "../protocol/message.ts";
+import type { BodyKind } from "../protocol/body-kind.ts";
+import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
+
+export const MONITOR_LEASE_MS = 15_000;
+export const MAX_MONITORS = 4;
+/** Copies waiting to be sent; beyond this a burst is dropped (and counted) rather than queued. */
+const MAX_QUEUED = 1024;
+
+export type MirrorKind = BodyKind | "BAD";
+export type Direction = "rx" | "tx" | "bad";
+
+export interface MonitorFilter {
+  /** Node names, upper case; `M1.*` matches every name starting `M1.`. Empty: every node. */
+  readonly nodes: readonly string[];
+  /** Kinds to show. Empty: every kind. */
+  readonly kinds: ReadonlySet<MirrorKind>;
+}
+
+export const NO_FILTER: MonitorFilter = { nodes: [], kinds: new Set() };
+
+export interface Subscriber {
+  readonly name: string;
+  endpoint: UdpEndpoint;
+  filter: MonitorFilter;
+  expiresAt: number;
+  /** Sequence number of the last copy sent; gaps tell the monitor it lost some. */
+  seq: number;
+  mirrored: number;
+  dropped: number;
+}
+
+export interface HubDeps {
+  send(to: Endpoint, text: string): void;
+  serverId(): string;
+  /** Run fn once the current message has been handled (setImmediate in the server). */
+  defer(fn: () => void): void;
+}
+
+export class MonitorHub {
+  /** True while anyone is subscribed: the only test made per message otherwise. */
+  active = false;
+  /** Copies queued and copies dropped (queue full), since start, over all subscribers. */
+  totalMirrored = 0;
+  totalDropped = 0;
+  private readonly subscribers = new Map<string, Subscriber>();
+  private queue: Array<{ to: UdpEndpoint; text: string }> = [];
+  private flushScheduled = false;
+
+  constructor(private readonly deps: HubDeps) {}
+
+  /** Subscribe or renew; false when MAX_MONITORS others are already watching. */
+  subscribe(name: string, endpoint: UdpEndpoint, filter: MonitorFilter, now: number): boolean {
+    this.prune(now);
+    const known = this.subscribers.get(name);
+    if (known) {
+      known.endpoint = endpoint;
+      known.filter = filter;
+      known.expiresAt = now + MONITOR_LEASE_MS;
+      return true;
+    }
+    if (this.subscribers.size >= MAX_MONITORS) return false;
+    this.subscribers.set(name, { name, endpoint, filter, expiresAt: now + MONITOR_LEASE_MS, seq: 0, mirrored: 0, dropped: 0 });
+    this.active = true;
+    return true;
+  }
+
+  unsubscribe(name: string): boolean {
+    const had = this.subscribers.delete(name);
+    this.active = this.subscribers.size > 0;
+    return had;
+  }
+
+  list(now: number): Subscriber[] {
+    this.prune(now);
+    return [...this.subscribers.values()];
+  }
+
+  /** Drop lapsed subscriptions. */
+  prune(now: number): void {
+    for (const s of this.subscribers.values()) if (s.expiresAt <= now) this.subscribers.delete(s.name);
+    this.active = this.subscribers.size > 0;
+  }
+
+  /**
+   * Copy one event to every subscriber whose filter takes it. Traffic to or
+   * from a subscriber itself (its renewals, its queries) is never copied.
+   * Callers test `active` first, so this runs only while someone watches.
+   */
+  mirror(direction: Direction, src: string, dest: string, kind: MirrorKind, text: string, now: number): void {
+    if (this.subscribers.has(src) || this.subscribers.has(dest)) return;
+    for (const s of this.subscribers.values()) {
+      if (s.expiresAt <= now) {
+        this.subscribers.delete(s.name);
+        this.active = this.subscribers.size > 0;
+        continue;
+      }
+      if (!matches(s.filter, src, dest, kind)) continue;
+      if (this.queue.length >= MAX_QUEUED) {
+        s.seq++; // the gap in sequence numbers shows the monitor what it missed
+        s.dropped++;
+        this.totalDropped++;
+        continue;
+      }
+      this.queue.push({ to: s.endpoint, text: this.frame(s, `${direction} ${text}`) });
+      s.mirrored++;
+      this.totalMirrored++;
+    }
+    if (this.queue.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      this.deps.defer(() => this.flush());
+    }
+  }
+
+  /** Send each subscriber the same bodies (periodic snapshots), in order. Not filtered. */
+  publish(bodies: readonly string[], now: number): void {
+    // Copies still queued go first, so sequence numbers arrive in order.
+    if (this.queue.length > 0) this.flush();
+    this.prune(now);
+    for (const s of this.subscribers.values()) for (const body of bodies) this.deps.send(s.endpoint, this.frame(s, body));
+  }
+
+  /** Send what mirror() queued. */
+  flush(): void {
+    this.flushScheduled = false;
+    const queued = this.queue;
+    this.queue = [];
+    for (const { to, text } of queued) this.deps.send(to, text);
+  }
+
+  /**
+   * `ID>NAME STATUS: MONITOR seq=N TEXT\r`, never over the 2048-byte limit:
+   * a copy of a near-limit message is cut at the end and marked `cut=K`
+   * (K bytes left out) before the direction word.
+   */
+  private frame(s: Subscriber, text: string): string {
+    s.seq++;
+    const head = `${this.deps.serverId()}>${s.name} STATUS: MONITOR seq=${s.seq} `;
+    const over = head.length + text.length + 1 - MAX_MESSAGE_BYTES;
+    if (over <= 0) return `${head}${text}\r`;
+    let cut = over;
+    for (let i = 0; i < 3; i++) cut = over + `cut=${cut} `.length;
+    return `${head}cut=${cut} ${text.slice(0, text.length - cut)}\r`;
+  }
+}
+
+function matches(filter: MonitorFilter, src: string, dest: string, kind: MirrorKind): boolean {
+  if (filter.kinds.size > 0 && !filter.kinds.has(kind)) return false;
+  if (filter.nodes.length === 0) return true;
+  for (const pattern of filter.nodes) if (nodeMatches(pattern, src) || nodeMatches(pattern, dest)) return true;
+  return false;
+}
+
+const nodeMatches = (pattern: string, name: string): boolean =>
+  name !== "" && (pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern);

@@ -1,0 +1,113 @@
+// The server commands that let operators see the system (issue 9):
+//   LIVENESS [PING] [FROM K]   per client: transport, idle time, counts, PING round trip, stale
+//   INFLIGHT [CLEAR] [FROM K]  routed commands still waiting for DONE:/ERROR:/FATAL:
+//   STATS [FROM K]             counters since start, per-command latency percentiles
+//   MONITOR [ON [NODE ...] [TYPE ...] | OFF]   subscribe to a copy of the traffic
+// Arguments may be written KEY=VALUE or KEY VALUE (`isis cmd` turns every `=`
+// into a space). Replies are one DONE: line each, paged to fit a datagram.
+import { BODY_KINDS } from "../protocol/body-kind.ts";
+import type { CommandContext, CommandReply, Requester } from "./commands.ts";
+import { MONITOR_LEASE_MS, type MirrorKind, type MonitorFilter } from "./monitor-hub.ts";
+import type { Report } from "./observe-report.ts";
+import { page } from "./paged-reply.ts";
+
+type Handler = (ctx: CommandContext, args: string[], exec: boolean, from: Requester | undefined) => CommandReply;
+
+/** `NODE=M1.IE` and `node m1.ie` alike: keywords upper case, values as typed. */
+const splitArgs = (args: readonly string[]): string[] => args.flatMap((a) => a.split("=")).filter((a) => a !== "");
+
+/** Parse `[FROM K]` and any flag words the command takes; a reason string when an argument is wrong. */
+function parseListArgs(word: string, args: readonly string[], flags: readonly string[]): { from: number; flags: Set<string> } | string {
+  const words = splitArgs(args);
+  let from = 0;
+  const seen = new Set<string>();
+  for (let i = 0; i < words.length; i++) {
+    const w = (words[i] as string).toUpperCase();
+    if (w === "FROM") {
+      const n = words[++i];
+      if (n === undefined || !/^\d{1,4}$/.test(n)) return `ERROR: ${word} FROM needs a number`;
+      from = Number(n);
+    } else if (flags.includes(w)) seen.add(w);
+    else return `ERROR: ${word} unknown argument '${words[i]}'`;
+  }
+  return { from, flags: seen };
+}
+
+const reply = (word: string, r: Report, from: number): string => `DONE: ${word} ${page(r.head, r.items, from)}`;
+
+const liveness: Handler = (ctx, args) => {
+  const parsed = parseListArgs("LIVENESS", args, ["PING"]);
+  if (typeof parsed === "string") return parsed;
+  if (parsed.flags.has("PING")) return `DONE: LIVENESS PING numPinged=${ctx.observer.pingClients()}`;
+  return reply("LIVENESS", ctx.observer.liveness(), parsed.from);
+};
+
+const inFlight: Handler = (ctx, args) => {
+  const parsed = parseListArgs("INFLIGHT", args, ["CLEAR"]);
+  if (typeof parsed === "string") return parsed;
+  if (parsed.flags.has("CLEAR")) return `DONE: INFLIGHT CLEAR numCleared=${ctx.observer.inFlight.clear()}`;
+  return reply("INFLIGHT", ctx.observer.openCommands(), parsed.from);
+};
+
+const stats: Handler = (ctx, args) => {
+  const parsed = parseListArgs("STATS", args, []);
+  if (typeof parsed === "string") return parsed;
+  return reply("STATS", ctx.observer.stats(), parsed.from);
+};
+
+const MIRROR_KINDS: ReadonlySet<string> = new Set<string>([...BODY_KINDS, "BAD"]);
+const NODE_PATTERN = /^[A-Za-z0-9._]{1,8}\*?$/;
+
+/** `[NODE a,b] [TYPE x,y]`, each keyword any number of times. */
+function parseFilter(args: readonly string[]): MonitorFilter | string {
+  const words = splitArgs(args);
+  const nodes: string[] = [];
+  const kinds = new Set<MirrorKind>();
+  for (let i = 0; i < words.length; i++) {
+    const key = (words[i] as string).toUpperCase();
+    const value = words[++i];
+    if (key !== "NODE" && key !== "TYPE") return `ERROR: MONITOR unknown filter '${words[i - 1]}' (NODE or TYPE)`;
+    if (value === undefined) return `ERROR: MONITOR ${key} needs a value`;
+    for (const part of value.split(",").filter(Boolean)) {
+      if (key === "NODE") {
+        if (!NODE_PATTERN.test(part)) return `ERROR: MONITOR bad node name '${part}'`;
+        nodes.push(part.toUpperCase());
+        continue;
+      }
+      let kind = part.toUpperCase().replace(/:$/, "");
+      if (kind === "HEARTBEAT") kind = "HB";
+      if (!MIRROR_KINDS.has(kind)) return `ERROR: MONITOR unknown type '${part}' (${[...MIRROR_KINDS].join(" ")})`;
+      kinds.add(kind as MirrorKind);
+    }
+  }
+  return { nodes, kinds };
+}
+
+const monitor: Handler = (ctx, args, _exec, from) => {
+  const action = (args[0] ?? "").toUpperCase();
+  const hub = ctx.observer.hub;
+  if (action === "" || action === "FROM") {
+    const parsed = parseListArgs("MONITOR", args, []);
+    if (typeof parsed === "string") return parsed;
+    return reply("MONITOR", ctx.observer.monitors(), parsed.from);
+  }
+  if (action === "OFF") {
+    if (from) hub.unsubscribe(from.name);
+    return "DONE: MONITOR OFF";
+  }
+  if (action !== "ON") return `ERROR: MONITOR unknown argument '${args[0]}' (ON, OFF)`;
+  if (!from || from.endpoint.kind !== "udp") return "ERROR: MONITOR ON only a UDP client can watch the traffic";
+  const filter = parseFilter(args.slice(1));
+  if (typeof filter === "string") return filter;
+  if (!hub.subscribe(from.name, from.endpoint, filter, ctx.now())) return "ERROR: MONITOR ON too many monitors, try again later";
+  const nodes = filter.nodes.length === 0 ? "*" : filter.nodes.join(",");
+  const kinds = filter.kinds.size === 0 ? "*" : [...filter.kinds].join(",");
+  return `DONE: MONITOR ON lease=${MONITOR_LEASE_MS / 1000} node=${nodes} type=${kinds}`;
+};
+
+export const OBSERVE_HANDLERS: Readonly<Record<string, Handler>> = {
+  LIVENESS: liveness,
+  INFLIGHT: inFlight,
+  STATS: stats,
+  MONITOR: monitor,
+};

@@ -1,0 +1,187 @@
+// What the server knows about its own traffic, for operators: transport
+// totals, PING round trips, commands in flight and their latencies, stale
+// clients, and the monitor subscriptions. The routing core calls it at a few
+// points per message; each call is a few field updates unless a monitor is
+// watching (then the message is also copied to it, after routing).
+import type { ServerConfig } from "../config/server-config.ts";
+import { bodyInfo, isFinal, isProgress, isRequest } from "../protocol/body-kind.ts";
+import { firstWord } from "../protocol/message.ts";
+import type { Endpoint } from "./endpoint.ts";
+import type { HostEntry, HostTable } from "./host-table.ts";
+import { InFlight, isLate } from "./in-flight.ts";
+import { LatencyBook } from "./latency.ts";
+import { RoundTrips, StaleWatch } from "./liveness.ts";
+import { MAX_MONITORS, MonitorHub } from "./monitor-hub.ts";
+import { type Report, inFlightReport, livenessReport, monitorsReport, statsReport } from "./observe-report.ts";
+import { REPLY_BUDGET, allPages } from "./paged-reply.ts";
+import type { Outbox } from "./ports.ts";
+
+export interface ObserverDeps {
+  clock(): number;
+  config(): ServerConfig;
+  hosts: HostTable;
+  /** The core's own counters (received, routed, ...), reported first by STATS. */
+  counters: object;
+  /** The real outbox; the observer hands the core a counting one in front of it. */
+  outbox: Outbox;
+  log(text: string): void;
+  /** Send `ID>AL body` to every client (stale announcements). */
+  broadcast(body: string): void;
+  /** PING every client in the host table (LIVENESS PING). */
+  pingClients(): void;
+  /** When monitor copies go out; default: after the current I/O callback. */
+  defer?: (fn: () => void) => void;
+}
+
+/** Room left for a snapshot page after `STATUS: MONITOR seq=N WORD `. */
+const SNAPSHOT_BUDGET = REPLY_BUDGET - 48;
+
+export class Observer {
+  udpIn = 0;
+  udpOut = 0;
+  serialIn = 0;
+  serialOut = 0;
+  readonly startedAt: number;
+  readonly trips = new RoundTrips();
+  readonly inFlight = new InFlight();
+  readonly latency = new LatencyBook();
+  readonly hub: MonitorHub;
+  private readonly staleWatch = new StaleWatch();
+
+  /** Give this to the core instead of the real outbox: it counts datagrams and notes PINGs. */
+  readonly outbox: Outbox = {
+    send: (to, text) => {
+      if (!this.deps.outbox.send(to, text)) return false;
+      if (to.kind === "udp") this.udpOut++;
+      else this.serialOut++;
+      if (isPing(text)) this.trips.pinged(to, this.deps.clock());
+      return true;
+    },
+  };
+
+  constructor(private readonly deps: ObserverDeps) {
+    this.startedAt = deps.clock();
+    this.hub = new MonitorHub({
+      send: (to, text) => this.outbox.send(to, text),
+      serverId: () => deps.config().serverId,
+      defer: deps.defer ?? ((fn) => void setImmediate(fn)),
+    });
+  }
+
+  /** Any datagram or serial line, before it is parsed. */
+  arrived(from: Endpoint): void {
+    if (from.kind === "udp") this.udpIn++;
+    else this.serialIn++;
+  }
+
+  /** A well-formed message arrived (heartbeats included); the sender's entry is already touched. */
+  heard(src: string, dest: string, body: string, from: Endpoint): void {
+    const c = body.charCodeAt(0);
+    if ((c === 80 || c === 112) && firstWord(body).toUpperCase() === "PONG") this.trips.ponged(src, from, this.deps.clock());
+    if (this.hub.active) {
+      this.hub.mirror("rx", src, dest, bodyInfo(body).kind, body === "" ? `${src}>${dest}` : `${src}>${dest} ${body}`, this.deps.clock());
+    }
+  }
+
+  /** Input that is not an IMPv2 message; `line` is what the log got. */
+  malformed(line: string): void {
+    if (this.hub.active) this.hub.mirror("bad", "", "", "BAD", line, this.deps.clock());
+  }
+
+  /** A message was routed from `src` to the client `target`: pair requests with their answers. */
+  routed(src: string, target: HostEntry, body: string): void {
+    target.messagesOut++;
+    const info = bodyInfo(body);
+    if (info.word === "") return;
+    const now = this.deps.clock();
+    if (isRequest(info.kind)) {
+      const evicted = this.inFlight.request(src, target.name, info.word, info.kind === "EXEC", now);
+      if (evicted) {
+        const age = ((now - evicted.sentAt) / 1000).toFixed(3);
+        this.deps.log(`In-flight table full: stopped tracking ${evicted.requester}>${evicted.target} ${evicted.word} (open ${age} s)`);
+      }
+    } else if (isProgress(info.kind)) {
+      this.inFlight.progress(src, target.name, info.word, body, now);
+    } else if (isFinal(info.kind)) {
+      const done = this.inFlight.finish(src, target.name, info.word, info.kind, now);
+      if (!done) return;
+      this.latency.record(info.word, done.latencyMs);
+      const c = done.command;
+      this.deps.log(`Command ${c.requester}>${c.target} ${c.word} ended with ${done.outcome}: after ${done.latencyMs.toFixed(3)} ms`);
+    }
+  }
+
+  /** The server itself sent `line` (no terminator) to client `to`, or to AL. */
+  sent(to: string, line: string): void {
+    const entry = this.deps.hosts.get(to);
+    if (entry) entry.messagesOut++;
+    if (this.hub.active) {
+      const body = line.slice(line.indexOf(" ") + 1);
+      this.hub.mirror("tx", this.deps.config().serverId, to, bodyInfo(body).kind, line, this.deps.clock());
+    }
+  }
+
+  /** Once a second, from the server: stale announcements (if configured) and monitor snapshots. */
+  tick(): void {
+    const now = this.deps.clock();
+    const config = this.deps.config();
+    if (config.announceStale) this.announceStale(now, config.staleAfterSec * 1000);
+    if (!this.hub.active) return;
+    this.hub.prune(now);
+    if (!this.hub.active) return;
+    const pages = (word: string, r: Report) => allPages(r.head, r.items, SNAPSHOT_BUDGET).map((p) => `${word} ${p}`);
+    this.hub.publish([...pages("LIVENESS", this.liveness()), ...pages("INFLIGHT", this.openCommands()), ...pages("STATS", this.stats())], now);
+  }
+
+  liveness(): Report {
+    return livenessReport(this.deps.hosts.entries(), this.deps.clock(), this.deps.config().staleAfterSec * 1000, (name) => this.trips.rtt(name));
+  }
+
+  openCommands(): Report {
+    return inFlightReport(this.inFlight.list(), this.deps.clock(), this.deps.config().commandTimeoutSec * 1000, this.inFlight.evicted);
+  }
+
+  stats(): Report {
+    const now = this.deps.clock();
+    const timeoutMs = this.deps.config().commandTimeoutSec * 1000;
+    const late = this.inFlight.list().filter((c) => isLate(c, now, timeoutMs)).length;
+    const counters: Record<string, number> = {
+      ...(this.deps.counters as Record<string, number>),
+      udpIn: this.udpIn,
+      udpOut: this.udpOut,
+      serialIn: this.serialIn,
+      serialOut: this.serialOut,
+      inFlight: this.inFlight.size,
+      late,
+      completed: this.inFlight.completed,
+      unmatched: this.inFlight.unmatched,
+      evicted: this.inFlight.evicted,
+      monitors: this.hub.list(now).length,
+      mirrored: this.hub.totalMirrored,
+      mirrorDropped: this.hub.totalDropped,
+    };
+    return statsReport({ uptimeMs: now - this.startedAt, counters, latency: this.latency.summaries() });
+  }
+
+  monitors(): Report {
+    const now = this.deps.clock();
+    return monitorsReport(this.hub.list(now), now, MAX_MONITORS);
+  }
+
+  /** LIVENESS PING: fresh round trips come back as the clients answer. */
+  pingClients(): number {
+    this.deps.pingClients();
+    return this.deps.hosts.size;
+  }
+
+  private announceStale(now: number, staleAfterMs: number): void {
+    const changes = this.staleWatch.check(this.deps.hosts.entries(), now, staleAfterMs);
+    for (const e of changes.stale) {
+      this.deps.broadcast(`STATUS: LIVENESS Host=${e.name} State=STALE IdleTime=${((now - e.lastHeard) / 1000).toFixed(3)}`);
+    }
+    for (const e of changes.back) this.deps.broadcast(`STATUS: LIVENESS Host=${e.name} State=ALIVE`);
+  }
+}
+
+/** Exactly `X>Y PING\r`: the handshake, RESTART, UDPPING and routed PINGs. */
+const isPing = (text: string): boolean => text.endsWith(" PING\r") && text.indexOf(" ") === text.length - 6;

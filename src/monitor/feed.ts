@@ -1,0 +1,73 @@
+// What a datagram from the server means to the monitor. Pure. The server
+// sends a subscriber (README, "Seeing the system"):
+//   ID>MON STATUS: MONITOR seq=N [cut=K] rx|tx|bad TEXT     a copy of the traffic
+//   ID>MON STATUS: MONITOR seq=N LIVENESS|INFLIGHT|STATS ...  a snapshot page, each second
+//   ID>MON DONE: MONITOR ON ... / ERROR: ...                  the answer to MONITOR ON
+// and, like every client, it may be PINGed.
+import { firstWord, isBroadcast, parseMessage, words } from "../protocol/message.ts";
+
+export type SnapshotTopic = "LIVENESS" | "INFLIGHT" | "STATS";
+
+export type FeedEvent =
+  | { readonly kind: "copy"; readonly seq: number; readonly cut: number; readonly direction: "rx" | "tx" | "bad"; readonly text: string }
+  | { readonly kind: "page"; readonly seq: number; readonly topic: SnapshotTopic; readonly page: SnapshotPage }
+  | { readonly kind: "subscribed"; readonly text: string }
+  | { readonly kind: "refused"; readonly text: string }
+  /** A PING for us (or for all): answer PONG to `from`. */
+  | { readonly kind: "ping"; readonly from: string }
+  | { readonly kind: "ignored" };
+
+export interface SnapshotPage {
+  /** keyword=value fields (quotes removed), items included. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** Item keywords in order (c0, c3 ... / f0, f1 ... / cmd0 ...). */
+  readonly items: readonly string[];
+  /** Absent on a snapshot's first page. */
+  readonly from?: number;
+  /** Present when more pages follow. */
+  readonly next?: number;
+}
+
+const TOPICS: ReadonlySet<string> = new Set(["LIVENESS", "INFLIGHT", "STATS"]);
+const DIRECTIONS: ReadonlySet<string> = new Set(["rx", "tx", "bad"]);
+
+export function readFeed(raw: string, self: string, server: string): FeedEvent {
+  const parsed = parseMessage(raw);
+  if (!parsed.ok) return { kind: "ignored" };
+  const { src, dest, body } = parsed.message;
+  if (dest !== self && !isBroadcast(dest)) return { kind: "ignored" };
+  const type = firstWord(body).toUpperCase();
+  if (type === "PING") return { kind: "ping", from: src };
+  if (src !== server || dest !== self) return { kind: "ignored" };
+  if (type === "STATUS:") return status(body);
+  const rest = words(body);
+  if (type === "DONE:" && rest[1]?.toUpperCase() === "MONITOR" && rest[2]?.toUpperCase() === "ON") return { kind: "subscribed", text: body };
+  if (type === "ERROR:" || type === "FATAL:") return { kind: "refused", text: body };
+  return { kind: "ignored" };
+}
+
+function status(body: string): FeedEvent {
+  // STATUS: MONITOR seq=N [cut=K] WORD ...
+  const m = /^STATUS: +MONITOR +seq=(\d+) +(?:cut=(\d+) +)?(\S+) ?([\s\S]*)$/i.exec(body);
+  if (!m) return { kind: "ignored" };
+  const seq = Number(m[1]);
+  const word = m[3] as string;
+  const text = m[4] as string;
+  if (DIRECTIONS.has(word)) return { kind: "copy", seq, cut: Number(m[2] ?? 0), direction: word as "rx" | "tx" | "bad", text };
+  if (TOPICS.has(word)) return { kind: "page", seq, topic: word as SnapshotTopic, page: readPage(text) };
+  return { kind: "ignored" };
+}
+
+/** keyword=value pairs; a value may be quoted ('with spaces'). */
+export function readPage(text: string): SnapshotPage {
+  const fields: Record<string, string> = {};
+  const items: string[] = [];
+  for (const m of text.matchAll(/([^\s=]+)=('[^']*'|\S*)/g)) {
+    const key = m[1] as string;
+    fields[key] = (m[2] as string).replace(/^'([\s\S]*)'$/, "$1");
+    if (/^(c|f|cmd)\d+$/.test(key)) items.push(key);
+  }
+  const from = fields.from === undefined ? undefined : Number(fields.from);
+  const next = fields.next === undefined ? undefined : Number(fields.next);
+  return { fields, items, from, next };
+}

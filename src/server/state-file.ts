@@ -1,0 +1,213 @@
+// The host table on disk, so routes survive a restart (spec/server.md "Do
+// better" 9): written after a change, off the message path (debounced, one
+// write at a time, temp file + fsync + rename so a crash leaves the old file
+// or the new one, never half of one), and read back at start. A missing,
+// unreadable or corrupt file costs the saved routes, never the start.
+import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { isIPv4 } from "node:net";
+import { dirname, join } from "node:path";
+import { describeFsError, type ServerConfig } from "../config/server-config.ts";
+import { mayClaim } from "../core/access.ts";
+import type { Endpoint } from "../core/endpoint.ts";
+import { type HostEntry, type HostTable, MAX_HOSTS } from "../core/host-table.ts";
+import { nodeNameProblem } from "../protocol/message.ts";
+
+const FORMAT = "isis-hosts";
+const VERSION = 1;
+
+/**
+ * Where the host table is kept: the StateFile keyword if given ('off': nowhere);
+ * else systemd's StateDirectory ($STATE_DIRECTORY, the first if several);
+ * else beside the runtime log (ServerLog root + `.hosts.json`), a directory
+ * the server can already write to, also under the installed unit's sandbox.
+ */
+export function stateFilePath(config: ServerConfig, env: Record<string, string | undefined>): string | undefined {
+  if (config.stateFile === false) return undefined;
+  if (config.stateFile !== undefined) return config.stateFile;
+  const stateDir = env.STATE_DIRECTORY?.split(":")[0];
+  if (stateDir) return join(stateDir, "isis-hosts.json");
+  return `${config.serverLog}.hosts.json`;
+}
+
+interface SavedHost {
+  name: string;
+  slot: number;
+  lastHeard: number;
+  udp?: { address: string; port: number };
+  serial?: { index: number; device: string };
+}
+
+export function encodeState(serverId: string, entries: readonly HostEntry[], now: number): string {
+  const hosts: SavedHost[] = entries.map((e) => ({
+    name: e.name,
+    slot: e.slot,
+    lastHeard: e.lastHeard,
+    ...(e.endpoint.kind === "udp"
+      ? { udp: { address: e.endpoint.address, port: e.endpoint.port } }
+      : { serial: { index: e.endpoint.index, device: e.endpoint.device } }),
+  }));
+  return `${JSON.stringify({ format: FORMAT, version: VERSION, serverId, saved: new Date(now).toISOString(), hosts }, null, 1)}\n`;
+}
+
+export type ReadResult =
+  | { readonly ok: true; readonly hosts: readonly SavedHost[] }
+  | { readonly ok: false; readonly missing: boolean; readonly reason: string };
+
+/** Parse a state file's text; any shape other than ours is a reason. Entries are checked one by one on restore. */
+export function decodeState(text: string): ReadResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, missing: false, reason: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
+  }
+  const doc = data as { format?: unknown; version?: unknown; hosts?: unknown } | null;
+  if (typeof doc !== "object" || doc === null || doc.format !== FORMAT) return { ok: false, missing: false, reason: "not an isis host table" };
+  if (doc.version !== VERSION) return { ok: false, missing: false, reason: `unknown version ${String(doc.version)}` };
+  if (!Array.isArray(doc.hosts)) return { ok: false, missing: false, reason: "no host list" };
+  return { ok: true, hosts: doc.hosts as SavedHost[] };
+}
+
+export async function readState(path: string): Promise<ReadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const missing = (error as { code?: string }).code === "ENOENT";
+    return { ok: false, missing, reason: describeFsError(error) };
+  }
+  return decodeState(text);
+}
+
+/**
+ * Put saved clients back into an empty table. An entry that no longer fits
+ * the configuration (bad name or address, a serial port that is now another
+ * device, a name pinned elsewhere) is skipped and named in the result.
+ */
+export function restoreHosts(table: HostTable, hosts: readonly SavedHost[], config: ServerConfig): { restored: number; skipped: string[] } {
+  let restored = 0;
+  const skipped: string[] = [];
+  for (const saved of hosts.slice(0, MAX_HOSTS * 2)) {
+    const name = typeof saved?.name === "string" ? saved.name.toUpperCase() : "";
+    const endpoint = savedEndpoint(saved, config);
+    const lastHeard = Number.isFinite(saved?.lastHeard) ? saved.lastHeard : 0;
+    const ok =
+      endpoint !== undefined &&
+      nodeNameProblem(name) === undefined &&
+      Number.isInteger(saved.slot) &&
+      mayClaim(config.pins, name, endpoint) &&
+      table.restore(name, saved.slot, endpoint, lastHeard);
+    if (ok) restored++;
+    else skipped.push(name || "?");
+  }
+  return { restored, skipped };
+}
+
+function savedEndpoint(saved: SavedHost | null | undefined, config: ServerConfig): Endpoint | undefined {
+  const udp = saved?.udp;
+  if (udp && typeof udp.address === "string" && isIPv4(udp.address) && Number.isInteger(udp.port) && udp.port > 0 && udp.port < 65536) {
+    return { kind: "udp", address: udp.address, port: udp.port };
+  }
+  const serial = saved?.serial;
+  if (serial && Number.isInteger(serial.index) && config.ttyPorts[serial.index] === serial.device) {
+    return { kind: "serial", index: serial.index, device: serial.device };
+  }
+  return undefined;
+}
+
+export interface SaverOptions {
+  path: string;
+  /** The text to write, taken when the write starts (so it is as fresh as possible). */
+  snapshot: () => string;
+  /** Called once when saving starts failing, and once when it works again. */
+  onProblem: (message: string) => void;
+  /** How long after a change the write starts; later changes within it ride along. */
+  debounceMs?: number;
+}
+
+/** Writes the host table after changes: at most one write in flight, never from the message path. */
+export class StateSaver {
+  private path: string;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+  private failing = false;
+  private readonly debounceMs: number;
+  /** Writes done since start (tests and the monitor read it). */
+  saves = 0;
+
+  constructor(private readonly options: SaverOptions) {
+    this.path = options.path;
+    this.debounceMs = options.debounceMs ?? 250;
+  }
+
+  get file(): string {
+    return this.path;
+  }
+
+  /** A change happened: save a little later. Cheap; safe to call on every change. */
+  schedule(): void {
+    this.dirty = true;
+    if (this.timer || this.writing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.writing ??= this.drain();
+    }, this.debounceMs);
+    this.timer.unref();
+  }
+
+  /** Save to another file from now on (StateFile changed on RESTART). */
+  retarget(path: string): void {
+    if (path === this.path) return;
+    this.path = path;
+    this.schedule();
+  }
+
+  /** Write now (shutdown), waiting for any write in flight first. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dirty = true;
+    while (this.writing) await this.writing;
+    this.writing = this.drain();
+    await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        await this.write(this.path, this.options.snapshot());
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private async write(path: string, text: string): Promise<void> {
+    const temp = `${path}.tmp-${process.pid}`;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      const handle = await open(temp, "w", 0o644);
+      try {
+        await handle.writeFile(text);
+        // On disk before the rename, so a power cut cannot leave an empty file behind the name.
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+      this.saves++;
+      if (this.failing) {
+        this.failing = false;
+        this.options.onProblem(`host table state file ${path} is writable again`);
+      }
+    } catch (error) {
+      await unlink(temp).catch(() => {});
+      if (!this.failing) {
+        this.failing = true;
+        this.options.onProblem(`cannot save the host table to ${path}: ${describeFsError(error)}; routing continues, routes will not survive a restart`);
+      }
+    }
+  }
+}

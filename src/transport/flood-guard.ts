@@ -1,0 +1,182 @@
+// Fairness on one UDP socket. The kernel queue in front of the socket is
+// shared and first-come: when one sender floods faster than we can read, the
+// kernel drops datagrams from everyone alike. What we can do is make the
+// flooder's datagrams cheap: past its token bucket they are counted and
+// dropped before parsing, logging, routing or replying, so the queue drains
+// faster and the others' messages get through.
+//
+// The buckets only bite while the server is overloaded (the kernel reported
+// drops on our socket) and, after that, on the senders found over their rate
+// until they calm down. A client that is merely fast (a benchmark, a burst of
+// replies) while nobody is losing messages is never limited. While nothing is
+// overloaded the guard is idle: `active` is false and costs one check per
+// datagram.
+
+export interface FloodGuardOptions {
+  /** Datagrams per second a sender may keep sending while limited. */
+  rate: number;
+  /** Datagrams a sender may send at once above the rate. */
+  burst: number;
+  /** A limit started or ended for a sender (journal and log). */
+  report: (text: string) => void;
+  /** How long the guard stays armed after the last overload signal. Default 3 s. */
+  holdMs?: number;
+  /** Senders tracked at once; further ones share one bucket. Default 4096. */
+  maxSenders?: number;
+  /** Bucket refill period. Default 100 ms. */
+  tickMs?: number;
+}
+
+interface Sender {
+  readonly name: string;
+  tokens: number;
+  limited: boolean;
+  /** Datagrams dropped since this sender was limited. */
+  dropped: number;
+}
+
+export class FloodGuard {
+  /** True while buckets are being kept: the caller checks this before calling admit(). */
+  active = false;
+  /** Datagrams dropped since start. */
+  dropped = 0;
+  /** Times a sender was limited since start. */
+  limits = 0;
+  private readonly senders = new Map<string, Map<number, Sender>>();
+  private tracked = 0;
+  private readonly others: Sender;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private armedUntil = 0;
+  private always = false;
+  private readonly holdMs: number;
+  private readonly maxSenders: number;
+  private readonly tickMs: number;
+  private rate: number;
+  private burst: number;
+
+  constructor(private readonly options: FloodGuardOptions) {
+    this.rate = options.rate;
+    this.burst = options.burst;
+    this.holdMs = options.holdMs ?? 3000;
+    this.maxSenders = options.maxSenders ?? 4096;
+    this.tickMs = options.tickMs ?? 100;
+    this.others = { name: "other senders", tokens: options.burst, limited: false, dropped: 0 };
+  }
+
+  get enabled(): boolean {
+    return this.rate > 0;
+  }
+
+  /** FloodLimit changed (RESTART); 0 turns the guard off. */
+  setLimit(rate: number, burst: number): void {
+    this.rate = rate;
+    this.burst = burst;
+    if (rate > 0) {
+      if (this.always) this.activate();
+      return;
+    }
+    this.deactivate();
+    this.senders.clear();
+    this.tracked = 0;
+    this.others.limited = false;
+  }
+
+  /** Senders being limited now. */
+  get limitedNow(): number {
+    let n = this.others.limited ? 1 : 0;
+    for (const ports of this.senders.values()) for (const s of ports.values()) if (s.limited) n++;
+    return n;
+  }
+
+  /** The kernel dropped datagrams for us: keep buckets (again) for the next holdMs. */
+  overloaded(now: number): void {
+    if (!this.enabled) return;
+    this.armedUntil = now + this.holdMs;
+    this.activate();
+  }
+
+  /** No overload signal can be had (no /proc): keep buckets all the time. */
+  armPermanently(): void {
+    if (!this.enabled) return;
+    this.always = true;
+    this.activate();
+  }
+
+  /** May this datagram go on? Only call while `active`. */
+  admit(address: string, port: number): boolean {
+    const sender = this.senders.get(address)?.get(port) ?? this.track(address, port);
+    if (sender.tokens >= 1) {
+      sender.tokens--;
+      return true;
+    }
+    if (!sender.limited) {
+      sender.limited = true;
+      sender.dropped = 0;
+      this.limits++;
+      this.options.report(
+        `flood: ${sender.name} sends faster than ${this.rate} datagrams/s while the server is overloaded; ` +
+          "dropping its excess so other clients are still served",
+      );
+    }
+    sender.dropped++;
+    this.dropped++;
+    return false;
+  }
+
+  /** Refill buckets; release senders that calmed down; go idle when all is quiet. Public for tests. */
+  tick(now: number): void {
+    const add = (this.rate * this.tickMs) / 1000;
+    const refill = (s: Sender): boolean => {
+      s.tokens = Math.min(this.burst, s.tokens + add);
+      if (s.tokens < this.burst) return false;
+      // A full bucket: the sender kept under its rate for burst/rate seconds.
+      if (s.limited) {
+        s.limited = false;
+        this.options.report(`flood: ${s.name} calmed down; ${s.dropped} datagrams from it were dropped`);
+      }
+      return true;
+    };
+    for (const [address, ports] of this.senders) {
+      for (const [port, s] of ports) {
+        if (refill(s)) {
+          ports.delete(port);
+          this.tracked--;
+        }
+      }
+      if (ports.size === 0) this.senders.delete(address);
+    }
+    refill(this.others);
+    const armed = this.always || now < this.armedUntil || this.tracked > 0 || this.others.limited;
+    if (!armed) this.deactivate();
+  }
+
+  close(): void {
+    this.deactivate();
+  }
+
+  private track(address: string, port: number): Sender {
+    if (this.tracked >= this.maxSenders) return this.others;
+    let ports = this.senders.get(address);
+    if (!ports) {
+      ports = new Map();
+      this.senders.set(address, ports);
+    }
+    const sender: Sender = { name: `${address}:${port}`, tokens: this.burst, limited: false, dropped: 0 };
+    ports.set(port, sender);
+    this.tracked++;
+    return sender;
+  }
+
+  private activate(): void {
+    this.active = true;
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(performance.now()), this.tickMs);
+    this.timer.unref();
+  }
+
+  private deactivate(): void {
+    this.active = false;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

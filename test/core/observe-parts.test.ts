@@ -1,0 +1,104 @@
+// The pieces behind LIVENESS/INFLIGHT/STATS, alone: message kinds, the
+// bounded in-flight table, latency percentiles, paging.
+import { describe, expect, test } from "bun:test";
+import { InFlight } from "../../src/core/in-flight.ts";
+import { LatencyBook, LatencyHistogram, MAX_WORDS, OTHER_WORDS } from "../../src/core/latency.ts";
+import { allPages, page } from "../../src/core/paged-reply.ts";
+import { bodyInfo } from "../../src/protocol/body-kind.ts";
+
+describe("bodyInfo", () => {
+  test("names the kind and the command word of a body (IMPv2.5 §3.3)", () => {
+    expect(bodyInfo("filter 2")).toEqual({ kind: "REQ", word: "FILTER" });
+    expect(bodyInfo("REQ: filter 2")).toEqual({ kind: "REQ", word: "FILTER" });
+    expect(bodyInfo("exec:  quit")).toEqual({ kind: "EXEC", word: "QUIT" });
+    expect(bodyInfo("DONE: slitmask SlitMask=4")).toEqual({ kind: "DONE", word: "SLITMASK" });
+    expect(bodyInfo("STATUS: move half")).toEqual({ kind: "STATUS", word: "MOVE" });
+    expect(bodyInfo("WARNING:")).toEqual({ kind: "WARNING", word: "" });
+    expect(bodyInfo("ping")).toEqual({ kind: "PING", word: "PING" });
+    expect(bodyInfo("REQ: PING")).toEqual({ kind: "PING", word: "PING" });
+    expect(bodyInfo("PONG extra")).toEqual({ kind: "PONG", word: "PONG" });
+    expect(bodyInfo("")).toEqual({ kind: "HB", word: "" });
+  });
+});
+
+describe("InFlight", () => {
+  test("beyond its limit the oldest open command is forgotten and counted", () => {
+    const t = new InFlight(3);
+    for (const word of ["A", "B", "C"]) expect(t.request("X1", "Y1", word, false, 0)).toBeUndefined();
+    expect(t.request("X1", "Y1", "D", false, 1)?.word).toBe("A");
+    expect(t.list().map((c) => c.word)).toEqual(["B", "C", "D"]);
+    expect(t.evicted).toBe(1);
+    expect(t.finish("Y1", "X1", "A", "DONE", 2)).toBeUndefined();
+    expect(t.unmatched).toBe(1);
+  });
+
+  test("asking again before the answer restarts the command (and makes it the newest)", () => {
+    const t = new InFlight();
+    t.request("X1", "Y1", "A", false, 0);
+    t.request("X1", "Y1", "B", false, 0);
+    t.request("X1", "Y1", "A", false, 50);
+    expect(t.list().map((c) => c.word)).toEqual(["B", "A"]);
+    expect(t.finish("Y1", "X1", "A", "DONE", 60)?.latencyMs).toBe(10);
+  });
+
+  test("only the target's answer to the requester closes it", () => {
+    const t = new InFlight();
+    t.request("X1", "Y1", "A", false, 0);
+    expect(t.finish("Z1", "X1", "A", "DONE", 1)).toBeUndefined();
+    expect(t.finish("Y1", "Z1", "A", "DONE", 1)).toBeUndefined();
+    expect(t.size).toBe(1);
+  });
+});
+
+describe("latency", () => {
+  test("percentiles are within a bucket (9%) of the true value", () => {
+    const h = new LatencyHistogram();
+    for (let ms = 1; ms <= 1000; ms++) h.record(ms);
+    for (const [p, exact] of [
+      [0.5, 500],
+      [0.9, 900],
+      [0.99, 990],
+    ] as const) {
+      expect(h.percentile(p)).toBeGreaterThanOrEqual(exact);
+      expect(h.percentile(p)).toBeLessThanOrEqual(exact * 1.091);
+    }
+    expect(h.percentile(1)).toBe(1000);
+    expect(h.count).toBe(1000);
+  });
+
+  test("a single sample is reported exactly; zero and huge values are kept in range", () => {
+    const h = new LatencyHistogram();
+    h.record(12.5);
+    expect(h.percentile(0.5)).toBe(12.5);
+    h.record(0);
+    h.record(1e12);
+    expect(h.percentile(0)).toBeLessThanOrEqual(0.01);
+    expect(h.percentile(1)).toBe(1e12);
+  });
+
+  test("at most MAX_WORDS command words; further ones share one histogram", () => {
+    const book = new LatencyBook();
+    for (let i = 0; i < MAX_WORDS + 10; i++) book.record(`W${i}`, 1);
+    const words = book.summaries().map((s) => s.word);
+    expect(words).toHaveLength(MAX_WORDS + 1);
+    expect(book.summaries()[0]).toMatchObject({ word: OTHER_WORDS, count: 10 });
+  });
+});
+
+describe("paging", () => {
+  const items = Array.from({ length: 10 }, (_, i) => ({ key: i * 2, text: `c${i * 2}=${"x".repeat(30)}` }));
+
+  test("a page holds what fits and says where the next starts", () => {
+    const first = page("DONE: X n=10", items, 0, 120);
+    expect(first.length).toBeLessThanOrEqual(120);
+    expect(first).toMatch(/^DONE: X n=10 c0=x+ c2=x+ next=4$/);
+    expect(page("DONE: X n=10", items, 4, 120)).toMatch(/^DONE: X n=10 from=4 c4=x+ c6=x+ next=8$/);
+  });
+
+  test("every item appears exactly once across all pages", () => {
+    const pages = allPages("H", items, 120);
+    const keys = pages.flatMap((p) => [...p.matchAll(/ c(\d+)=/g)].map((m) => Number(m[1])));
+    expect(keys).toEqual(items.map((i) => i.key));
+    for (const p of pages) expect(p.length).toBeLessThanOrEqual(120);
+  });
+});
