@@ -47,8 +47,8 @@ async function run(): Promise<void> {
     throw new UsageError(`unknown command '${name}' (try: ${Object.keys(subCommands).join(", ")})`);
   }
   // citty's runCommand does not look for --help itself (runMain would, but
-  // we keep our own error boundary). `isis cmd` prints its own usage.
-  if (name !== "cmd" && rawArgs.some((a) => a === "--help" || a === "-h")) {
+  // we keep our own error boundary). `isis cmd` and `isis monitor` print their own usage.
+  if (name !== "cmd" && name !== "monitor" && rawArgs.some((a) => a === "--help" || a === "-h")) {
     const sub = await subCommands[name as keyof typeof subCommands]();
     await showUsage(sub, main);
     return;

@@ -59,6 +59,16 @@ export interface StaleChanges {
 export class StaleWatch {
   private readonly announced = new Set<string>();
 
+  /** Nobody is announced stale: the per-message check costs one comparison. */
+  get empty(): boolean {
+    return this.announced.size === 0;
+  }
+
+  /** `name` spoke: true (once) if it had been announced stale, so that its return is announced at once. */
+  cameBack(name: string): boolean {
+    return this.announced.delete(name);
+  }
+
   check(entries: readonly HostEntry[], now: number, staleAfterMs: number): StaleChanges {
     const stale: HostEntry[] = [];
     const back: HostEntry[] = [];

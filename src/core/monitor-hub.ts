@@ -3,16 +3,21 @@
 // and message kind. Nobody watching costs one boolean test per message. While
 // someone is, each message costs a filter test and a string per subscriber;
 // the copies are queued (bounded) and sent after the current message has been
-// routed, so routing never waits for a monitor. Subscriptions lapse unless
-// renewed, so a monitor that vanished stops costing anything.
+// routed, so routing never waits for a monitor, and each monitor gets at most
+// COPY_RATE copies a second (more than anyone can read; the rest are counted
+// and show as gaps in its sequence numbers), so a monitor watching a server at
+// full load adds a bounded amount of work, not a copy of everything.
+// Subscriptions lapse unless renewed, so a monitor that vanished stops costing anything.
 import { MAX_MESSAGE_BYTES } from "../protocol/message.ts";
-import type { BodyKind } from "../protocol/body-kind.ts";
+import { type BodyKind, bodyInfo } from "../protocol/body-kind.ts";
 import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
 
 export const MONITOR_LEASE_MS = 15_000;
 export const MAX_MONITORS = 4;
 /** Copies waiting to be sent; beyond this a burst is dropped (and counted) rather than queued. */
 const MAX_QUEUED = 1024;
+/** Copies per second per monitor, with a burst of as many. */
+export const COPY_RATE = 1000;
 
 export type MirrorKind = BodyKind | "BAD";
 export type Direction = "rx" | "tx" | "bad";
@@ -24,8 +29,6 @@ export interface MonitorFilter {
   readonly kinds: ReadonlySet<MirrorKind>;
 }
 
-export const NO_FILTER: MonitorFilter = { nodes: [], kinds: new Set() };
-
 export interface Subscriber {
   readonly name: string;
   endpoint: UdpEndpoint;
@@ -35,6 +38,9 @@ export interface Subscriber {
   seq: number;
   mirrored: number;
   dropped: number;
+  /** Token bucket for COPY_RATE. */
+  tokens: number;
+  refilledAt: number;
 }
 
 export interface HubDeps {
@@ -67,7 +73,17 @@ export class MonitorHub {
       return true;
     }
     if (this.subscribers.size >= MAX_MONITORS) return false;
-    this.subscribers.set(name, { name, endpoint, filter, expiresAt: now + MONITOR_LEASE_MS, seq: 0, mirrored: 0, dropped: 0 });
+    this.subscribers.set(name, {
+      name,
+      endpoint,
+      filter,
+      expiresAt: now + MONITOR_LEASE_MS,
+      seq: 0,
+      mirrored: 0,
+      dropped: 0,
+      tokens: COPY_RATE,
+      refilledAt: now,
+    });
     this.active = true;
     return true;
   }
@@ -90,26 +106,41 @@ export class MonitorHub {
   }
 
   /**
-   * Copy one event to every subscriber whose filter takes it. Traffic to or
-   * from a subscriber itself (its renewals, its queries) is never copied.
+   * Copy one event to every subscriber whose filter takes it: a message
+   * received (rx) or sent by the server (tx), given by its names and body, or
+   * malformed input (bad, `body` is the log line). Traffic to or from a
+   * subscriber itself (its renewals, its queries) is never copied. The kind
+   * and the text are worked out only when a subscriber takes the copy.
    * Callers test `active` first, so this runs only while someone watches.
    */
-  mirror(direction: Direction, src: string, dest: string, kind: MirrorKind, text: string, now: number): void {
+  mirror(direction: Direction, src: string, dest: string, body: string, now: number): void {
     if (this.subscribers.has(src) || this.subscribers.has(dest)) return;
+    let kind: MirrorKind | undefined;
+    let text: string | undefined;
     for (const s of this.subscribers.values()) {
       if (s.expiresAt <= now) {
         this.subscribers.delete(s.name);
         this.active = this.subscribers.size > 0;
         continue;
       }
-      if (!matches(s.filter, src, dest, kind)) continue;
-      if (this.queue.length >= MAX_QUEUED) {
+      if (!nodesMatch(s.filter.nodes, src, dest)) continue;
+      if (s.filter.kinds.size > 0) {
+        kind ??= direction === "bad" ? "BAD" : bodyInfo(body).kind;
+        if (!s.filter.kinds.has(kind)) continue;
+      }
+      if (s.tokens < 1) {
+        s.tokens = Math.min(COPY_RATE, s.tokens + ((now - s.refilledAt) * COPY_RATE) / 1000);
+        s.refilledAt = now;
+      }
+      if (s.tokens < 1 || this.queue.length >= MAX_QUEUED) {
         s.seq++; // the gap in sequence numbers shows the monitor what it missed
         s.dropped++;
         this.totalDropped++;
         continue;
       }
-      this.queue.push({ to: s.endpoint, text: this.frame(s, `${direction} ${text}`) });
+      s.tokens--;
+      text ??= direction === "bad" ? `bad ${body}` : `${direction} ${src}>${dest}${body === "" ? "" : ` ${body}`}`;
+      this.queue.push({ to: s.endpoint, text: this.frame(s, text) });
       s.mirrored++;
       this.totalMirrored++;
     }
@@ -151,10 +182,9 @@ export class MonitorHub {
   }
 }
 
-function matches(filter: MonitorFilter, src: string, dest: string, kind: MirrorKind): boolean {
-  if (filter.kinds.size > 0 && !filter.kinds.has(kind)) return false;
-  if (filter.nodes.length === 0) return true;
-  for (const pattern of filter.nodes) if (nodeMatches(pattern, src) || nodeMatches(pattern, dest)) return true;
+function nodesMatch(nodes: readonly string[], src: string, dest: string): boolean {
+  if (nodes.length === 0) return true;
+  for (const pattern of nodes) if (nodeMatches(pattern, src) || nodeMatches(pattern, dest)) return true;
   return false;
 }
 

@@ -76,16 +76,17 @@ export class Observer {
 
   /** A well-formed message arrived (heartbeats included); the sender's entry is already touched. */
   heard(src: string, dest: string, body: string, from: Endpoint): void {
+    if (!this.staleWatch.empty && this.staleWatch.cameBack(src)) this.deps.broadcast(`STATUS: LIVENESS Host=${src} State=ALIVE`);
     const c = body.charCodeAt(0);
     if ((c === 80 || c === 112) && firstWord(body).toUpperCase() === "PONG") this.trips.ponged(src, from, this.deps.clock());
     if (this.hub.active) {
-      this.hub.mirror("rx", src, dest, bodyInfo(body).kind, body === "" ? `${src}>${dest}` : `${src}>${dest} ${body}`, this.deps.clock());
+      this.hub.mirror("rx", src, dest, body, this.deps.clock());
     }
   }
 
   /** Input that is not an IMPv2 message; `line` is what the log got. */
   malformed(line: string): void {
-    if (this.hub.active) this.hub.mirror("bad", "", "", "BAD", line, this.deps.clock());
+    if (this.hub.active) this.hub.mirror("bad", "", "", line, this.deps.clock());
   }
 
   /** A message was routed from `src` to the client `target`: pair requests with their answers. */
@@ -95,7 +96,8 @@ export class Observer {
     if (info.word === "") return;
     const now = this.deps.clock();
     if (isRequest(info.kind)) {
-      const evicted = this.inFlight.request(src, target.name, info.word, info.kind === "EXEC", now);
+      const timeoutMs = this.deps.config().commandTimeoutSec * 1000;
+      const evicted = this.inFlight.request(src, target.name, info.word, info.kind === "EXEC", now, timeoutMs);
       if (evicted) {
         const age = ((now - evicted.sentAt) / 1000).toFixed(3);
         this.deps.log(`In-flight table full: stopped tracking ${evicted.requester}>${evicted.target} ${evicted.word} (open ${age} s)`);
@@ -116,8 +118,7 @@ export class Observer {
     const entry = this.deps.hosts.get(to);
     if (entry) entry.messagesOut++;
     if (this.hub.active) {
-      const body = line.slice(line.indexOf(" ") + 1);
-      this.hub.mirror("tx", this.deps.config().serverId, to, bodyInfo(body).kind, line, this.deps.clock());
+      this.hub.mirror("tx", this.deps.config().serverId, to, line.slice(line.indexOf(" ") + 1), this.deps.clock());
     }
   }
 

@@ -89,8 +89,12 @@ export class ScreenOutput implements MonitorOutput {
   }
 }
 
+/** Missed copies are reported at most this often, not once per gap. */
+const LOST_NOTICE_MS = 5000;
+
 export class PlainOutput implements MonitorOutput {
   private lost = 0;
+  private lostNoticeAt = 0;
 
   constructor(
     private readonly out: Out,
@@ -101,8 +105,9 @@ export class PlainOutput implements MonitorOutput {
     // update() is called once per event, so a traffic change is exactly one new line.
     const newest = state.traffic[state.traffic.length - 1];
     if (change === "traffic" && newest) this.out.write(`${trafficLine(newest)}\n`);
-    if (state.lost > this.lost) {
-      this.err.write(`isis monitor: ${state.lost - this.lost} copies lost on the way\n`);
+    if (state.lost > this.lost && Date.now() - this.lostNoticeAt >= LOST_NOTICE_MS) {
+      this.lostNoticeAt = Date.now();
+      this.err.write(`isis monitor: ${state.lost - this.lost} copies missed (lost on the way, or over the server's limit per second)\n`);
       this.lost = state.lost;
     }
   }

@@ -1,7 +1,7 @@
 // MONITOR subscriptions on a core with a hand-driven clock: what a monitor
 // is sent, what it is not, and that nobody watching costs no datagram.
 import { describe, expect, test } from "bun:test";
-import { MONITOR_LEASE_MS } from "../../src/core/monitor-hub.ts";
+import { COPY_RATE, MONITOR_LEASE_MS } from "../../src/core/monitor-hub.ts";
 import { MAX_MESSAGE_BYTES } from "../../src/protocol/message.ts";
 import { makeCore } from "./fixture.ts";
 
@@ -128,15 +128,29 @@ describe("MONITOR", () => {
     expect(snap[1]).toContain(" f0=B1>C1,MOVE,age:0.000,ok,status:0");
   });
 
-  test("a burst larger than the queue is dropped, counted, and shows as a gap in sequence numbers", () => {
+  test("a snapshot of 32 clients at long names is paged: every datagram within 2048 bytes, every slot once", () => {
+    const f = makeCore();
+    for (let i = 0; i < 31; i++) f.from(10000 + i, `LONGNM${String(i).padStart(2, "0")}>IS PING\r`);
+    f.from(MON, "MON12345>IS MONITOR ON\r");
+    f.advance(10_000); // within the lease
+    const start = f.sent.length;
+    f.core.observer.tick();
+    const pages = f.sent.slice(start).map((s) => s.text).filter((t) => t.includes(" LIVENESS "));
+    expect(pages.length).toBeGreaterThan(1);
+    for (const p of pages) expect(p.length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    const slots = pages.flatMap((p) => [...p.matchAll(/ c(\d+)=/g)].map((m) => Number(m[1])));
+    expect(slots).toEqual([...Array(32).keys()]);
+  });
+
+  test("more than COPY_RATE copies a second are dropped, counted, and show as a gap in sequence numbers", () => {
     const { f } = watched();
     const start = f.sent.length;
-    for (let i = 0; i < 1100; i++) f.from(2000, `B1>C1 n${i}\r`);
-    const sent = copies(f, start);
-    expect(sent).toHaveLength(1024);
-    expect(f.core.observer.hub.totalDropped).toBe(1100 - 1024);
-    f.from(2000, "B1>C1 after\r");
-    expect(copies(f, f.sent.length - 1)).toEqual(["IS>MON1 STATUS: MONITOR seq=1101 rx B1>C1 after\r"]);
+    for (let i = 0; i < COPY_RATE + 100; i++) f.from(2000, `B1>C1 n${i}\r`);
+    expect(copies(f, start)).toHaveLength(COPY_RATE);
+    expect(f.core.observer.hub.totalDropped).toBe(100);
+    f.advance(1000);
+    f.from(2000, "B1>C1 a second later\r");
+    expect(copies(f, f.sent.length - 1)).toEqual([`IS>MON1 STATUS: MONITOR seq=${COPY_RATE + 101} rx B1>C1 a second later\r`]);
   });
 
   test("refusals: not from a UDP client, unknown filters, too many monitors", () => {

@@ -24,26 +24,37 @@ describe("bodyInfo", () => {
 describe("InFlight", () => {
   test("beyond its limit the oldest open command is forgotten and counted", () => {
     const t = new InFlight(3);
-    for (const word of ["A", "B", "C"]) expect(t.request("X1", "Y1", word, false, 0)).toBeUndefined();
-    expect(t.request("X1", "Y1", "D", false, 1)?.word).toBe("A");
+    for (const word of ["A", "B", "C"]) expect(t.request("X1", "Y1", word, false, 0, 0)).toBeUndefined();
+    expect(t.request("X1", "Y1", "D", false, 1, 0)?.word).toBe("A");
     expect(t.list().map((c) => c.word)).toEqual(["B", "C", "D"]);
     expect(t.evicted).toBe(1);
     expect(t.finish("Y1", "X1", "A", "DONE", 2)).toBeUndefined();
     expect(t.unmatched).toBe(1);
   });
 
-  test("asking again before the answer restarts the command (and makes it the newest)", () => {
+  test("the same request sent several times (pipelined) is answered oldest first, each with its own latency", () => {
     const t = new InFlight();
-    t.request("X1", "Y1", "A", false, 0);
-    t.request("X1", "Y1", "B", false, 0);
-    t.request("X1", "Y1", "A", false, 50);
-    expect(t.list().map((c) => c.word)).toEqual(["B", "A"]);
-    expect(t.finish("Y1", "X1", "A", "DONE", 60)?.latencyMs).toBe(10);
+    t.request("X1", "Y1", "A", false, 0, 1000);
+    t.request("X1", "Y1", "A", false, 10, 1000);
+    t.request("X1", "Y1", "A", false, 20, 1000);
+    expect(t.progress("Y1", "X1", "A", "STATUS: A half", 25)).toBe(true);
+    expect(t.list().map((c) => c.progressCount)).toEqual([1, 0, 0]);
+    expect([30, 31, 32].map((now) => t.finish("Y1", "X1", "A", "DONE", now)?.latencyMs)).toEqual([30, 21, 12]);
+    expect(t.size).toBe(0);
+  });
+
+  test("a repeat of a request that is already late replaces it: a retry of one that was lost", () => {
+    const t = new InFlight();
+    t.request("X1", "Y1", "A", false, 0, 1000);
+    t.request("X1", "Y1", "B", false, 0, 1000);
+    t.request("X1", "Y1", "A", false, 1500, 1000);
+    expect(t.list().map((c) => `${c.word}@${c.sentAt}`)).toEqual(["B@0", "A@1500"]);
+    expect(t.finish("Y1", "X1", "A", "DONE", 1600)?.latencyMs).toBe(100);
   });
 
   test("only the target's answer to the requester closes it", () => {
     const t = new InFlight();
-    t.request("X1", "Y1", "A", false, 0);
+    t.request("X1", "Y1", "A", false, 0, 0);
     expect(t.finish("Z1", "X1", "A", "DONE", 1)).toBeUndefined();
     expect(t.finish("Y1", "Z1", "A", "DONE", 1)).toBeUndefined();
     expect(t.size).toBe(1);

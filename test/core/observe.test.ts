@@ -173,7 +173,7 @@ describe("STATS", () => {
 });
 
 describe("AnnounceStale", () => {
-  test("one STATUS: broadcast when a client goes stale, one when it comes back; none without the keyword", () => {
+  test("one STATUS: broadcast at the tick when a client goes stale, one the moment it speaks again; none without the keyword", () => {
     const f = makeCore({ staleAfterSec: 2, announceStale: true });
     f.from(1000, "A1>IS\r");
     f.from(2000, "B1>IS\r");
@@ -187,10 +187,12 @@ describe("AnnounceStale", () => {
       { to: "127.0.0.1:1000", text: "IS>AL STATUS: LIVENESS Host=B1 State=STALE IdleTime=2.500\r" },
       { to: "127.0.0.1:2000", text: "IS>AL STATUS: LIVENESS Host=B1 State=STALE IdleTime=2.500\r" },
     ]);
-    f.from(2000, "B1>IS\r");
+    // Back is announced as soon as it speaks, not at the next tick.
     const back = f.sent.length;
-    f.core.observer.tick();
+    f.from(2000, "B1>IS\r");
     expect(texts(f.sent.slice(back))).toEqual(["IS>AL STATUS: LIVENESS Host=B1 State=ALIVE\r", "IS>AL STATUS: LIVENESS Host=B1 State=ALIVE\r"]);
+    f.core.observer.tick();
+    expect(f.sent.length).toBe(back + 2);
 
     const quiet = makeCore({ staleAfterSec: 2 });
     quiet.from(2000, "B1>IS\r");
