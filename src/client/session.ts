@@ -66,7 +66,11 @@ export async function runSession(options: SessionOptions): Promise<SessionEnd> {
 
   let socket: ClientSocket;
   try {
-    socket = await openSocket(resolved.family, onText);
+    // ICMP "port unreachable": nothing listens at the server's address and
+    // port, so waiting (perhaps forever, with -t 0) would be pointless.
+    const onRefused = (): void =>
+      end({ kind: "unreachable", message: `no ISIS server is listening at ${options.host}:${options.port} (port unreachable)` });
+    socket = await openSocket(resolved.family, onText, onRefused);
   } catch (error) {
     return { kind: "unreachable", message: `cannot open a UDP socket: ${errorText(error)}` };
   }
@@ -95,7 +99,7 @@ function send(socket: ClientSocket, options: SessionOptions, address: string, en
 type ClientSocket = Awaited<ReturnType<typeof openSocket>>;
 
 /** The client's socket: the wildcard address of the server's family, a port the OS picks. */
-function openSocket(family: number, onText: (text: string) => void) {
+function openSocket(family: number, onText: (text: string) => void, onRefused: () => void) {
   return Bun.udpSocket({
     hostname: family === 6 ? "::" : "0.0.0.0",
     binaryType: "buffer",
@@ -103,6 +107,11 @@ function openSocket(family: number, onText: (text: string) => void) {
       data(_socket, data) {
         // latin1: one byte is one character, whatever the agent sent.
         onText(data.toString("latin1"));
+      },
+      // Bun reports ICMP errors for our datagram here (without a handler it
+      // throws from the event loop and the client dies with a stack trace).
+      error() {
+        onRefused();
       },
     },
   });

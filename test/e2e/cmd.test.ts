@@ -128,6 +128,19 @@ describe("against a scripted agent in the server's place", () => {
   });
 });
 
+describe("no server", () => {
+  test("a server port where nothing listens is reported at once (port unreachable), exit 2, even with no timeout", async () => {
+    const gone = await Bun.udpSocket({ hostname: "127.0.0.1", socket: { data() {} } });
+    const closedPort = gone.port;
+    gone.close();
+    // With no -t the old client would wait forever; a hang here fails on the test timeout.
+    const result = await isisCmd(["--host", `127.0.0.1:${closedPort}`, "is", "status"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe(`*** ERROR: no ISIS server is listening at 127.0.0.1:${closedPort} (port unreachable)\n`);
+    expect(result.stderr).toBe("");
+  });
+});
+
 describe("client-side errors", () => {
   test("no arguments: the usage, exit 1", async () => {
     const result = await isisCmd([]);
