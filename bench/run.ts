@@ -34,6 +34,7 @@ interface Load {
 function runLoad(port: number, mode: "route" | "server", count: number, window: number): Load {
   const p = Bun.spawnSync([loadgen, String(port), mode, String(count), String(window)], { stdout: "pipe", timeout: 120_000 });
   const line = p.stdout.toString();
+  if (!/rate=/.test(line)) console.error(`isisload ${mode} ${count} ${window} on ${port}: exit ${p.exitCode}, printed '${line.trim()}'`);
   const num = (key: string) => Number(line.match(new RegExp(`${key}=([\\d.]+)`))?.[1] ?? Number.NaN);
   return { rate: num("rate"), p50: num("p50_us"), p99: num("p99_us"), lost: num("lost") };
 }
@@ -52,7 +53,7 @@ const isisTarget: Target = {
     mkdirSync(dir, { recursive: true });
     const ini = join(dir, "isis.ini");
     writeFileSync(ini, `ServerID IS\nServerPort ${port}\nServerLog ${dir}/isis\nLogDate UTC\nNoHandshaking\n`);
-    return Bun.spawn([ISIS, "server", "-d", "-f", ini], { stdout: "ignore", stderr: "inherit" });
+    return Bun.spawn([ISIS, "server", "-d", "-f", ini], { stdout: Bun.file(join(dir, "journal.txt")), stderr: "inherit" });
   },
 };
 const floorTarget: Target = {
@@ -60,7 +61,7 @@ const floorTarget: Target = {
   start: (port) => Bun.spawn([floorBin, String(port)], { stdout: "ignore", stderr: "inherit" }),
 };
 
-/** Exec to the first PONG: PING every 0.5 ms from the moment of spawn. */
+/** Exec to the first PONG: PING every millisecond from the moment of spawn. */
 async function firstPong(target: Target): Promise<{ ms: number; proc: Bun.Subprocess; port: number }> {
   const port = nextPort++;
   let got = 0;
@@ -82,7 +83,8 @@ async function firstPong(target: Target): Promise<{ ms: number; proc: Bun.Subpro
     } catch {
       // "port unreachable" from the previous PING, reported by this send
     }
-    await Bun.sleep(0.5);
+    // 1 ms apart: a tighter loop would flood the starting server (and arm its flood guard).
+    await Bun.sleep(1);
   }
   sock.close();
   if (!got) throw new Error(`${target.name} never answered PING on ${port}`);
@@ -164,4 +166,4 @@ console.log(
     `(2 s after the load; target <= 64 MB, no growth)`,
 );
 console.log(`isis RSS at the end of the load itself: ${rssBusy.map((r) => `${r.toFixed(1)} MB`).join(", ")}`);
-rmSync(work, { recursive: true, force: true });
+if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
