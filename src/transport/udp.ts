@@ -64,26 +64,48 @@ export class UdpTransport {
   private readonly flushSoon = () => this.flush();
 
   /**
-   * Queue a datagram; everything queued while one batch of received
-   * datagrams is handled goes out in one sendmmsg at the end of the turn
-   * (measured: about 13% more routed messages per second than one sendto
-   * each, for a few microseconds of latency).
+   * The first datagram of an event-loop turn goes out at once (a lone
+   * request waits for nothing); the rest of the turn, the replies to the
+   * rest of one recvmmsg batch, are queued and go out in one sendmmsg at its
+   * end. Measured under isisload: more routed messages per second than one
+   * sendmmsg each, with the round trip at window 1 unchanged.
    */
   send(address: string, port: number, text: string): boolean {
-    if (this.queuedBytes + text.length > this.outBuffer.length) this.flush();
-    const length = this.outBuffer.write(text, this.queuedBytes, "latin1");
-    this.queue.push(this.outBuffer.subarray(this.queuedBytes, this.queuedBytes + length), port, address);
-    this.queuedBytes += length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushSoon);
+      return this.sendNow(address, port, text);
     }
+    if (this.queuedBytes + text.length > this.outBuffer.length) this.flushQueue();
+    const length = this.outBuffer.write(text, this.queuedBytes, "latin1");
+    this.queue.push(this.outBuffer.subarray(this.queuedBytes, this.queuedBytes + length), port, address);
+    this.queuedBytes += length;
     return true;
   }
 
-  /** Send everything queued now. */
+  private sendNow(address: string, port: number, text: string): boolean {
+    const length = this.outBuffer.write(text, this.queuedBytes, "latin1");
+    const data = this.outBuffer.subarray(this.queuedBytes, this.queuedBytes + length);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        if (this.socket.send(data, port, address)) return true;
+        break;
+      } catch {
+        // See flushQueue: the report of an earlier ICMP error displaced this send.
+        this.peerErrors++;
+      }
+    }
+    this.sendFailures++;
+    return true;
+  }
+
+  /** Send everything queued now; the next datagram starts a new turn. */
   flush(): void {
     this.flushScheduled = false;
+    this.flushQueue();
+  }
+
+  private flushQueue(): void {
     let pending = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
