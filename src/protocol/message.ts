@@ -3,8 +3,7 @@
 /** Maximum message length in bytes, terminator included (IMPv2.5 §3.1.3). */
 export const MAX_MESSAGE_BYTES = 2048;
 
-/** The broadcast address and its accepted alias (§3.2.3). */
-export const BROADCAST = "AL";
+/** The broadcast address AL and its accepted alias ALL (§3.2.3). */
 export const isBroadcast = (dest: string): boolean => dest === "AL" || dest === "ALL";
 
 export type MessageType = "REQ:" | "EXEC:" | "DONE:" | "STATUS:" | "WARNING:" | "ERROR:" | "FATAL:";
