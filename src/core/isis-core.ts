@@ -2,7 +2,7 @@
 // host table and hands deliveries to the outbox. It knows nothing of sockets
 // or files; the server wires it to transports, the log and the console.
 import type { ServerConfig } from "../config/server-config.ts";
-import { isBroadcast, isReply, parseMessage, stripTerminator } from "../protocol/message.ts";
+import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
 import { describePin, execAllowed, isExecBody, mayClaim } from "./access.ts";
 import { runServerCommand, type CommandContext } from "./commands.ts";
 import { type Endpoint, describeEndpoint, udpEndpoint } from "./endpoint.ts";
@@ -97,7 +97,7 @@ export class IsisCore implements CommandContext {
     this.observer.arrived(from);
     const parsed = parseMessage(raw);
     if (!parsed.ok) return this.malformed(raw, from, parsed.reason);
-    const { src, dest, body } = parsed.message;
+    const { src, dest, body, line: text } = parsed.message;
     // A pinned name spoken from elsewhere must not move its route (one Map lookup).
     if (!mayClaim(this.config.pins, src, from)) return this.refusePinned(src, from, raw);
 
@@ -114,7 +114,6 @@ export class IsisCore implements CommandContext {
       this.events.log(`heartbeat ${src} (${describeEndpoint(from)})`);
       return;
     }
-    const text = stripTerminator(raw);
     this.events.log(text);
     if (this.verbose) this.events.traffic(text);
 

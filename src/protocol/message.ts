@@ -16,6 +16,8 @@ export interface Message {
   readonly dest: string;
   /** Everything after the address header and its separating spaces; "" for a heartbeat. */
   readonly body: string;
+  /** The whole message as received, terminator stripped (what the runtime log records). */
+  readonly line: string;
 }
 
 export type ParseResult =
@@ -70,7 +72,12 @@ export function parseMessage(raw: string): ParseResult {
   while (bodyStart < text.length && text.charCodeAt(bodyStart) === 32) bodyStart++;
   return {
     ok: true,
-    message: { src: src.toUpperCase(), dest: dest.toUpperCase(), body: bodyStart === text.length ? "" : text.slice(bodyStart) },
+    message: {
+      src: src.toUpperCase(),
+      dest: dest.toUpperCase(),
+      body: bodyStart === text.length ? "" : text.slice(bodyStart),
+      line: text,
+    },
   };
 }
 

@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { UsageError } from "../../src/commands/_shared.ts";
 import { absolutePath, rejectUnknownArgs, resolveTarget } from "../../src/installer/cli.ts";
+import { systemRunner } from "../../src/installer/runner.ts";
 
 const declared = ["config", "f", "now", "dry-run", "dryRun", "root"];
 
@@ -36,7 +37,7 @@ describe("resolveTarget", () => {
   test("without --root the target is the live system, with the system runner", () => {
     const t = resolveTarget("install", { "dry-run": true });
     expect(t).toMatchObject({ root: "/", dryRun: true });
-    expect(t.runner).toBeDefined();
+    expect(t.runner).toBe(systemRunner);
   });
 });
 

@@ -21,11 +21,12 @@ const reason = (raw: string) => {
 
 describe("parseMessage", () => {
   test("splits SRC>DEST and body, upper-casing the names only", () => {
-    expect(ok("m1.env>is ping\r")).toEqual({ src: "M1.ENV", dest: "IS", body: "ping" });
+    expect(ok("m1.env>is ping\r")).toEqual({ src: "M1.ENV", dest: "IS", body: "ping", line: "m1.env>is ping" });
     expect(ok("PR>IE DONE: FILTER FILTPOS=1 Name='a b'\r")).toEqual({
       src: "PR",
       dest: "IE",
       body: "DONE: FILTER FILTPOS=1 Name='a b'",
+      line: "PR>IE DONE: FILTER FILTPOS=1 Name='a b'",
     });
   });
 
@@ -36,7 +37,7 @@ describe("parseMessage", () => {
   });
 
   test("a bare header is a heartbeat with an empty body", () => {
-    expect(ok("TCS>IS\r")).toEqual({ src: "TCS", dest: "IS", body: "" });
+    expect(ok("TCS>IS\r")).toEqual({ src: "TCS", dest: "IS", body: "", line: "TCS>IS" });
     expect(ok("TCS>IS   \r").body).toBe("");
   });
 
