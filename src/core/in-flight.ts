@@ -40,6 +40,18 @@ export const isLate = (command: OpenCommand, now: number, timeoutMs: number): bo
 
 const keyOf = (requester: string, target: string, word: string): string => `${requester}>${target} ${word}`;
 
+/** An open command as the table keeps it: its key, and its neighbours in age order. */
+interface Entry extends OpenCommand {
+  readonly key: string;
+  older: Entry | undefined;
+  newer: Entry | undefined;
+}
+
+/**
+ * Every routed request and answer passes through here, so it allocates only
+ * the entry itself: ages are an intrusive list (no Set to hash into), and the
+ * entries of one key sit in an array that is almost always one or a few long.
+ */
 export class InFlight {
   /** Open commands forgotten because the table was full. */
   evicted = 0;
@@ -47,33 +59,55 @@ export class InFlight {
   completed = 0;
   /** Final answers for which no open command matched. */
   unmatched = 0;
-  /** Every open command, oldest first (a Set keeps insertion order). */
-  private readonly byAge = new Set<OpenCommand>();
+  private count = 0;
+  private oldest: Entry | undefined;
+  private newest: Entry | undefined;
   /** The open commands of each `REQUESTER>TARGET WORD`, oldest first. */
-  private readonly byKey = new Map<string, OpenCommand[]>();
+  private readonly byKey = new Map<string, Entry[]>();
 
   constructor(private readonly limit = DEFAULT_IN_FLIGHT_LIMIT) {}
 
   get size(): number {
-    return this.byAge.size;
+    return this.count;
   }
 
   /** A request was routed. Returns the command evicted to make room, if any. */
   request(requester: string, target: string, word: string, exec: boolean, now: number, timeoutMs: number): OpenCommand | undefined {
     const key = keyOf(requester, target, word);
-    const same = this.byKey.get(key);
-    if (same) for (const c of same.filter((c) => isLate(c, now, timeoutMs))) this.remove(key, c);
-    let evicted: OpenCommand | undefined;
-    if (this.byAge.size >= this.limit) {
-      evicted = this.byAge.values().next().value as OpenCommand;
-      this.remove(keyOf(evicted.requester, evicted.target, evicted.word), evicted);
-      this.evicted++;
+    let same = this.byKey.get(key);
+    if (same && timeoutMs > 0) {
+      for (let i = same.length - 1; i >= 0; i--) {
+        const c = same[i] as Entry;
+        if (isLate(c, now, timeoutMs)) this.remove(c);
+      }
+      same = this.byKey.get(key);
     }
-    const command: OpenCommand = { requester, target, word, exec, sentAt: now, lastActivity: now, progressCount: 0, progress: undefined };
-    this.byAge.add(command);
-    const list = this.byKey.get(key);
-    if (list) list.push(command);
-    else this.byKey.set(key, [command]);
+    let evicted: OpenCommand | undefined;
+    if (this.count >= this.limit && this.oldest) {
+      evicted = this.oldest;
+      this.remove(this.oldest);
+      this.evicted++;
+      same = this.byKey.get(key);
+    }
+    const entry: Entry = {
+      requester,
+      target,
+      word,
+      exec,
+      sentAt: now,
+      lastActivity: now,
+      progressCount: 0,
+      progress: undefined,
+      key,
+      older: this.newest,
+      newer: undefined,
+    };
+    if (this.newest) this.newest.newer = entry;
+    else this.oldest = entry;
+    this.newest = entry;
+    this.count++;
+    if (same) same.push(entry);
+    else this.byKey.set(key, [entry]);
     return evicted;
   }
 
@@ -89,35 +123,47 @@ export class InFlight {
 
   /** `replier` sent the final answer about `word` to `to`: the oldest such command leaves the table. */
   finish(replier: string, to: string, word: string, outcome: string, now: number): Completion | undefined {
-    const key = keyOf(to, replier, word);
-    const command = this.byKey.get(key)?.[0];
+    const command = this.byKey.get(keyOf(to, replier, word))?.[0];
     if (!command) {
       this.unmatched++;
       return undefined;
     }
-    this.remove(key, command);
+    this.remove(command);
     this.completed++;
     return { command, outcome, latencyMs: now - command.sentAt };
   }
 
   /** Open commands, oldest first. */
   list(): OpenCommand[] {
-    return [...this.byAge];
+    const open: OpenCommand[] = [];
+    for (let e = this.oldest; e; e = e.newer) open.push(e);
+    return open;
   }
 
   clear(): number {
-    const n = this.byAge.size;
-    this.byAge.clear();
+    const n = this.count;
     this.byKey.clear();
+    this.oldest = undefined;
+    this.newest = undefined;
+    this.count = 0;
     return n;
   }
 
-  private remove(key: string, command: OpenCommand): void {
-    this.byAge.delete(command);
-    const list = this.byKey.get(key);
+  private remove(entry: Entry): void {
+    if (entry.older) entry.older.newer = entry.newer;
+    else this.oldest = entry.newer;
+    if (entry.newer) entry.newer.older = entry.older;
+    else this.newest = entry.older;
+    entry.older = undefined;
+    entry.newer = undefined;
+    this.count--;
+    const list = this.byKey.get(entry.key);
     if (!list) return;
-    const i = list.indexOf(command);
-    if (i !== -1) list.splice(i, 1);
-    if (list.length === 0) this.byKey.delete(key);
+    if (list[0] === entry) list.shift();
+    else {
+      const i = list.indexOf(entry);
+      if (i !== -1) list.splice(i, 1);
+    }
+    if (list.length === 0) this.byKey.delete(entry.key);
   }
 }

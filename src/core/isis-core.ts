@@ -71,7 +71,7 @@ export class IsisCore implements CommandContext {
       hosts: this.hosts,
       counters: this.counters,
       outbox: options.outbox,
-      log: (text) => this.events.log(text),
+      log: (text, at) => this.events.log(text, at),
       broadcast: (body) => this.broadcastFromServer(body),
       pingClients: () => this.pingKnownClients(),
     });
@@ -97,12 +97,14 @@ export class IsisCore implements CommandContext {
     this.observer.arrived(from);
     const parsed = parseMessage(raw);
     if (!parsed.ok) return this.malformed(raw, from, parsed.reason);
-    const { src, dest, body, line: text } = parsed.message;
+    const { src, dest, body, line: text, wire } = parsed.message;
     // A pinned name spoken from elsewhere must not move its route (one Map lookup).
     if (!mayClaim(this.config.pins, src, from)) return this.refusePinned(src, from, raw);
 
-    const touched = this.hosts.touch(src, from, this.clock());
-    this.observer.heard(src, dest, body, from);
+    // One clock read per message: the host table, the log and the in-flight table share it.
+    const now = this.clock();
+    const touched = this.hosts.touch(src, from, now);
+    this.observer.heard(src, dest, body, from, now);
     if (touched === Touch.Full) {
       this.reply(src, from, "ERROR: Server Host Table Full, Cannot Service Request");
       return;
@@ -114,7 +116,7 @@ export class IsisCore implements CommandContext {
       this.events.log(`heartbeat ${src} (${describeEndpoint(from)})`);
       return;
     }
-    this.events.log(text);
+    this.events.log(text, now);
     if (this.verbose) this.events.traffic(text);
 
     // Executive requests (to the server or through it) only from ExecAllow networks.
@@ -134,9 +136,9 @@ export class IsisCore implements CommandContext {
       this.reply(src, from, `ERROR: No Route to Destination Host ${dest} - host is unknown/unlisted`);
       return;
     }
-    if (this.outbox.send(target.endpoint, `${src}>${dest} ${body}\r`)) {
+    if (this.outbox.send(target.endpoint, wire)) {
       this.counters.routed++;
-      this.observer.routed(src, target, body);
+      this.observer.routed(src, target, body, now);
       return;
     }
     this.counters.dropped++;

@@ -9,7 +9,7 @@ import { firstWord } from "../protocol/message.ts";
 import type { Endpoint } from "./endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import { InFlight, isLate } from "./in-flight.ts";
-import { LatencyBook } from "./latency.ts";
+import { LatencyBook, millisText } from "./latency.ts";
 import { RoundTrips, StaleWatch } from "./liveness.ts";
 import { MAX_MONITORS, MonitorHub } from "./monitor-hub.ts";
 import { type Report, inFlightReport, livenessReport, monitorsReport, statsReport } from "./observe-report.ts";
@@ -24,7 +24,7 @@ export interface ObserverDeps {
   counters: object;
   /** The real outbox; the observer hands the core a counting one in front of it. */
   outbox: Outbox;
-  log(text: string): void;
+  log(text: string, at?: number): void;
   /** Send `ID>AL body` to every client (stale announcements). */
   broadcast(body: string): void;
   /** PING every client in the host table (LIVENESS PING). */
@@ -75,12 +75,12 @@ export class Observer {
   }
 
   /** A well-formed message arrived (heartbeats included); the sender's entry is already touched. */
-  heard(src: string, dest: string, body: string, from: Endpoint): void {
+  heard(src: string, dest: string, body: string, from: Endpoint, now = this.deps.clock()): void {
     if (!this.staleWatch.empty && this.staleWatch.cameBack(src)) this.deps.broadcast(`STATUS: LIVENESS Host=${src} State=ALIVE`);
     const c = body.charCodeAt(0);
-    if ((c === 80 || c === 112) && firstWord(body).toUpperCase() === "PONG") this.trips.ponged(src, from, this.deps.clock());
+    if ((c === 80 || c === 112) && firstWord(body).toUpperCase() === "PONG") this.trips.ponged(src, from, now);
     if (this.hub.active) {
-      this.hub.mirror("rx", src, dest, body, this.deps.clock());
+      this.hub.mirror("rx", src, dest, body, now);
     }
   }
 
@@ -90,11 +90,10 @@ export class Observer {
   }
 
   /** A message was routed from `src` to the client `target`: pair requests with their answers. */
-  routed(src: string, target: HostEntry, body: string): void {
+  routed(src: string, target: HostEntry, body: string, now = this.deps.clock()): void {
     target.messagesOut++;
     const info = bodyInfo(body);
     if (info.word === "") return;
-    const now = this.deps.clock();
     if (isRequest(info.kind)) {
       const timeoutMs = this.deps.config().commandTimeoutSec * 1000;
       const evicted = this.inFlight.request(src, target.name, info.word, info.kind === "EXEC", now, timeoutMs);
@@ -109,7 +108,7 @@ export class Observer {
       if (!done) return;
       this.latency.record(info.word, done.latencyMs);
       const c = done.command;
-      this.deps.log(`Command ${c.requester}>${c.target} ${c.word} ended with ${done.outcome}: after ${done.latencyMs.toFixed(3)} ms`);
+      this.deps.log(`Command ${c.requester}>${c.target} ${c.word} ended with ${done.outcome}: after ${millisText(done.latencyMs)} ms`, now);
     }
   }
 

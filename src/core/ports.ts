@@ -9,8 +9,8 @@ export interface Outbox {
 
 /** Where the core reports what happened. */
 export interface CoreEvents {
-  /** A runtime log entry (the log adds the timestamp). */
-  log(text: string): void;
+  /** A runtime log entry, timestamped `at` (clock ms) when given, else by the log itself. */
+  log(text: string, at?: number): void;
   /** Something an operator should see on the console or in the journal. */
   notice(text: string): void;
   /** A reply or a message addressed to the server itself (DONE:, STATUS:...): shown on the console. */

@@ -75,7 +75,7 @@ export class IsisServer implements ServerControl, Outbox {
       onProblem: (message) => this.journal(message),
     });
     const events: CoreEvents = {
-      log: (text) => this.log.write(text),
+      log: (text, at) => this.log.write(text, at),
       notice: (text) => this.journal(text),
       serverMessage: (src, body) => this.onConsole(`${src}> ${body}`),
       traffic: (text) => this.onConsole(text),

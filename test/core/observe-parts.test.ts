@@ -2,7 +2,7 @@
 // bounded in-flight table, latency percentiles, paging.
 import { describe, expect, test } from "bun:test";
 import { InFlight } from "../../src/core/in-flight.ts";
-import { LatencyBook, LatencyHistogram, MAX_WORDS, OTHER_WORDS } from "../../src/core/latency.ts";
+import { LatencyBook, LatencyHistogram, MAX_WORDS, millisText, OTHER_WORDS } from "../../src/core/latency.ts";
 import { allPages, page } from "../../src/core/paged-reply.ts";
 import { bodyInfo } from "../../src/protocol/body-kind.ts";
 
@@ -22,6 +22,19 @@ describe("bodyInfo", () => {
 });
 
 describe("InFlight", () => {
+  test("answers to many pipelined and interleaved requests close them oldest first, and the table ends empty", () => {
+    const t = new InFlight();
+    for (let i = 0; i < 40; i++) t.request(i % 2 ? "X1" : "X2", "Y1", i % 3 ? "A" : "B", false, i, 1000);
+    expect(t.size).toBe(40);
+    expect(t.finish("Y1", "X2", "B", "DONE", 100)?.command.sentAt).toBe(0);
+    expect(t.finish("Y1", "X1", "A", "DONE", 100)?.command.sentAt).toBe(1);
+    expect(t.list().slice(0, 3).map((c) => c.sentAt)).toEqual([2, 3, 4]);
+    for (let i = 2; i < 40; i++) expect(t.finish("Y1", i % 2 ? "X1" : "X2", i % 3 ? "A" : "B", "DONE", 100)).toBeDefined();
+    expect(t.size).toBe(0);
+    expect(t.list()).toEqual([]);
+    expect(t.completed).toBe(40);
+  });
+
   test("beyond its limit the oldest open command is forgotten and counted", () => {
     const t = new InFlight(3);
     for (const word of ["A", "B", "C"]) expect(t.request("X1", "Y1", word, false, 0, 0)).toBeUndefined();
@@ -62,6 +75,11 @@ describe("InFlight", () => {
 });
 
 describe("latency", () => {
+  test("millisText prints latencies as toFixed(3) does", () => {
+    for (const ms of [0, 0.0004, 0.001, 0.0996, 1, 12.3456789, 999.9994, 65_000.25, 3_600_000]) expect(millisText(ms)).toBe(ms.toFixed(3));
+    for (const ms of [-0.5, Number.NaN, 1e12]) expect(millisText(ms)).toBe(ms.toFixed(3));
+  });
+
   test("percentiles are within a bucket (9%) of the true value", () => {
     const h = new LatencyHistogram();
     for (let ms = 1; ms <= 1000; ms++) h.record(ms);

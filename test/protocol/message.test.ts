@@ -21,13 +21,20 @@ const reason = (raw: string) => {
 
 describe("parseMessage", () => {
   test("splits SRC>DEST and body, upper-casing the names only", () => {
-    expect(ok("m1.env>is ping\r")).toEqual({ src: "M1.ENV", dest: "IS", body: "ping", line: "m1.env>is ping" });
+    expect(ok("m1.env>is ping\r")).toEqual({ src: "M1.ENV", dest: "IS", body: "ping", line: "m1.env>is ping", wire: "M1.ENV>IS ping\r" });
     expect(ok("PR>IE DONE: FILTER FILTPOS=1 Name='a b'\r")).toEqual({
       src: "PR",
       dest: "IE",
       body: "DONE: FILTER FILTPOS=1 Name='a b'",
       line: "PR>IE DONE: FILTER FILTPOS=1 Name='a b'",
+      wire: "PR>IE DONE: FILTER FILTPOS=1 Name='a b'\r",
     });
+  });
+
+  test("wire is the message as forwarded: SRC>DEST body\\r, whatever spacing, case and terminator it came with", () => {
+    for (const raw of ["A1>B2 REQ: x  y\r", "a1>b2 REQ: x  y\r", "  A1>B2   REQ: x  y\r", "A1>B2 REQ: x  y\n", "A1>B2 REQ: x  y\r\n", "A1>B2 REQ: x  y"]) {
+      expect(ok(raw).wire).toBe("A1>B2 REQ: x  y\r");
+    }
   });
 
   test("accepts \\r, \\n, \\r\\n or no terminator", () => {
@@ -37,7 +44,7 @@ describe("parseMessage", () => {
   });
 
   test("a bare header is a heartbeat with an empty body", () => {
-    expect(ok("TCS>IS\r")).toEqual({ src: "TCS", dest: "IS", body: "", line: "TCS>IS" });
+    expect(ok("TCS>IS\r")).toEqual({ src: "TCS", dest: "IS", body: "", line: "TCS>IS", wire: "TCS>IS\r" });
     expect(ok("TCS>IS   \r").body).toBe("");
   });
 
