@@ -7,7 +7,7 @@ import {
   formatProblems,
   loadServerConfig,
 } from "../config/server-config.ts";
-import { type Endpoint, type SerialEndpoint, udpEndpoint } from "../core/endpoint.ts";
+import { type Endpoint, type SerialEndpoint, UdpEndpoints } from "../core/endpoint.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
 import { SystemdNotifier } from "../installer/sd-notify.ts";
@@ -113,9 +113,10 @@ export class IsisServer implements ServerControl, Outbox {
     // Saved routes are back before the first datagram can arrive.
     await server.resilience.restore();
     const guard = server.resilience.guard;
+    const peers = new UdpEndpoints();
     const bound = await UdpTransport.bind(config.serverPort, (text, address, port) => {
       if (guard.active && !guard.admit(address, port)) return;
-      server.core.receive(text, udpEndpoint(address, port));
+      server.core.receive(text, peers.of(address, port));
     });
     if (!bound.ok) {
       await server.serial.close();

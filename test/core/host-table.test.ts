@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { udpEndpoint } from "../../src/core/endpoint.ts";
+import { UdpEndpoints, udpEndpoint } from "../../src/core/endpoint.ts";
 import { HostTable, MAX_HOSTS, Touch } from "../../src/core/host-table.ts";
 
 const at = (port: number) => udpEndpoint("127.0.0.1", port);
@@ -32,5 +32,22 @@ describe("HostTable", () => {
     expect(t.remove("B1")).toBe(false);
     t.touch("D1", at(4), 0);
     expect(t.entries().map((e) => `${e.slot}:${e.name}`)).toEqual(["0:A1", "1:D1", "2:C1"]);
+  });
+});
+
+describe("UdpEndpoints", () => {
+  test("a peer heard again gets the same endpoint object; another address on the same port does not", () => {
+    const peers = new UdpEndpoints();
+    const a = peers.of("127.0.0.1", 4000);
+    expect(peers.of("127.0.0.1", 4000)).toBe(a);
+    const b = peers.of("127.0.0.2", 4000);
+    expect(b).not.toBe(a);
+    expect(b).toEqual({ kind: "udp", address: "127.0.0.2", port: 4000 });
+  });
+
+  test("stays bounded when a sender rotates its source port", () => {
+    const peers = new UdpEndpoints(8);
+    for (let port = 1; port <= 100; port++) expect(peers.of("127.0.0.1", port).port).toBe(port);
+    expect(peers.size).toBeLessThanOrEqual(8);
   });
 });
