@@ -166,6 +166,9 @@ export class RuntimeLog {
       await this.writing;
       this.sealCurrent();
     }
+    // Everything is written: a kick scheduled meanwhile would find nothing.
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private appendRaw(text: string): void {
@@ -191,7 +194,7 @@ export class RuntimeLog {
     chunk.length = 0;
     chunk.path = this.currentPath;
     this.current = chunk;
-    if (!this.timer && !this.writing) this.timer = setTimeout(() => this.kick(), this.flushDelayMs);
+    if (!this.timer && !this.writing) this.scheduleKick();
     return chunk;
   }
 
@@ -243,12 +246,18 @@ export class RuntimeLog {
           this.queueFull = false;
           this.onProblem(`runtime log queue drained (${this.dropped} entries lost so far)`);
         }
-        // Entries that arrived while we were writing go out in the same drain.
-        if (this.sealed.length === 0) this.sealCurrent();
       }
     } finally {
       this.writing = undefined;
+      // Entries that arrived while we were writing wait for the next kick,
+      // not a write of their own: under load that is one writev (and one
+      // trip to the I/O thread) per flushDelayMs, not one per event-loop turn.
+      if ((this.current?.length || this.sealed.length > 0) && !this.timer) this.scheduleKick();
     }
+  }
+
+  private scheduleKick(): void {
+    this.timer = setTimeout(() => this.kick(), this.flushDelayMs);
   }
 
   private async writeBatch(path: string, batch: Chunk[]): Promise<void> {
