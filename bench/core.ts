@@ -10,6 +10,7 @@ import { DEFAULT_SERVER_CONFIG } from "../src/config/server-config.ts";
 import { type Endpoint, udpEndpoint } from "../src/core/endpoint.ts";
 import { IsisCore } from "../src/core/isis-core.ts";
 import { RuntimeLog } from "../src/log/runtime-log.ts";
+import { writeLatin1 } from "../src/protocol/latin1.ts";
 import { wallClock } from "../src/log/timestamp.ts";
 
 const ROUND_TRIPS = Number(process.argv[2] ?? 1_000_000);
@@ -24,7 +25,7 @@ const core = new IsisCore({
   outbox: {
     send(_to: Endpoint, text: string) {
       if (wireAt + text.length > wire.length) wireAt = 0;
-      wireAt += wire.write(text, wireAt, "latin1");
+      wireAt += writeLatin1(wire, text, wireAt);
       datagrams++;
       return true;
     },

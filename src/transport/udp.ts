@@ -2,6 +2,7 @@
 // up as latin1 text (one char per byte, so lengths are byte counts) with the
 // address it came from; replies go back to exactly that address and port.
 import type { udp } from "bun";
+import { writeLatin1 } from "../protocol/latin1.ts";
 
 export type UdpReceiver = (text: string, address: string, port: number) => void;
 
@@ -77,14 +78,14 @@ export class UdpTransport {
       return this.sendNow(address, port, text);
     }
     if (this.queuedBytes + text.length > this.outBuffer.length) this.flushQueue();
-    const length = this.outBuffer.write(text, this.queuedBytes, "latin1");
+    const length = writeLatin1(this.outBuffer, text, this.queuedBytes);
     this.queue.push(this.outBuffer.subarray(this.queuedBytes, this.queuedBytes + length), port, address);
     this.queuedBytes += length;
     return true;
   }
 
   private sendNow(address: string, port: number, text: string): boolean {
-    const length = this.outBuffer.write(text, this.queuedBytes, "latin1");
+    const length = writeLatin1(this.outBuffer, text, this.queuedBytes);
     const data = this.outBuffer.subarray(this.queuedBytes, this.queuedBytes + length);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
