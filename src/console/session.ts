@@ -2,7 +2,7 @@
 // sends, and server commands run as the server itself (IMPv2 §6: a console
 // line is an EXEC: the node sends to itself). Output goes through `print`,
 // which the terminal layer places above the prompt.
-import { runServerCommand, SERVER_COMMANDS } from "../core/commands.ts";
+import { SERVER_COMMANDS } from "../core/commands.ts";
 import { MAX_HOSTS } from "../core/host-table.ts";
 import type { IsisCore } from "../core/isis-core.ts";
 import type { SerialPortInfo } from "../core/ports.ts";
@@ -110,7 +110,7 @@ export class ConsoleSession {
     const request = messageType(body) === undefined ? `EXEC: ${body}` : body;
     let reply: string | undefined;
     try {
-      reply = await runServerCommand(this.server.core, request);
+      reply = await this.server.core.consoleCommand(request);
     } catch (error) {
       // A failing command must not end the console session.
       reply = `ERROR: internal server error: ${String(error)}`;

@@ -163,6 +163,19 @@ export class IsisCore implements CommandContext {
     return this.reply(entry.name, entry.endpoint, body);
   }
 
+  /**
+   * A server command typed at the console: the node's request to itself
+   * (IMPv2 §6), logged like any message so the runtime log shows who
+   * restarted or reconfigured the server, and what it answered.
+   */
+  async consoleCommand(request: string): Promise<string | undefined> {
+    const self = `${this.config.serverId}>${this.config.serverId}`;
+    this.events.log(`${self} ${request}`);
+    const reply = await runServerCommand(this, request);
+    if (reply !== undefined) this.events.log(`${self} ${reply}`);
+    return reply;
+  }
+
   /** PING one UDP address (UDPPING, preset retries). */
   pingAddress(address: string, port: number): void {
     this.outbox.send(udpEndpoint(address, port), `${this.config.serverId}>AL PING\r`);

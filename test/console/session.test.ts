@@ -32,6 +32,13 @@ describe("ConsoleSession", () => {
     expect(f.sent).toEqual([]);
   });
 
+  test("a server command typed at the console and its reply are written to the runtime log", async () => {
+    const { f, type } = makeSession();
+    await type("ping");
+    await type("-log");
+    expect(f.logged).toEqual(["IS>IS EXEC: ping", "IS>IS PONG", "IS>IS EXEC: -log", "IS>IS DONE: -LOG Runtime logging disabled"]);
+  });
+
   test("a console line runs as EXEC: (unknown words are named as typed)", async () => {
     const { type } = makeSession();
     expect((await type("frobnicate 3")).printed).toEqual(["ERROR: Unrecognized ISIS command - frobnicate"]);
