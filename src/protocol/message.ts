@@ -45,47 +45,58 @@ export function nodeNameProblem(name: string): string | undefined {
 
 /** Strip one trailing `\n`, then one trailing `\r`, as the reference server does. */
 export function stripTerminator(raw: string): string {
+  const end = terminatorAt(raw);
+  return end === raw.length ? raw : raw.slice(0, end);
+}
+
+/** Where the terminator (`\r`, `\n`, `\r\n` or none) of `raw` starts. */
+function terminatorAt(raw: string): number {
   let end = raw.length;
   if (end > 0 && raw.charCodeAt(end - 1) === 10) end--;
   if (end > 0 && raw.charCodeAt(end - 1) === 13) end--;
-  return end === raw.length ? raw : raw.slice(0, end);
+  return end;
 }
 
 /**
  * Parse one message (a datagram or a serial line, already decoded as latin1
  * so that one char is one byte). Never throws: anything that is not a
  * well-formed IMPv2 message comes back as a reason to log.
+ *
+ * It scans `raw` in place up to the terminator: a substring of it made first
+ * would be copied on its first use, for every message.
  */
 export function parseMessage(raw: string): ParseResult {
   if (raw.length > MAX_MESSAGE_BYTES) return fail(`oversized message (${raw.length} bytes, limit ${MAX_MESSAGE_BYTES})`);
-  const text = stripTerminator(raw);
-  if (text.indexOf("\0") !== -1) return fail("NUL byte in message");
+  // NUL is never part of the terminator, so the whole datagram can be searched.
+  if (raw.indexOf("\0") !== -1) return fail("NUL byte in message");
+  const end = terminatorAt(raw);
   let start = 0;
   // Leading spaces are tolerated: the header is the first token.
-  while (start < text.length && text.charCodeAt(start) === 32) start++;
-  let space = text.indexOf(" ", start);
-  if (space === -1) space = text.length;
-  const gt = text.indexOf(">", start);
+  while (start < end && raw.charCodeAt(start) === 32) start++;
+  let space = raw.indexOf(" ", start);
+  if (space === -1) space = end;
+  const gt = raw.indexOf(">", start);
   if (gt === -1 || gt > space) return fail("no '>' in the address header");
-  const srcForm = nameForm(text, start, gt);
-  if (srcForm === NameForm.Invalid) return fail(`bad sender: ${nodeNameProblem(text.slice(start, gt))}`);
-  const destForm = nameForm(text, gt + 1, space);
-  if (destForm === NameForm.Invalid) return fail(`bad destination: ${nodeNameProblem(text.slice(gt + 1, space))}`);
-  const src = srcForm === NameForm.Upper ? text.slice(start, gt) : text.slice(start, gt).toUpperCase();
-  const dest = destForm === NameForm.Upper ? text.slice(gt + 1, space) : text.slice(gt + 1, space).toUpperCase();
+  const srcForm = nameForm(raw, start, gt);
+  if (srcForm === NameForm.Invalid) return fail(`bad sender: ${nodeNameProblem(raw.slice(start, gt))}`);
+  const destForm = nameForm(raw, gt + 1, space);
+  if (destForm === NameForm.Invalid) return fail(`bad destination: ${nodeNameProblem(raw.slice(gt + 1, space))}`);
+  const src = srcForm === NameForm.Upper ? raw.slice(start, gt) : raw.slice(start, gt).toUpperCase();
+  const dest = destForm === NameForm.Upper ? raw.slice(gt + 1, space) : raw.slice(gt + 1, space).toUpperCase();
+  const line = end === raw.length ? raw : raw.slice(0, end);
   let bodyStart = space;
-  while (bodyStart < text.length && text.charCodeAt(bodyStart) === 32) bodyStart++;
-  if (bodyStart === text.length) return { ok: true, message: { src, dest, body: "", line: text, wire: `${src}>${dest}\r` } };
-  const body = text.slice(bodyStart);
+  while (bodyStart < end && raw.charCodeAt(bodyStart) === 32) bodyStart++;
+  if (bodyStart === end) return { ok: true, message: { src, dest, body: "", line, wire: `${src}>${dest}\r` } };
+  const body = raw.slice(bodyStart, end);
   // Usually the datagram is already `SRC>DEST body\r` and is forwarded as it came.
   const asForwarded =
     start === 0 &&
     srcForm === NameForm.Upper &&
     destForm === NameForm.Upper &&
     bodyStart === space + 1 &&
-    raw.length === text.length + 1 &&
-    raw.charCodeAt(text.length) === 13;
-  return { ok: true, message: { src, dest, body, line: text, wire: asForwarded ? raw : `${src}>${dest} ${body}\r` } };
+    end === raw.length - 1 &&
+    raw.charCodeAt(end) === 13;
+  return { ok: true, message: { src, dest, body, line, wire: asForwarded ? raw : `${src}>${dest} ${body}\r` } };
 }
 
 const enum NameForm {
