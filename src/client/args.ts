@@ -3,6 +3,16 @@
 // command and must pass through untouched (`isisCmd m1.ie offset -5`).
 // Pure: errors come back as values with the exit code the old client used.
 
+import {
+  type OptionSpec,
+  TARGET_FLAG_OPTIONS,
+  TARGET_VALUE_OPTIONS,
+  type TargetOptions,
+  type TargetOptionsDraft,
+  applyTargetOption,
+  splitOption,
+} from "./shared-args.ts";
+
 /** What the command line asks for. */
 export type ParsedArgs =
   | { readonly action: "help" }
@@ -12,14 +22,7 @@ export type ParsedArgs =
   | { readonly action: "run"; readonly options: CmdOptions }
   | { readonly action: "error"; readonly message: string; readonly exitCode: 1 | 2; readonly legacy: boolean };
 
-export interface CmdOptions {
-  /** Instrument section name from --mods1/--mods2/-m N, lower case ("mods1"). */
-  readonly instrument?: string;
-  /** --host HOST[:PORT]: talk to this server directly. */
-  readonly host?: { readonly host: string; readonly port?: number };
-  readonly id?: string;
-  readonly server?: string;
-  readonly config?: string;
+export interface CmdOptions extends TargetOptions {
   /** Seconds without a reply before giving up; 0 waits forever. */
   readonly timeoutSeconds: number;
   readonly verbose: boolean;
@@ -30,17 +33,15 @@ export interface CmdOptions {
 }
 
 /** Options taking a value, by long name; short and single-dash spellings map onto these. */
-const VALUE_OPTIONS = new Set(["mods", "timeout", "config", "host", "id", "server"]);
-const FLAG_OPTIONS = new Set(["mods1", "mods2", "verbose", "version", "help"]);
-const SHORT: Readonly<Record<string, string>> = { m: "mods", t: "timeout", v: "verbose", V: "version", h: "help" };
+const OPTIONS: OptionSpec = {
+  values: new Set([...TARGET_VALUE_OPTIONS, "timeout"]),
+  flags: new Set([...TARGET_FLAG_OPTIONS, "verbose", "version", "help"]),
+  short: { m: "mods", t: "timeout", v: "verbose", V: "version", h: "help" },
+};
 
 /** Parse the arguments after `cmd` (or after `isisCmd`). */
 export function parseCmdArgs(argv: readonly string[]): ParsedArgs {
-  let instrument: string | undefined;
-  let host: CmdOptions["host"];
-  let id: string | undefined;
-  let server: string | undefined;
-  let config: string | undefined;
+  const target: TargetOptionsDraft = {};
   let timeoutText = "0";
   let verbose = false;
   let help = false;
@@ -56,43 +57,31 @@ export function parseCmdArgs(argv: readonly string[]): ParsedArgs {
     }
     // The first word that is not an option is the destination: stop here.
     if (!arg.startsWith("-") || arg === "-") break;
-    const split = splitOption(arg);
+    const split = splitOption(arg, OPTIONS);
     if (!split) return usageError(`unknown option '${arg}'`);
     let value = split.value;
-    if (VALUE_OPTIONS.has(split.name) && value === undefined) {
+    if (OPTIONS.values.has(split.name) && value === undefined) {
       value = argv[++i];
       if (value === undefined) return usageError(`option '${arg}' needs a value`);
     }
-    switch (split.name) {
-      case "mods1":
-      case "mods2":
-        instrument = split.name;
-        instrumentError = undefined;
-        break;
-      case "mods":
+    const taken = applyTargetOption(target, split.name, value);
+    switch (taken.kind) {
+      case "taken":
+        // A later valid instrument choice overrides an earlier bad -m, as with the old client.
+        if (split.name.startsWith("mods")) instrumentError = undefined;
+        continue;
+      case "bad-instrument":
         // The old client's exact words and exit status 2 (not 1) for a bad -m.
-        if (value === "1" || value === "2") {
-          instrument = `mods${value}`;
-          instrumentError = undefined;
-        } else instrumentError = `** ERROR: Invalid argument '${value}' for -m: must be 1 or 2.`;
+        instrumentError = `** ERROR: Invalid argument '${taken.value}' for -m: must be 1 or 2.`;
+        continue;
+      case "error":
+        return usageError(taken.message);
+      case "other":
         break;
+    }
+    switch (split.name) {
       case "timeout":
         timeoutText = value as string;
-        break;
-      case "config":
-        config = value;
-        break;
-      case "host": {
-        const parsed = parseHostPort(value as string);
-        if (typeof parsed === "string") return usageError(parsed);
-        host = parsed;
-        break;
-      }
-      case "id":
-        id = value;
-        break;
-      case "server":
-        server = value;
         break;
       case "verbose":
         verbose = true;
@@ -118,30 +107,8 @@ export function parseCmdArgs(argv: readonly string[]): ParsedArgs {
   if (words.length === 0) return usageError(`no command given after the destination '${dest}'`);
   return {
     action: "run",
-    options: { instrument, host, id, server, config, timeoutSeconds, verbose, dest, words },
+    options: { ...target, timeoutSeconds, verbose, dest, words },
   };
-}
-
-/**
- * `--name`, `--name=value`, `-x`, `-xVALUE`, `-x=VALUE`, and the old
- * client's single-dash long names (`-mods1`, `-timeout 5`; Perl's Getopt::Long
- * accepted those). Undefined for an unknown option.
- */
-function splitOption(arg: string): { name: string; value?: string } | undefined {
-  const body = arg.startsWith("--") ? arg.slice(2) : arg.slice(1);
-  const eq = body.indexOf("=");
-  const name = eq === -1 ? body : body.slice(0, eq);
-  const attached = eq === -1 ? undefined : body.slice(eq + 1);
-  if (FLAG_OPTIONS.has(name)) return attached === undefined ? { name } : undefined;
-  if (VALUE_OPTIONS.has(name)) return { name, value: attached };
-  if (arg.startsWith("--")) return undefined;
-  // A short option: one letter, the value may follow directly (-t5, -m=1).
-  const long = SHORT[body.charAt(0)];
-  if (long === undefined) return undefined;
-  const rest = body.slice(1);
-  if (FLAG_OPTIONS.has(long)) return rest === "" ? { name: long } : undefined;
-  if (rest === "") return { name: long };
-  return { name: long, value: rest.startsWith("=") ? rest.slice(1) : rest };
 }
 
 /** Non-negative seconds, decimals allowed; a message for anything else. */
@@ -149,28 +116,6 @@ export function parseTimeout(text: string): number | string {
   if (/^-\d+(\.\d+)?$/.test(text)) return `invalid timeout '${text}': must be 0 or positive`;
   if (!/^\d+(\.\d+)?$/.test(text)) return `invalid timeout '${text}': a number of seconds is expected`;
   return Number(text);
-}
-
-/** `HOST`, `HOST:PORT`, `[V6]:PORT` or a bare IPv6 address; a message when malformed. */
-export function parseHostPort(text: string): { host: string; port?: number } | string {
-  let host = text;
-  let portText: string | undefined;
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
-  if (bracketed) {
-    host = bracketed[1] as string;
-    portText = bracketed[2];
-  } else if (text.indexOf(":") === text.lastIndexOf(":") && text.includes(":")) {
-    // Exactly one colon: HOST:PORT. More than one is a bare IPv6 address.
-    host = text.slice(0, text.indexOf(":"));
-    portText = text.slice(text.indexOf(":") + 1);
-  }
-  if (host === "") return `invalid --host '${text}': the host is empty`;
-  if (portText === undefined) return { host };
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
-    return `invalid --host '${text}': the port must be a number from 1 to 65535`;
-  }
-  return { host, port };
 }
 
 const usageError = (message: string): ParsedArgs => ({ action: "error", message, exitCode: 1, legacy: false });

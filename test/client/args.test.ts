@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { parseCmdArgs, parseHostPort, parseTimeout, type CmdOptions } from "../../src/client/args.ts";
+import { parseCmdArgs, parseTimeout, type CmdOptions } from "../../src/client/args.ts";
+import { parseHostPort } from "../../src/client/shared-args.ts";
 
 function options(argv: string[]): CmdOptions {
   const parsed = parseCmdArgs(argv);

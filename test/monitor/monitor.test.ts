@@ -1,6 +1,8 @@
 // The monitor's pure parts: its command line, what a datagram from the
 // server means, the state built from them, and the screen drawn from it.
 import { describe, expect, test } from "bun:test";
+import { parseCmdArgs } from "../../src/client/args.ts";
+import type { TargetOptions } from "../../src/client/shared-args.ts";
 import { defaultMonitorId, parseMonitorArgs } from "../../src/monitor/args.ts";
 import { readFeed } from "../../src/monitor/feed.ts";
 import { renderScreen, trafficLine } from "../../src/monitor/render.ts";
@@ -116,5 +118,24 @@ describe("render", () => {
     expect(lines[0]).toStartWith("isis monitor  IS at 127.0.0.1:6600 as MON1  watching");
     expect(lines.at(-1)).toStartWith("  14:03:22.123 rx A1>B1 message 99 ");
     expect(renderScreen(s, { ...facts, link: "silent", cols: 120 })[0]).toContain("NO WORD FROM THE SERVER");
+  });
+});
+
+describe("server selection is spelled the same for isis cmd and isis monitor", () => {
+  test("--host, -m, --config, --server and --id give the same target in both", () => {
+    const options = ["--host", "127.0.0.1:7000", "-m", "2", "--config", "/tmp/i.ini", "--server", "IS2", "--id", "ME"];
+    const cmd = parseCmdArgs([...options, "IS2", "status"]);
+    const monitor = parseMonitorArgs(options);
+    if (cmd.action !== "run" || monitor.action !== "run") throw new Error("both should parse");
+    const pick = ({ instrument, host, config, server, id }: TargetOptions) => ({ instrument, host, config, server, id });
+    expect(pick(monitor.options)).toEqual(pick(cmd.options));
+    expect(pick(cmd.options)).toEqual({ instrument: "mods2", host: { host: "127.0.0.1", port: 7000 }, config: "/tmp/i.ini", server: "IS2", id: "ME" });
+  });
+
+  test("a bad --host is refused by both with the same words", () => {
+    const cmd = parseCmdArgs(["--host", "h:0", "IS", "status"]);
+    const monitor = parseMonitorArgs(["--host", "h:0"]);
+    if (cmd.action !== "error" || monitor.action !== "error") throw new Error("both should refuse");
+    expect(monitor.message).toBe(cmd.message);
   });
 });
