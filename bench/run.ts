@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { rounds: { type: "string", default: "3" }, quick: { type: "boolean", default: false } },
+  options: { rounds: { type: "string", default: "5" }, quick: { type: "boolean", default: false } },
 });
 const ROUNDS = Number(values.rounds);
 const QUICK = values.quick === true;
@@ -37,6 +37,15 @@ function runLoad(port: number, mode: "route" | "server", count: number, window: 
   if (!/rate=/.test(line)) console.error(`isisload ${mode} ${count} ${window} on ${port}: exit ${p.exitCode}, printed '${line.trim()}'`);
   const num = (key: string) => Number(line.match(new RegExp(`${key}=([\\d.]+)`))?.[1] ?? Number.NaN);
   return { rate: num("rate"), p50: num("p50_us"), p99: num("p99_us"), lost: num("lost") };
+}
+
+/** CPU time a process (all its threads) has used, in µs: user and kernel, from /proc/PID/stat. */
+function cpuMicros(pid: number): { user: number; sys: number } {
+  const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8") as string;
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const tick = 1e6 / 100; // USER_HZ
+  return { user: Number(fields[11]) * tick, sys: Number(fields[12]) * tick };
 }
 
 let nextPort = 17100 + Math.floor(Math.random() * 800) * 10;
@@ -104,7 +113,8 @@ const median = (xs: number[]) => {
 const N_ROUTE = QUICK ? 50_000 : 200_000;
 const N_W1 = QUICK ? 5_000 : 20_000;
 const N_WARMUP = QUICK ? 20_000 : 100_000;
-type Sample = { route: Load; server: Load; w1: Load; startMs: number };
+/** routeCpu: the server's CPU per routed message during the route load, µs (user, kernel). */
+type Sample = { route: Load; routeCpu: { user: number; sys: number }; server: Load; w1: Load; startMs: number };
 const samples: Record<string, Sample[]> = { isis: [], floor: [] };
 
 console.log(`isis bench: ${ROUNDS} rounds, interleaved isis/floor, loopback only; work dir ${work}`);
@@ -118,9 +128,15 @@ for (let round = 1; round <= ROUNDS; round++) {
     // is measured separately, as exec to first PONG.
     runLoad(port, "route", N_WARMUP, 32);
     runLoad(port, "server", N_WARMUP, 32);
+    const cpu0 = cpuMicros(proc.pid as number);
+    const route = runLoad(port, "route", N_ROUTE, 32);
+    const cpu1 = cpuMicros(proc.pid as number);
+    // Each round trip is two routed messages, each received and sent once.
+    const perMessage = (a: number, b: number) => (b - a) / (2 * N_ROUTE);
     const sample: Sample = {
       startMs: ms,
-      route: runLoad(port, "route", N_ROUTE, 32),
+      route,
+      routeCpu: { user: perMessage(cpu0.user, cpu1.user), sys: perMessage(cpu0.sys, cpu1.sys) },
       server: runLoad(port, "server", N_ROUTE, 32),
       w1: runLoad(port, "route", N_W1, 1),
     };
@@ -129,7 +145,8 @@ for (let round = 1; round <= ROUNDS; round++) {
     samples[target.name]?.push(sample);
     console.log(
       `round ${round} ${target.name.padEnd(5)} route/s ${sample.route.rate.toFixed(0).padStart(7)}  ping/s ${sample.server.rate.toFixed(0).padStart(7)}  ` +
-        `w1 p50 ${sample.w1.p50.toFixed(1)}us p99 ${sample.w1.p99.toFixed(1)}us  lost ${sample.route.lost + sample.server.lost + sample.w1.lost}  first PONG ${ms.toFixed(1)} ms`,
+        `w1 p50 ${sample.w1.p50.toFixed(1)}us p99 ${sample.w1.p99.toFixed(1)}us  lost ${sample.route.lost + sample.server.lost + sample.w1.lost}  first PONG ${ms.toFixed(1)} ms  ` +
+        `CPU/msg user ${sample.routeCpu.user.toFixed(2)}us kernel ${sample.routeCpu.sys.toFixed(2)}us`,
     );
   }
 }
@@ -162,10 +179,13 @@ const rows: Array<[string, number, number, string]> = [
   ["round trip p50 us, window 1", m("isis", (s) => s.w1.p50), m("floor", (s) => s.w1.p50), "<= 1.3"],
   ["round trip p99 us, window 1", m("isis", (s) => s.w1.p99), m("floor", (s) => s.w1.p99), ""],
   ["exec to first PONG ms", m("isis", (s) => s.startMs), m("floor", (s) => s.startMs), "isis <= 150 ms"],
+  ["CPU per routed message, user us", m("isis", (s) => s.routeCpu.user), m("floor", (s) => s.routeCpu.user), ""],
+  ["CPU per routed message, kernel us", m("isis", (s) => s.routeCpu.sys), m("floor", (s) => s.routeCpu.sys), ""],
 ];
 console.log("\nmedians of", ROUNDS, "rounds        isis       floor   ratio  target");
 for (const [label, ours, floor, target] of rows) {
-  console.log(`${label.padEnd(34)} ${ours.toFixed(1).padStart(9)} ${floor.toFixed(1).padStart(11)} ${(ours / floor).toFixed(2).padStart(7)}  ${target}`);
+  const digits = Math.max(ours, floor) < 10 ? 2 : 1;
+  console.log(`${label.padEnd(34)} ${ours.toFixed(digits).padStart(9)} ${floor.toFixed(digits).padStart(11)} ${(ours / floor).toFixed(2).padStart(7)}  ${target}`);
 }
 const lost = Object.values(samples).flat().reduce((n, s) => n + s.route.lost + s.server.lost + s.w1.lost, 0) + memLost;
 console.log(`lost messages (all runs)           ${lost}`);
