@@ -32,7 +32,12 @@ export class UdpTransport {
         port,
         socket: {
           data(_socket, data, fromPort, fromAddress) {
-            receive(data.toString("latin1"), fromAddress, fromPort);
+            const text = data.toString("latin1");
+            if (transport) {
+              transport.lastText = text;
+              transport.lastData = data;
+            }
+            receive(text, fromAddress, fromPort);
           },
           // A datagram to a closed port comes back as ICMP "port unreachable",
           // which Bun reports here (ECONNREFUSED on the error queue). An agent
@@ -57,6 +62,15 @@ export class UdpTransport {
     return this.socket.port;
   }
 
+  /**
+   * The datagram last received, as text and as the bytes Bun handed over
+   * (a copy of its own per datagram). A message routed unchanged (the usual
+   * case) is sent as those bytes: latin1 maps bytes to chars one to one, so
+   * they are exactly what encoding the text again would give.
+   */
+  private lastText = "";
+  private lastData: Buffer | undefined;
+
   /** Datagrams waiting for the end of this event-loop turn, as sendMany wants them: data, port, address. */
   private queue: Array<Buffer | number | string> = [];
   /** Bytes of outBuffer in use by queued datagrams. */
@@ -77,16 +91,21 @@ export class UdpTransport {
       setImmediate(this.flushSoon);
       return this.sendNow(address, port, text);
     }
-    if (this.queuedBytes + text.length > this.outBuffer.length) this.flushQueue();
-    const length = writeLatin1(this.outBuffer, text, this.queuedBytes);
-    this.queue.push(this.outBuffer.subarray(this.queuedBytes, this.queuedBytes + length), port, address);
-    this.queuedBytes += length;
+    this.queue.push(this.encode(text), port, address);
     return true;
   }
 
+  /** The bytes of `text`: the received datagram itself when `text` is that datagram, else encoded into outBuffer. */
+  private encode(text: string): Buffer {
+    if (text === this.lastText && this.lastData) return this.lastData;
+    if (this.queuedBytes + text.length > this.outBuffer.length) this.flushQueue();
+    const start = this.queuedBytes;
+    this.queuedBytes += writeLatin1(this.outBuffer, text, start);
+    return this.outBuffer.subarray(start, this.queuedBytes);
+  }
+
   private sendNow(address: string, port: number, text: string): boolean {
-    const length = writeLatin1(this.outBuffer, text, this.queuedBytes);
-    const data = this.outBuffer.subarray(this.queuedBytes, this.queuedBytes + length);
+    const data = this.encode(text);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         if (this.socket.send(data, port, address)) return true;

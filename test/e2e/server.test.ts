@@ -121,6 +121,22 @@ describe("routing over UDP", () => {
     expect(await a.next()).toBe("B1>A1 DONE: FILTER FILTPOS=2\r");
   });
 
+  test("a burst routed within one turn arrives byte for byte and in order, forwarded datagrams and re-formed ones alike", async () => {
+    // Datagrams routed unchanged go out as the very bytes that came in; a burst
+    // makes sure several are held at once (one sendmmsg at the end of a turn).
+    const sent: string[] = [];
+    const expected: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const body = `BURST ${i} ${"x\xe9\xff".repeat(i % 7)}`;
+      sent.push(i % 3 === 0 ? `a1>b1 ${body}\r` : `A1>B1 ${body}\r`);
+      expected.push(`A1>B1 ${body}\r`);
+    }
+    for (const text of sent) a.send(Buffer.from(text, "latin1"), server.port);
+    const got: string[] = [];
+    while (got.length < expected.length) got.push(await b.next());
+    expect(got).toEqual(expected);
+  });
+
   test("unknown destination", async () => {
     expect(await a.request("A1>NOBODY hello\r", server.port)).toBe(
       "IS>A1 ERROR: No Route to Destination Host NOBODY - host is unknown/unlisted\r",
