@@ -65,6 +65,10 @@ const isisTarget: Target = {
     return Bun.spawn([ISIS, "server", "-d", "-f", ini], { stdout: Bun.file(join(dir, "journal.txt")), stderr: "inherit" });
   },
 };
+const bunFloorTarget: Target = {
+  name: "bun",
+  start: (port) => Bun.spawn([process.execPath, join(import.meta.dir, "bun-floor.ts"), String(port)], { stdout: "ignore", stderr: "inherit" }),
+};
 const floorTarget: Target = {
   name: "floor",
   start: (port) => Bun.spawn([floorBin, String(port)], { stdout: "ignore", stderr: "inherit" }),
@@ -115,11 +119,11 @@ const N_W1 = QUICK ? 5_000 : 20_000;
 const N_WARMUP = QUICK ? 20_000 : 100_000;
 /** routeCpu: the server's CPU per routed message during the route load, µs (user, kernel). */
 type Sample = { route: Load; routeCpu: { user: number; sys: number }; server: Load; w1: Load; startMs: number };
-const samples: Record<string, Sample[]> = { isis: [], floor: [] };
+const samples: Record<string, Sample[]> = { isis: [], bun: [], floor: [] };
 
-console.log(`isis bench: ${ROUNDS} rounds, interleaved isis/floor, loopback only; work dir ${work}`);
+console.log(`isis bench: ${ROUNDS} rounds, interleaved isis / bun floor / floor, loopback only; work dir ${work}`);
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const target of [isisTarget, floorTarget]) {
+  for (const target of [isisTarget, bunFloorTarget, floorTarget]) {
     const { ms, proc, port } = await firstPong(target);
     // Steady state is what a server running for months delivers: an
     // unmeasured load first (both targets alike) lets the JIT settle, so
@@ -173,19 +177,25 @@ mem.proc.kill();
 await mem.proc.exited;
 
 const m = (name: string, pick: (s: Sample) => number) => median((samples[name] ?? []).map(pick));
-const rows: Array<[string, number, number, string]> = [
-  ["routed round trips/s, window 32", m("isis", (s) => s.route.rate), m("floor", (s) => s.route.rate), ">= 0.6"],
-  ["server PINGs/s, window 32", m("isis", (s) => s.server.rate), m("floor", (s) => s.server.rate), ""],
-  ["round trip p50 us, window 1", m("isis", (s) => s.w1.p50), m("floor", (s) => s.w1.p50), "<= 1.3"],
-  ["round trip p99 us, window 1", m("isis", (s) => s.w1.p99), m("floor", (s) => s.w1.p99), ""],
-  ["exec to first PONG ms", m("isis", (s) => s.startMs), m("floor", (s) => s.startMs), "isis <= 150 ms"],
-  ["CPU per routed message, user us", m("isis", (s) => s.routeCpu.user), m("floor", (s) => s.routeCpu.user), ""],
-  ["CPU per routed message, kernel us", m("isis", (s) => s.routeCpu.sys), m("floor", (s) => s.routeCpu.sys), ""],
+type Pick = (s: Sample) => number;
+const rows: Array<[string, Pick, string]> = [
+  ["routed round trips/s, window 32", (s) => s.route.rate, ">= 0.6"],
+  ["server PINGs/s, window 32", (s) => s.server.rate, ""],
+  ["round trip p50 us, window 1", (s) => s.w1.p50, "<= 1.3"],
+  ["round trip p99 us, window 1", (s) => s.w1.p99, ""],
+  ["exec to first PONG ms", (s) => s.startMs, "isis <= 150 ms"],
+  ["CPU per routed message, user us", (s) => s.routeCpu.user, ""],
+  ["CPU per routed message, kernel us", (s) => s.routeCpu.sys, ""],
 ];
-console.log("\nmedians of", ROUNDS, "rounds        isis       floor   ratio  target");
-for (const [label, ours, floor, target] of rows) {
+// "bun" is bench/bun-floor.ts: the floor's work on Bun's UDP API, for where the gap lies.
+console.log(`\nmedians of ${ROUNDS} rounds`.padEnd(35) + "     isis   bun floor       floor   ratio  target");
+for (const [label, pick, target] of rows) {
+  const [ours, bun, floor] = [m("isis", pick), m("bun", pick), m("floor", pick)];
   const digits = Math.max(ours, floor) < 10 ? 2 : 1;
-  console.log(`${label.padEnd(34)} ${ours.toFixed(digits).padStart(9)} ${floor.toFixed(digits).padStart(11)} ${(ours / floor).toFixed(2).padStart(7)}  ${target}`);
+  console.log(
+    `${label.padEnd(34)} ${ours.toFixed(digits).padStart(9)} ${bun.toFixed(digits).padStart(9)} ${floor.toFixed(digits).padStart(11)} ` +
+      `${(ours / floor).toFixed(2).padStart(7)}  ${target}`,
+  );
 }
 const lost = Object.values(samples).flat().reduce((n, s) => n + s.route.lost + s.server.lost + s.w1.lost, 0) + memLost;
 console.log(`lost messages (all runs)           ${lost}`);
