@@ -1,10 +1,18 @@
 // Runs before any test imports project code: keep tests away from the
 // machine's real config, state and instrument table, and from colour codes.
-import { mkdtempSync } from "node:fs";
+import { afterAll } from "bun:test";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+// Every temporary directory a test makes (os.tmpdir() follows TMPDIR) lands
+// in one scratch directory, removed after the whole run: a test run leaves
+// nothing behind in /tmp.
 const scratch = mkdtempSync(join(tmpdir(), "isis-test-"));
+// Tests that run the server as another user must be able to reach their directories.
+chmodSync(scratch, 0o755);
+process.env.TMPDIR = scratch;
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 process.env.XDG_STATE_HOME = join(scratch, "state");
 process.env.XDG_CONFIG_HOME = join(scratch, "config");
 process.env.NO_COLOR = "1";
