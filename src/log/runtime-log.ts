@@ -5,8 +5,8 @@
 import { mkdir, open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { describeFsError } from "../config/server-config.ts";
-import { logBanner, logDateKey, logFileName } from "./log-name.ts";
 import { writeLatin1 } from "../protocol/latin1.ts";
+import { logBanner, logDateKey, logFileName } from "./log-name.ts";
 import { formatIsoMicros, microsWithinSecond, wallClock } from "./timestamp.ts";
 
 export interface RuntimeLogOptions {
