@@ -1,7 +1,8 @@
 // Benchmarks dist/isis (runtime log on) against a minimal C router (the
-// floor), interleaved A B A B so drift on a shared machine hits both alike.
+// floor) and the same router on Bun (bench/bun-floor.ts), interleaved
+// A B C A B C so drift on a shared machine hits all alike.
 // Everything runs on 127.0.0.1. Usage: npm run bench [-- --rounds N --quick]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -41,7 +42,7 @@ function runLoad(port: number, mode: "route" | "server", count: number, window: 
 
 /** CPU time a process (all its threads) has used, in µs: user and kernel, from /proc/PID/stat. */
 function cpuMicros(pid: number): { user: number; sys: number } {
-  const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8") as string;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const tick = 1e6 / 100; // USER_HZ
@@ -105,7 +106,7 @@ async function firstPong(target: Target): Promise<{ ms: number; proc: Bun.Subpro
 }
 
 function rssMb(pid: number): number {
-  const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(status.match(/VmRSS:\s+(\d+)/)?.[1]) / 1024;
 }
 

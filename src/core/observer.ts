@@ -75,7 +75,7 @@ export class Observer {
   }
 
   /** A well-formed message arrived (heartbeats included); the sender's entry is already touched. */
-  heard(src: string, dest: string, body: string, from: Endpoint, now = this.deps.clock()): void {
+  heard(src: string, dest: string, body: string, from: Endpoint, now: number): void {
     if (!this.staleWatch.empty && this.staleWatch.cameBack(src)) this.deps.broadcast(`STATUS: LIVENESS Host=${src} State=ALIVE`);
     const c = body.charCodeAt(0);
     if ((c === 80 || c === 112) && firstWord(body).toUpperCase() === "PONG") this.trips.ponged(src, from, now);
@@ -90,7 +90,7 @@ export class Observer {
   }
 
   /** A message was routed from `src` to the client `target`: pair requests with their answers. */
-  routed(src: string, target: HostEntry, body: string, now = this.deps.clock()): void {
+  routed(src: string, target: HostEntry, body: string, now: number): void {
     target.messagesOut++;
     const info = bodyInfo(body);
     if (info.word === "") return;

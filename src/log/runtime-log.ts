@@ -174,7 +174,7 @@ export class RuntimeLog {
   private appendRaw(text: string): void {
     const chunk = this.room(text.length);
     if (!chunk) return;
-    chunk.length += chunk.bytes.write(text, chunk.length, "latin1");
+    chunk.length += writeLatin1(chunk.bytes, text, chunk.length);
   }
 
   /** The current chunk if it has `bytes` free, else a fresh one; undefined when the pool is exhausted. */

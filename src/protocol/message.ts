@@ -43,13 +43,10 @@ export function nodeNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Strip one trailing `\n`, then one trailing `\r`, as the reference server does. */
-export function stripTerminator(raw: string): string {
-  const end = terminatorAt(raw);
-  return end === raw.length ? raw : raw.slice(0, end);
-}
-
-/** Where the terminator (`\r`, `\n`, `\r\n` or none) of `raw` starts. */
+/**
+ * Where the terminator of `raw` starts: one trailing `\n`, then one trailing
+ * `\r`, are the terminator, as the reference server has it.
+ */
 function terminatorAt(raw: string): number {
   let end = raw.length;
   if (end > 0 && raw.charCodeAt(end - 1) === 10) end--;

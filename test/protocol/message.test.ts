@@ -5,7 +5,6 @@ import {
   isValidNodeName,
   messageType,
   parseMessage,
-  stripTerminator,
 } from "../../src/protocol/message.ts";
 
 const ok = (raw: string) => {
@@ -76,11 +75,11 @@ describe("parseMessage", () => {
 });
 
 describe("helpers", () => {
-  test("stripTerminator removes one \\n then one \\r only", () => {
-    expect(stripTerminator("a\r\n")).toBe("a");
-    expect(stripTerminator("a\n\n")).toBe("a\n");
-    expect(stripTerminator("a\r\r")).toBe("a\r");
-    expect(stripTerminator("a")).toBe("a");
+  test("the terminator is one \\n, then one \\r, only: the line keeps anything before them", () => {
+    expect(ok("A1>IS x\r\n").line).toBe("A1>IS x");
+    expect(ok("A1>IS x\n\n").line).toBe("A1>IS x\n");
+    expect(ok("A1>IS x\r\r").line).toBe("A1>IS x\r");
+    expect(ok("A1>IS x").line).toBe("A1>IS x");
   });
 
   test("node names", () => {
