@@ -7,7 +7,7 @@ import {
   formatProblems,
   loadServerConfig,
 } from "../config/server-config.ts";
-import { type Endpoint, type SerialEndpoint, UdpEndpoints } from "../core/endpoint.ts";
+import type { Endpoint, SerialEndpoint } from "../core/endpoint.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
 import { SystemdNotifier } from "../installer/sd-notify.ts";
@@ -113,16 +113,22 @@ export class IsisServer implements ServerControl, Outbox {
     // Saved routes are back before the first datagram can arrive.
     await server.resilience.restore();
     const guard = server.resilience.guard;
-    const peers = new UdpEndpoints();
-    const bound = await UdpTransport.bind(config.serverPort, (text, address, port) => {
-      if (guard.active && !guard.admit(address, port)) return;
-      server.core.receive(text, peers.of(address, port));
-    });
+    // ISIS_BATCHED_UDP=off keeps UDP I/O to Bun's API: a way back, should the batched path misbehave.
+    const batched = process.env.ISIS_BATCHED_UDP !== "off";
+    const bound = await UdpTransport.bind(
+      config.serverPort,
+      (text, from) => {
+        if (guard.active && !guard.admit(from.address, from.port)) return;
+        server.core.receive(text, from);
+      },
+      { batched },
+    );
     if (!bound.ok) {
       await server.serial.close();
       return { ok: false, reason: bound.reason };
     }
     server.udp = bound.transport;
+    if (batched && bound.transport.batchProblem) server.journal(`UDP datagrams go through Bun's API one by one: ${bound.transport.batchProblem}`);
     server.journal(`server started as host ${config.serverId} on port ${bound.transport.port}`);
     server.log.write(`${config.serverId} server version ${VERSION} started on port ${bound.transport.port}, rcFile=${options.rcFile}`);
     if (config.handshake) {

@@ -1,0 +1,254 @@
+// The UDP transport on real loopback sockets, both ways it can run: batched
+// (recvmmsg/sendmmsg over bun:ffi on Bun's socket) and on Bun's API alone.
+import { afterEach, describe, expect, test } from "bun:test";
+import type { UdpEndpoint } from "../../src/core/endpoint.ts";
+import { UdpTransport } from "../../src/transport/udp.ts";
+import { BatchSocket, formatIpv4, parseIpv4, RECEIVE_SLOTS } from "../../src/transport/udp-batch.ts";
+import { UdpClient } from "../helpers/udp.ts";
+
+describe("IPv4 address numbers", () => {
+  test("are sockaddr_in's four bytes read as a little-endian u32, and format back to the dotted quad", () => {
+    expect(parseIpv4("127.0.0.1")).toBe(0x0100007f);
+    expect(parseIpv4("192.168.1.200")).toBe(0xc801a8c0);
+    expect(parseIpv4("255.255.255.255")).toBe(0xffffffff);
+    for (const address of ["127.0.0.1", "0.0.0.0", "10.1.2.3", "255.255.255.255", "172.16.254.9"]) {
+      expect(formatIpv4(parseIpv4(address))).toBe(address);
+    }
+  });
+
+  test("anything but a dotted quad is -1, so it is sent through Bun's API instead", () => {
+    for (const address of ["localhost", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.-4", "1.2.3.4a", "", "::1", "1..2.3"]) {
+      expect(parseIpv4(address)).toBe(-1);
+    }
+  });
+});
+
+interface Heard {
+  text: string;
+  from: UdpEndpoint;
+}
+
+const open: Array<{ close(): void }> = [];
+afterEach(() => {
+  for (const thing of open.splice(0)) thing.close();
+});
+
+async function bindTransport(batched: boolean, onReceive?: (heard: Heard, transport: UdpTransport) => void) {
+  const heard: Heard[] = [];
+  let transport: UdpTransport | undefined;
+  const bound = await UdpTransport.bind(
+    0,
+    (text, from) => {
+      heard.push({ text, from });
+      if (transport) onReceive?.({ text, from }, transport);
+    },
+    { hostname: "127.0.0.1", batched },
+  );
+  if (!bound.ok) throw new Error(bound.reason);
+  transport = bound.transport;
+  open.push(transport);
+  return { transport, heard };
+}
+
+async function client(): Promise<UdpClient> {
+  const c = await UdpClient.open();
+  open.push(c);
+  return c;
+}
+
+async function until(condition: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(2);
+  }
+}
+
+/** Every byte value but CR, so a mis-decoded byte would show. */
+const ALL_BYTES = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i))
+  .filter((c) => c !== "\r")
+  .join("");
+
+test.if(process.platform === "linux")("on Linux the transport uses batched I/O unless told not to", async () => {
+  const on = await bindTransport(true);
+  expect(on.transport.batched).toBe(true);
+  expect(on.transport.batchProblem).toBeUndefined();
+  const off = await bindTransport(false);
+  expect(off.transport.batched).toBe(false);
+  expect(off.transport.batchProblem).toBe("turned off");
+});
+
+for (const batched of [true, false]) {
+  describe(batched ? "batched UDP I/O" : "Bun's UDP API alone", () => {
+    test("datagrams arriving while a turn is handled are all delivered, in order, each with its sender's one endpoint", async () => {
+      const a = await client();
+      const b = await client();
+      let fed = false;
+      const { transport, heard } = await bindTransport(batched, () => {
+        // While the first datagram is being handled, 200 more arrive (as many as
+        // the socket's default buffer holds with room to spare): read
+        // at the end of the turn (batched) or on Bun's next wake-up.
+        if (fed) return;
+        fed = true;
+        for (let i = 0; i < 100; i++) {
+          a.send(`A${i}\r`, transport.port);
+          b.send(`B${i}\r`, transport.port);
+        }
+      });
+      a.send("first\r", transport.port);
+      await until(() => heard.length === 201, "201 datagrams");
+      const fromA = heard.filter((h) => h.from.port === a.port);
+      const fromB = heard.filter((h) => h.from.port === b.port);
+      expect(fromA.map((h) => h.text)).toEqual(["first\r", ...Array.from({ length: 100 }, (_, i) => `A${i}\r`)]);
+      expect(fromB.map((h) => h.text)).toEqual(Array.from({ length: 100 }, (_, i) => `B${i}\r`));
+      for (const h of heard) expect(h.from.address).toBe("127.0.0.1");
+      // One endpoint object per peer, whichever path read the datagram.
+      expect(new Set(fromA.map((h) => h.from)).size).toBe(1);
+      expect(new Set(fromB.map((h) => h.from)).size).toBe(1);
+      // Bun reads everything that is waiting when it wakes, so what is read
+      // in batches depends on timing; the batch reader is pinned down below.
+      if (!batched) expect(transport.batchedReads).toBe(0);
+    });
+
+    test("every byte value arrives as the one char of that code, and goes back out as the same byte", async () => {
+      const a = await client();
+      const { transport, heard } = await bindTransport(batched, (h, t) => t.send(h.from.address, h.from.port, `echo ${h.text}`));
+      a.send(Buffer.from(`${ALL_BYTES}\r`, "latin1"), transport.port);
+      expect(await a.next()).toBe(`echo ${ALL_BYTES}\r`);
+      expect(heard[0]?.text).toBe(`${ALL_BYTES}\r`);
+    });
+
+    test("an oversized datagram keeps its length and head, so the log can say what it was", async () => {
+      const a = await client();
+      const big = `XX>IS ${"0123456789".repeat(400)}\r`;
+      let fed = false;
+      const { transport, heard } = await bindTransport(batched, () => {
+        if (fed) return;
+        fed = true;
+        a.send(big, transport.port);
+        a.send("after\r", transport.port);
+      });
+      a.send("first\r", transport.port);
+      await until(() => heard.length === 3, "3 datagrams");
+      const got = heard[1]?.text ?? "";
+      expect(got.length).toBe(big.length);
+      expect(got.slice(0, 2049)).toBe(big.slice(0, 2049));
+      expect(heard[2]?.text).toBe("after\r");
+    });
+
+    test("replies queued in one turn, more than one send can carry, all arrive in order", async () => {
+      const peers = [await client(), await client(), await client()];
+      const { transport } = await bindTransport(batched, (h, t) => {
+        if (h.text !== "go\r") return;
+        for (let i = 0; i < 300; i++) {
+          const to = peers[i % 3] as UdpClient;
+          t.send("127.0.0.1", to.port, `R${i} ${"x".repeat(i % 7 === 0 ? 1500 : 10)}\r`);
+        }
+      });
+      (peers[0] as UdpClient).send("go\r", transport.port);
+      for (const [index, peer] of peers.entries()) {
+        for (let i = index; i < 300; i += 3) {
+          expect(await peer.next()).toBe(`R${i} ${"x".repeat(i % 7 === 0 ? 1500 : 10)}\r`);
+        }
+      }
+      expect(transport.sendFailures).toBe(0);
+    });
+
+    test("a peer whose port is closed costs nothing to the others: its ICMP error is counted, the next send still goes", async () => {
+      const gone = await client();
+      const goneport = gone.port;
+      gone.close();
+      const live = await client();
+      const { transport } = await bindTransport(batched, (h, t) => {
+        t.send("127.0.0.1", goneport, "to nobody\r");
+        t.send("127.0.0.1", goneport, "to nobody again\r");
+        t.send(h.from.address, h.from.port, `back ${h.text}`);
+      });
+      for (let i = 0; i < 5; i++) {
+        live.send(`ping ${i}\r`, transport.port);
+        expect(await live.next()).toBe(`back ping ${i}\r`);
+      }
+      await until(() => transport.peerErrors > 0, "an ICMP error to be counted");
+    });
+
+    test("after close, sending is refused quietly and nothing reads the descriptor any more", async () => {
+      const a = await client();
+      const { transport, heard } = await bindTransport(batched);
+      a.send("one\r", transport.port);
+      await until(() => heard.length === 1, "one datagram");
+      transport.send("127.0.0.1", a.port, "reply\r");
+      transport.close();
+      expect(transport.send("127.0.0.1", a.port, "late\r")).toBe(false);
+      expect(await a.next()).toBe("reply\r");
+      expect(await a.drain(50)).toEqual([]);
+    });
+  });
+}
+
+// The batch reader and writer by themselves, on a socket Bun bound. The test
+// never yields to the event loop between sending and reading, so Bun cannot
+// read first: every datagram is the batch reader's.
+describe.if(process.platform === "linux")("batch socket", () => {
+  async function attached() {
+    const socket = await Bun.udpSocket({ hostname: "127.0.0.1", socket: { data() {}, error() {} } });
+    open.push(socket);
+    const batch = BatchSocket.attach(socket.port);
+    if (typeof batch === "string") throw new Error(batch);
+    return { port: socket.port, batch };
+  }
+
+  test("attaches to the socket bound to the port, and says why when there is none", async () => {
+    const { port } = await attached();
+    expect(BatchSocket.attach(port)).toBeInstanceOf(BatchSocket);
+    const free = await Bun.udpSocket({ hostname: "127.0.0.1" });
+    const unused = free.port;
+    free.close();
+    expect(BatchSocket.attach(unused)).toBe(`no IPv4 UDP socket on port ${unused} among this process's descriptors`);
+  });
+
+  test("reads what is waiting without blocking, in order, with each sender's address and port; 0 when nothing is", async () => {
+    const { port, batch } = await attached();
+    const a = await client();
+    const b = await client();
+    expect(batch.receive(() => {})).toBe(0);
+    const count = RECEIVE_SLOTS + 10;
+    for (let i = 0; i < count; i++) (i % 2 ? b : a).send(`D${i}\r`, port);
+    const got: Array<[string, string, number]> = [];
+    const sink = (text: string, ipv4: number, from: number) => void got.push([text, formatIpv4(ipv4), from]);
+    // One read takes at most RECEIVE_SLOTS; the next takes the rest.
+    expect(batch.receive(sink)).toBe(RECEIVE_SLOTS);
+    expect(batch.receive(sink)).toBe(10);
+    expect(batch.receive(sink)).toBe(0);
+    expect(got).toEqual(Array.from({ length: count }, (_, i) => [`D${i}\r`, "127.0.0.1", (i % 2 ? b : a).port]));
+    expect(batch.received).toBe(count);
+  });
+
+  test("a datagram longer than its slot keeps its length and its first 2049 bytes; the rest is NUL", async () => {
+    const { port, batch } = await attached();
+    const a = await client();
+    const big = "y".repeat(60_000);
+    a.send(big, port);
+    a.send("small\r", port);
+    const got: string[] = [];
+    expect(batch.receive((text) => void got.push(text))).toBe(2);
+    expect(got[0]?.length).toBe(60_000);
+    expect(got[0]?.slice(0, 2049)).toBe(big.slice(0, 2049));
+    expect(got[0]?.slice(2049)).toBe("\0".repeat(60_000 - 2049));
+    expect(got[1]).toBe("small\r");
+  });
+
+  test("queued datagrams go out in one call, each to its own peer, byte for byte; a full batch says so", async () => {
+    const { batch } = await attached();
+    const a = await client();
+    const b = await client();
+    const ip = parseIpv4("127.0.0.1");
+    let queued = 0;
+    while (batch.queue(ip, queued % 2 ? b.port : a.port, `Q${queued} ${ALL_BYTES}\r`)) queued++;
+    // 256 slots, or the 64 KiB data area, whichever fills first.
+    expect(queued).toBe(Math.min(256, Math.floor(65536 / (ALL_BYTES.length + 6))));
+    expect(batch.queued).toBe(queued);
+    expect(batch.sendQueued()).toEqual({ failed: 0, refused: 0 });
+    expect(batch.queued).toBe(0);
+    for (let i = 0; i < queued; i++) expect(await (i % 2 ? b : a).next()).toBe(`Q${i} ${ALL_BYTES}\r`);
+  });
+});
