@@ -1,8 +1,9 @@
-// The practical limit of a router written on Bun's UDP API: what bench/floor.c
-// does, with the replies of a receive batch sent in one sendmmsg as isis does,
-// and nothing else (no log, host table, checks or bookkeeping). bench/run.ts
-// measures it beside dist/isis and the C floor, so the gap between the two
-// floors is Bun's and the rest is ours. usage: bun bench/bun-floor.ts PORT
+// What a router can do on Bun's UDP API alone: what bench/floor.c does, with
+// the replies of a receive batch sent in one sendMany, and nothing else (no
+// log, host table, checks or bookkeeping). bench/run.ts measures it beside
+// dist/isis and the C floor: Bun's per-datagram layer (a Buffer, an address
+// string and a call per datagram) is why isis reads and sends in batches
+// itself (src/transport/udp-batch.ts). usage: bun bench/bun-floor.ts PORT
 const port = Number(process.argv[2] ?? 0);
 const routes = new Map<string, { address: string; port: number }>();
 let queue: Array<Buffer | string | number> = [];
