@@ -18,6 +18,8 @@ process.env.XDG_CONFIG_HOME = join(scratch, "config");
 process.env.NO_COLOR = "1";
 delete process.env.ISIS_CONFIG;
 delete process.env.ISIS_INSTRUMENTS;
+// The servers under test use batched UDP I/O unless a test turns it off.
+delete process.env.ISIS_BATCHED_UDP;
 delete process.env.NOTIFY_SOCKET;
 delete process.env.WATCHDOG_USEC;
 // Under a systemd service with StateDirectory= the server would keep its host table there.

@@ -128,7 +128,9 @@ export class IsisServer implements ServerControl, Outbox {
       return { ok: false, reason: bound.reason };
     }
     server.udp = bound.transport;
-    if (batched && bound.transport.batchProblem) server.journal(`UDP datagrams go through Bun's API one by one: ${bound.transport.batchProblem}`);
+    if (!bound.transport.batched) {
+      server.journal(`UDP datagrams go through Bun's API one by one: ${batched ? bound.transport.batchProblem : "ISIS_BATCHED_UDP=off"}`);
+    }
     server.journal(`server started as host ${config.serverId} on port ${bound.transport.port}`);
     server.log.write(`${config.serverId} server version ${VERSION} started on port ${bound.transport.port}, rcFile=${options.rcFile}`);
     if (config.handshake) {

@@ -142,8 +142,8 @@ function load(): { libc: Libc; errnoAt: Pointer } | string {
   }
 }
 
-/** The descriptor of this process's IPv4 UDP socket bound to `port`, or why there is none. */
-function findSocket(libc: Libc, port: number): number | string {
+/** The descriptor of this process's IPv4 UDP socket bound to `ipv4`:`port`, or why there is none. */
+function findSocket(libc: Libc, ipv4: number, port: number): number | string {
   const address = new Uint8Array(SOCKADDR_BYTES);
   const value = new Int32Array(1);
   const length = new Uint32Array(1);
@@ -165,11 +165,13 @@ function findSocket(libc: Libc, port: number): number | string {
     length[0] = SOCKADDR_BYTES;
     if (libc.getsockname(fd, ptr(address), ptr(length)) !== 0) continue;
     if (address[0] !== AF_INET || ((address[2] as number) << 8) + (address[3] as number) !== port) continue;
+    const bound = (address[4] as number) + (address[5] as number) * 0x100 + (address[6] as number) * 0x1_0000 + (address[7] as number) * 0x100_0000;
+    if (bound !== ipv4) continue;
     length[0] = 4;
     if (libc.getsockopt(fd, SOL_SOCKET, SO_TYPE, ptr(value), ptr(length)) !== 0 || value[0] !== SOCK_DGRAM) continue;
     return fd;
   }
-  return `no IPv4 UDP socket on port ${port} among this process's descriptors`;
+  return `no UDP socket bound to ${formatIpv4(ipv4)}:${port} among this process's descriptors`;
 }
 
 export class BatchSocket {
@@ -191,11 +193,13 @@ export class BatchSocket {
     for (let slot = 0; slot < RECEIVE_SLOTS; slot++) this.inbound.setBuffer(slot, slot * SLOT_BYTES, SLOT_BYTES);
   }
 
-  /** Batch I/O on the UDP socket this process has bound to `port` (Bun's), or why not. */
-  static attach(port: number): BatchSocket | string {
+  /** Batch I/O on the UDP socket this process has bound to `address`:`port` (Bun's), or why not. */
+  static attach(address: string, port: number): BatchSocket | string {
     loaded ??= load();
     if (typeof loaded === "string") return loaded;
-    const fd = findSocket(loaded.libc, port);
+    const ipv4 = parseIpv4(address);
+    if (ipv4 === -1) return `not an IPv4 address: ${address}`;
+    const fd = findSocket(loaded.libc, ipv4, port);
     return typeof fd === "string" ? fd : new BatchSocket(loaded.libc, loaded.errnoAt, fd);
   }
 

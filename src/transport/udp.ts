@@ -36,7 +36,10 @@ const MAX_REMEMBERED_ADDRESSES = 4096;
 export class UdpTransport {
   /** Datagrams the kernel would not take (buffer full, bad address). */
   sendFailures = 0;
-  /** ICMP errors reported back for earlier datagrams (a peer's port closed). */
+  /**
+   * Reports of ICMP errors for earlier datagrams (a peer's port closed). One
+   * error can be reported twice: to a batched read and to Bun.
+   */
   get peerErrors(): number {
     return this.icmpErrors + (this.batch?.refused ?? 0);
   }
@@ -104,7 +107,7 @@ export class UdpTransport {
       const why = code === "EADDRINUSE" ? "address already in use" : code === "EACCES" ? "permission denied" : String(error);
       return { ok: false, reason: `cannot bind UDP port ${port}: ${why}` };
     }
-    const batch = options.batched === false ? "turned off" : BatchSocket.attach(socket.port);
+    const batch = options.batched === false ? "turned off" : BatchSocket.attach(socket.hostname, socket.port);
     transport = typeof batch === "string" ? new UdpTransport(socket, receive, undefined, batch) : new UdpTransport(socket, receive, batch, undefined);
     return { ok: true, transport };
   }
@@ -191,20 +194,30 @@ export class UdpTransport {
   private endTurn(): void {
     // Closed meanwhile: the descriptor may already be someone else's.
     if (this.closed) return;
-    this.sendQueue();
-    const batch = this.batch;
-    if (batch) {
-      // Replies to what is read here go out together, after each batch.
-      this.sentThisTurn = true;
-      for (let read = 0; read < READS_PER_TURN; read++) {
-        this.sendBatch();
-        if (batch.receive(this.fromBatch) === 0) return this.turnEnded();
-      }
-      this.sendBatch();
-      setImmediate(this.endTurnSoon);
-      return;
+    let more = false;
+    try {
+      this.sendQueue();
+      more = this.readBatches();
+    } finally {
+      // Even if handling a datagram threw, the next datagram starts a fresh turn.
+      if (more) setImmediate(this.endTurnSoon);
+      else this.turnEnded();
     }
-    this.turnEnded();
+  }
+
+  /** Read and answer batches; true if more may be waiting after READS_PER_TURN of them. */
+  private readBatches(): boolean {
+    const batch = this.batch;
+    if (!batch) return false;
+    // Replies to what is read here go out together, after each batch.
+    this.sentThisTurn = true;
+    for (let read = 0; read < READS_PER_TURN; read++) {
+      this.sendBatch();
+      // A datagram of the last batch may have shut the server down.
+      if (this.closed || batch.receive(this.fromBatch) === 0) return false;
+    }
+    this.sendBatch();
+    return true;
   }
 
   private turnEnded(): void {
@@ -214,7 +227,7 @@ export class UdpTransport {
 
   private sendBatch(): void {
     const batch = this.batch;
-    if (!batch || batch.queued === 0) return;
+    if (!batch || batch.queued === 0 || this.closed) return;
     const outcome = batch.sendQueued();
     this.sendFailures += outcome.failed;
     this.icmpErrors += outcome.refused;

@@ -137,6 +137,27 @@ describe("routing over UDP", () => {
     expect(got).toEqual(expected);
   });
 
+  test("with ISIS_BATCHED_UDP=off (Bun's UDP API alone) the server routes and answers the same", async () => {
+    const plain = await startServer({ env: { ISIS_BATCHED_UDP: "off" } });
+    const [x, y] = await Promise.all([UdpClient.open(), UdpClient.open()]);
+    try {
+      await plain.waitFor(/UDP datagrams go through Bun's API one by one: ISIS_BATCHED_UDP=off/);
+      expect(server.lines.some((line) => line.includes("one by one"))).toBe(false);
+      expect(await x.request("X1>IS PING\r", plain.port)).toBe("IS>X1 PONG\r");
+      expect(await y.request("Y1>IS PING\r", plain.port)).toBe("IS>Y1 PONG\r");
+      const expected = Array.from({ length: 100 }, (_, i) => `X1>Y1 BURST ${i} ${"\xe9".repeat(i % 5)}\r`);
+      // Every other one in lower case: re-formed by the server, not forwarded as it came.
+      for (const [i, text] of expected.entries()) x.send(Buffer.from(i % 2 ? text : text.replace("X1>Y1", "x1>y1"), "latin1"), plain.port);
+      const got: string[] = [];
+      while (got.length < expected.length) got.push(await y.next());
+      expect(got).toEqual(expected);
+    } finally {
+      x.close();
+      y.close();
+      await plain.stop();
+    }
+  });
+
   test("unknown destination", async () => {
     expect(await a.request("A1>NOBODY hello\r", server.port)).toBe(
       "IS>A1 ERROR: No Route to Destination Host NOBODY - host is unknown/unlisted\r",

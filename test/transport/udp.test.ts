@@ -192,18 +192,20 @@ describe.if(process.platform === "linux")("batch socket", () => {
   async function attached() {
     const socket = await Bun.udpSocket({ hostname: "127.0.0.1", socket: { data() {}, error() {} } });
     open.push(socket);
-    const batch = BatchSocket.attach(socket.port);
+    const batch = BatchSocket.attach("127.0.0.1", socket.port);
     if (typeof batch === "string") throw new Error(batch);
     return { port: socket.port, batch };
   }
 
-  test("attaches to the socket bound to the port, and says why when there is none", async () => {
+  test("attaches to the socket bound to the address and port, and says why when there is none", async () => {
     const { port } = await attached();
-    expect(BatchSocket.attach(port)).toBeInstanceOf(BatchSocket);
+    expect(BatchSocket.attach("127.0.0.1", port)).toBeInstanceOf(BatchSocket);
+    expect(BatchSocket.attach("0.0.0.0", port)).toBe(`no UDP socket bound to 0.0.0.0:${port} among this process's descriptors`);
+    expect(BatchSocket.attach("localhost", port)).toBe("not an IPv4 address: localhost");
     const free = await Bun.udpSocket({ hostname: "127.0.0.1" });
     const unused = free.port;
     free.close();
-    expect(BatchSocket.attach(unused)).toBe(`no IPv4 UDP socket on port ${unused} among this process's descriptors`);
+    expect(BatchSocket.attach("127.0.0.1", unused)).toBe(`no UDP socket bound to 127.0.0.1:${unused} among this process's descriptors`);
   });
 
   test("reads what is waiting without blocking, in order, with each sender's address and port; 0 when nothing is", async () => {
