@@ -192,7 +192,8 @@ export class UdpTransport {
    * event loop is owed a turn.
    */
   private endTurn(): void {
-    // Closed meanwhile: the descriptor may already be someone else's.
+    // Closed meanwhile (by us, or by Bun after an error): the descriptor may already be someone else's.
+    if (this.socket.closed) this.closed = true;
     if (this.closed) return;
     let more = false;
     try {
