@@ -78,7 +78,7 @@ export class UdpTransport {
     this.batchProblem = batchProblem;
   }
 
-  /** Bind port (0 = any free port) on every interface. A failure is a reason, not an exception. */
+  /** Bind port (0 = any free port) on options.hostname, else every interface. A failure is a reason, not an exception. */
   static async bind(port: number, receive: UdpReceiver, options: BindOptions = {}): Promise<BindResult> {
     let transport: UdpTransport | undefined;
     let socket: udp.Socket<"buffer">;
