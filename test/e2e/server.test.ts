@@ -142,7 +142,8 @@ describe("routing over UDP", () => {
     const [x, y] = await Promise.all([UdpClient.open(), UdpClient.open()]);
     try {
       await plain.waitFor(/UDP datagrams go through Bun's API one by one: ISIS_BATCHED_UDP=off/);
-      expect(server.lines.some((line) => line.includes("one by one"))).toBe(false);
+      // The suite's other server, on Linux, batches.
+      if (process.platform === "linux") expect(server.lines.some((line) => line.includes("one by one"))).toBe(false);
       expect(await x.request("X1>IS PING\r", plain.port)).toBe("IS>X1 PONG\r");
       expect(await y.request("Y1>IS PING\r", plain.port)).toBe("IS>Y1 PONG\r");
       const expected = Array.from({ length: 100 }, (_, i) => `X1>Y1 BURST ${i} ${"\xe9".repeat(i % 5)}\r`);
