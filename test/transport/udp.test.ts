@@ -225,6 +225,16 @@ describe.if(process.platform === "linux")("batch socket", () => {
     expect(batch.received).toBe(count);
   });
 
+  test("an empty datagram is read as empty text, in its place", async () => {
+    const { port, batch } = await attached();
+    const a = await client();
+    a.send(new Uint8Array(0), port);
+    a.send("after\r", port);
+    const got: string[] = [];
+    expect(batch.receive((text) => void got.push(text))).toBe(2);
+    expect(got).toEqual(["", "after\r"]);
+  });
+
   test("a datagram longer than its slot keeps its length and its first 2049 bytes; the rest is NUL", async () => {
     const { port, batch } = await attached();
     const a = await client();
