@@ -19,8 +19,8 @@ export type PinTarget =
   | { readonly kind: "serial"; readonly index: number }
   | { readonly kind: "device"; readonly device: string };
 
-/** The 32-bit value of a dotted IPv4 address (already checked with isIPv4). */
-function ipv4Value(address: string): number {
+/** The 32-bit value of a dotted IPv4 address (already checked with isIPv4), first byte highest. */
+export function ipv4Value(address: string): number {
   let value = 0;
   let part = 0;
   for (let i = 0; i < address.length; i++) {

@@ -12,6 +12,8 @@
 // attach() says why and the transport uses Bun's API alone.
 import { dlopen, FFIType, type Pointer, ptr, read } from "bun:ffi";
 import { readdirSync, readlinkSync } from "node:fs";
+import { isIPv4 } from "node:net";
+import { ipv4Value } from "../core/access.ts";
 import { MAX_MESSAGE_BYTES } from "../protocol/message.ts";
 import { readLatin1, writeLatin1 } from "../protocol/latin1.ts";
 
@@ -67,15 +69,10 @@ type Libc = ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"];
  * sin_addr read as one little-endian u32. -1 when `address` is not a dotted quad.
  */
 export function parseIpv4(address: string): number {
-  const parts = address.split(".");
-  if (parts.length !== 4) return -1;
-  let value = 0;
-  for (let i = 3; i >= 0; i--) {
-    const part = parts[i] as string;
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return -1;
-    value = value * 256 + Number(part);
-  }
-  return value;
+  if (!isIPv4(address)) return -1;
+  const value = ipv4Value(address);
+  // The first byte of the address is the lowest of the little-endian word.
+  return ((value >>> 24) | ((value >>> 8) & 0xff00) | ((value & 0xff00) << 8) | ((value & 0xff) << 24)) >>> 0;
 }
 
 /** The dotted quad of a parseIpv4 value, as Bun names the peers it reads from. */

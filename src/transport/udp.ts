@@ -271,15 +271,11 @@ export class UdpTransport {
     this.sendFailures += pending.length / 3;
   }
 
-  /** Send everything queued now. */
-  flush(): void {
-    this.sendQueue();
-    this.sendBatch();
-  }
-
+  /** Send what is queued, then close; later sends are refused. */
   close(): void {
     if (this.closed) return;
-    this.flush();
+    this.sendQueue();
+    this.sendBatch();
     this.closed = true;
     this.socket.close();
   }
