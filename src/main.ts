@@ -3,7 +3,8 @@
 //   isis -d -fFILE   -> isis server -d -f FILE   (service wrappers in the field)
 //   isisCmd ARGS     -> isis cmd ARGS            (the symlink operators use)
 import { basename } from "node:path";
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { defineCommand, showUsage, type CommandDef } from "citty";
+import { parseOptions } from "./commands/_args.ts";
 import { UsageError } from "./commands/_shared.ts";
 import { VERSION } from "./version.ts";
 
@@ -46,14 +47,23 @@ async function run(): Promise<void> {
   if (!(name in subCommands)) {
     throw new UsageError(`unknown command '${name}' (try: ${Object.keys(subCommands).join(", ")})`);
   }
-  // citty's runCommand does not look for --help itself (runMain would, but
-  // we keep our own error boundary). `isis cmd` and `isis monitor` print their own usage.
-  if (name !== "cmd" && name !== "monitor" && rawArgs.some((a) => a === "--help" || a === "-h")) {
-    const sub = await subCommands[name as keyof typeof subCommands]();
+  const sub = await subCommands[name as keyof typeof subCommands]();
+  const rest = rawArgs.slice(1);
+  // `isis cmd` and `isis monitor` parse their own arguments (everything after
+  // the destination is the command) and print their own usage.
+  if (!sub.args) {
+    await sub.run?.({ rawArgs: rest, args: { _: [] }, cmd: sub } as never);
+    return;
+  }
+  if (rest.some((a) => a === "--help" || a === "-h")) {
     await showUsage(sub, main);
     return;
   }
-  await runCommand(main, { rawArgs });
+  // The subcommand is dispatched here, not by citty's runCommand: its lenient
+  // parser ignored unknown options and crashed on some (see _args.ts).
+  const defs = typeof sub.args === "function" ? await sub.args() : await sub.args;
+  const args = parseOptions(`isis ${name}`, defs as Parameters<typeof parseOptions>[1], rest);
+  await sub.run?.({ rawArgs: rest, args: { ...args, _: [] }, cmd: sub } as never);
 }
 
 // One line on stderr, as the journal and scripts want it: `isis: what went wrong`.

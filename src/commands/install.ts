@@ -3,7 +3,7 @@
 // systemd service runs it. Probe (read only) -> plan (pure) -> carry out.
 import { defineCommand } from "citty";
 import { DEFAULT_CONFIG_PATH } from "../config/server-config.ts";
-import { absolutePath, carryOut, rejectUnknownArgs, resolveTarget, targetArgs } from "../installer/cli.ts";
+import { absolutePath, carryOut, resolveTarget, targetArgs } from "../installer/cli.ts";
 import { planInstall } from "../installer/plan.ts";
 import { probeInstall } from "../installer/probe.ts";
 import { UsageError } from "./_shared.ts";
@@ -22,8 +22,7 @@ const args = {
 export default defineCommand({
   meta: { name: "install", description: "Install isis as a systemd service (as root)" },
   args,
-  async run({ args: parsed, rawArgs }) {
-    rejectUnknownArgs(rawArgs, parsed._, ["config", "f", "now", "dry-run", "dryRun", "root"]);
+  async run({ args: parsed }) {
     const target = resolveTarget("install", parsed);
     const configPath = absolutePath("--config", parsed.config);
     // A compiled binary runs its bundle from Bun's embedded /$bunfs; anything

@@ -27,9 +27,6 @@ export default defineCommand({
       console.log(versionLine());
       return;
     }
-    const unknown = args._.filter((a) => a !== "server");
-    if (unknown.length > 0) throw new UsageError(`isis server: unexpected argument '${unknown[0]}'`);
-
     const daemon = args.daemon === true;
     const con = daemon ? undefined : (await import("../console/index.ts")).createConsole();
     const journal = con ? (text: string) => con.print(text) : stdoutJournal;

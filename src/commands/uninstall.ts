@@ -2,15 +2,14 @@
 // service and remove what `isis install` (or the old manual install) put in
 // place. The config, the logs and the instrument table stay.
 import { defineCommand } from "citty";
-import { carryOut, rejectUnknownArgs, resolveTarget, targetArgs } from "../installer/cli.ts";
+import { carryOut, resolveTarget, targetArgs } from "../installer/cli.ts";
 import { planUninstall } from "../installer/plan-uninstall.ts";
 import { probeUninstall } from "../installer/probe.ts";
 
 export default defineCommand({
   meta: { name: "uninstall", description: "Remove the isis service and binary, keeping config and logs (as root)" },
   args: targetArgs,
-  async run({ args, rawArgs }) {
-    rejectUnknownArgs(rawArgs, args._, ["dry-run", "dryRun", "root"]);
+  async run({ args }) {
     const target = resolveTarget("uninstall", args);
     const facts = await probeUninstall({ root: target.root, runner: target.runner });
     if (!(await carryOut("uninstall", planUninstall(facts), target))) process.exitCode = 1;

@@ -39,19 +39,6 @@ export function resolveTarget(command: string, args: { "dry-run"?: boolean; root
   return { root, runner: undefined, dryRun };
 }
 
-/**
- * citty accepts any flag; a misspelt one (`--dryrun`) silently doing a real
- * install would be a bad surprise, so anything undeclared is an error.
- */
-export function rejectUnknownArgs(rawArgs: readonly string[], positionals: readonly string[], declared: readonly string[]): void {
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  for (const raw of rawArgs) {
-    if (!raw.startsWith("-")) continue;
-    const name = raw.replace(/^--?(no-)?/, "").split("=")[0] ?? "";
-    if (!declared.includes(name)) throw new UsageError(`unknown option '${raw}'`);
-  }
-}
-
 /** An absolute path, or a one-line reason. The service runs from /, so a relative path would mean something else there. */
 export function absolutePath(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;

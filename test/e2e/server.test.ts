@@ -276,7 +276,8 @@ describe("command line and lifecycle", () => {
 
   test("the legacy form -d -fFILE starts the server; SIGTERM stops it cleanly with the log flushed", async () => {
     const dir = makeTempDir();
-    const path = join(dir, "isis.ini");
+    // The field's config files are named isis_MODS1.ini: an underscore in -fPATH once crashed the command line.
+    const path = join(dir, "isis_MODS1.ini");
     writeFileSync(path, `ServerID IX\nServerPort 0\nServerLog ${dir}/isis\nLogDate UTC\n`);
     const proc = Bun.spawn([ISIS_BIN, "-d", `-f${path}`], { stdout: "pipe", stderr: "pipe" });
     const reader = proc.stdout.getReader();

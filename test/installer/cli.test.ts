@@ -2,24 +2,8 @@
 // user is tested against the compiled binary in test/e2e/install.test.ts.)
 import { describe, expect, test } from "bun:test";
 import { UsageError } from "../../src/commands/_shared.ts";
-import { absolutePath, rejectUnknownArgs, resolveTarget } from "../../src/installer/cli.ts";
+import { absolutePath, resolveTarget } from "../../src/installer/cli.ts";
 import { systemRunner } from "../../src/installer/runner.ts";
-
-const declared = ["config", "f", "now", "dry-run", "dryRun", "root"];
-
-describe("rejectUnknownArgs", () => {
-  test("accepts every declared option, in its --no-, --x=v and short forms", () => {
-    expect(() => rejectUnknownArgs(["--now", "--no-now", "--dry-run", "--root=/x", "-f", "/c", "--config", "/c"], [], declared)).not.toThrow();
-  });
-
-  test("a misspelt option is an error, so `--dryrun` can never become a real install", () => {
-    expect(() => rejectUnknownArgs(["--dryrun"], [], declared)).toThrow(new UsageError("unknown option '--dryrun'"));
-  });
-
-  test("a stray positional argument is an error", () => {
-    expect(() => rejectUnknownArgs(["now"], ["now"], declared)).toThrow(new UsageError("unexpected argument 'now'"));
-  });
-});
 
 describe("resolveTarget", () => {
   test("--root DIR stages under the absolute DIR with no runner, so no command can run", () => {
