@@ -25,7 +25,10 @@ const socket = await Bun.udpSocket({
       if (gt < 1 || gt > 15) return;
       if (space === -1) space = text.length;
       const src = text.slice(0, gt).toUpperCase();
-      const dest = text.slice(gt + 1, space).replace(/\r$/, "").toUpperCase();
+      const dest = text
+        .slice(gt + 1, space)
+        .replace(/\r$/, "")
+        .toUpperCase();
       routes.set(src, { address: fromAddress, port: fromPort });
       if (!scheduled) {
         scheduled = true;
@@ -42,4 +45,5 @@ const socket = await Bun.udpSocket({
   },
 });
 console.log(`bun floor listening on ${socket.port}`);
+
 export {};

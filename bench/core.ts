@@ -10,8 +10,8 @@ import { DEFAULT_SERVER_CONFIG } from "../src/config/server-config.ts";
 import { type Endpoint, udpEndpoint } from "../src/core/endpoint.ts";
 import { IsisCore } from "../src/core/isis-core.ts";
 import { RuntimeLog } from "../src/log/runtime-log.ts";
-import { writeLatin1 } from "../src/protocol/latin1.ts";
 import { wallClock } from "../src/log/timestamp.ts";
+import { writeLatin1 } from "../src/protocol/latin1.ts";
 
 const ROUND_TRIPS = Number(process.argv[2] ?? 1_000_000);
 const WINDOW = 32;
@@ -65,8 +65,8 @@ let seq = 0;
 for (let round = 0; round < ROUNDS; round++) {
   const t0 = performance.now();
   for (let n = 0; n < ROUND_TRIPS; n += WINDOW) {
-    for (let i = seq; i < seq + WINDOW; i++) core.receive(requests[i & RING]!.toString("latin1"), fromA());
-    for (let i = seq; i < seq + WINDOW; i++) core.receive(answers[i & RING]!.toString("latin1"), fromB());
+    for (let i = seq; i < seq + WINDOW; i++) core.receive((requests[i & RING] as Buffer).toString("latin1"), fromA());
+    for (let i = seq; i < seq + WINDOW; i++) core.receive((answers[i & RING] as Buffer).toString("latin1"), fromB());
     seq += WINDOW;
     // The log writes between turns, as it does in the server.
     await turn();

@@ -189,7 +189,7 @@ const rows: Array<[string, Pick, string]> = [
   ["CPU per routed message, kernel us", (s) => s.routeCpu.sys, ""],
 ];
 // "bun" is bench/bun-floor.ts: the floor's work on Bun's UDP API, for where the gap lies.
-console.log(`\nmedians of ${ROUNDS} rounds`.padEnd(35) + "     isis   bun floor       floor   ratio  target");
+console.log(`${`\nmedians of ${ROUNDS} rounds`.padEnd(35)}     isis   bun floor       floor   ratio  target`);
 for (const [label, pick, target] of rows) {
   const [ours, bun, floor] = [m("isis", pick), m("bun", pick), m("floor", pick)];
   const digits = Math.max(ours, floor) < 10 ? 2 : 1;
@@ -198,7 +198,10 @@ for (const [label, pick, target] of rows) {
       `${(ours / floor).toFixed(2).padStart(7)}  ${target}`,
   );
 }
-const lost = Object.values(samples).flat().reduce((n, s) => n + s.route.lost + s.server.lost + s.w1.lost, 0) + memLost;
+const lost =
+  Object.values(samples)
+    .flat()
+    .reduce((n, s) => n + s.route.lost + s.server.lost + s.w1.lost, 0) + memLost;
 console.log(`lost messages (all runs)           ${lost}`);
 console.log(
   `isis RSS after ${memCounts[0]?.toLocaleString()} routed: ${rss[0]?.toFixed(1)} MB; after ${memCounts[1]?.toLocaleString()}: ${rss[1]?.toFixed(1)} MB ` +

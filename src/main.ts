@@ -3,11 +3,12 @@
 //   isis -d -fFILE   -> isis server -d -f FILE   (service wrappers in the field)
 //   isisCmd ARGS     -> isis cmd ARGS            (the symlink operators use)
 import { basename } from "node:path";
-import { defineCommand, showUsage, type CommandDef } from "citty";
+import { type CommandDef, defineCommand, showUsage } from "citty";
 import { parseOptions } from "./commands/_args.ts";
 import { UsageError } from "./commands/_shared.ts";
 import { VERSION } from "./version.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: each subcommand declares its own args
 const _rDefault = (m: { default: CommandDef<any> }) => m.default;
 
 export const subCommands = {

@@ -4,13 +4,13 @@
 // Pure: errors come back as values with the exit code the old client used.
 
 import {
+  applyTargetOption,
   type OptionSpec,
+  splitOption,
   TARGET_FLAG_OPTIONS,
   TARGET_VALUE_OPTIONS,
   type TargetOptions,
   type TargetOptionsDraft,
-  applyTargetOption,
-  splitOption,
 } from "./shared-args.ts";
 
 /** What the command line asks for. */

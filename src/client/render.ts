@@ -42,5 +42,4 @@ export const renderDone = (text: string, style: OutputStyle): string => renderLi
 export const renderFailure = (text: string, style: OutputStyle): string => renderLine(`*** ${text}`, style, "red");
 
 /** The timeout line, in the old client's words. */
-export const timeoutText = (command: string, seconds: string): string =>
-  `ERROR: Command '${command}' timed out after ${seconds} seconds`;
+export const timeoutText = (command: string, seconds: string): string => `ERROR: Command '${command}' timed out after ${seconds} seconds`;

@@ -16,5 +16,4 @@ export function commandText(words: readonly string[]): string {
 }
 
 /** `ID>DEST command\r`, names upper-cased (node names are case-insensitive). */
-export const requestDatagram = (id: string, dest: string, command: string): string =>
-  formatMessage(id.toUpperCase(), dest.toUpperCase(), command);
+export const requestDatagram = (id: string, dest: string, command: string): string => formatMessage(id.toUpperCase(), dest.toUpperCase(), command);

@@ -2,7 +2,7 @@
 // for the datagram that ends it. The only I/O in src/client; what a datagram
 // means is decided by reply.ts, what is printed by the caller.
 import { lookup } from "node:dns/promises";
-import { classifyReply, type Conversation, type Reply } from "./reply.ts";
+import { type Conversation, classifyReply, type Reply } from "./reply.ts";
 
 export type SessionEnd =
   /** A DONE: (kind "done") or ERROR:/FATAL: (kind "failed") reply. */
@@ -68,8 +68,7 @@ export async function runSession(options: SessionOptions): Promise<SessionEnd> {
   try {
     // ICMP "port unreachable": nothing listens at the server's address and
     // port, so waiting (perhaps forever, with -t 0) would be pointless.
-    const onRefused = (): void =>
-      end({ kind: "unreachable", message: `no ISIS server is listening at ${options.host}:${options.port} (port unreachable)` });
+    const onRefused = (): void => end({ kind: "unreachable", message: `no ISIS server is listening at ${options.host}:${options.port} (port unreachable)` });
     socket = await openSocket(resolved.family, onText, onRefused);
   } catch (error) {
     return { kind: "unreachable", message: `cannot open a UDP socket: ${errorText(error)}` };
@@ -117,5 +116,4 @@ function openSocket(family: number, onText: (text: string) => void, onRefused: (
   });
 }
 
-const errorText = (error: unknown): string =>
-  (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+const errorText = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));

@@ -1,13 +1,7 @@
 // Where the command goes and who we say we are: from the instrument table
 // (--mods1, --mods2, -m N, or the host name), or directly from --host, with
 // --id and --server overriding either. Checked before anything is sent.
-import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_ISIS_PORT,
-  DEFAULT_SERVER_ID,
-  instrumentTablePath,
-  type InstrumentResult,
-} from "../config/instruments.ts";
+import { DEFAULT_CLIENT_ID, DEFAULT_ISIS_PORT, DEFAULT_SERVER_ID, type InstrumentResult, instrumentTablePath } from "../config/instruments.ts";
 import { nodeNameProblem } from "../protocol/message.ts";
 import type { CmdOptions } from "./args.ts";
 

@@ -1,17 +1,18 @@
 // `isis cmd` and its `isisCmd` symlink: send one command, wait for the answer,
 // exit 0 on DONE:, 2 on ERROR:/FATAL:/timeout/no instrument, 1 on bad usage.
 // Arguments are parsed by src/client/args.ts, not citty (see there why).
-import { basename } from "node:path";
+
 import { hostname } from "node:os";
+import { basename } from "node:path";
 import { defineCommand } from "citty";
-import { loadInstrument } from "../config/instruments.ts";
-import { parseCmdArgs, type CmdOptions } from "../client/args.ts";
+import { type CmdOptions, parseCmdArgs } from "../client/args.ts";
+import { chooseStyle, type OutputStyle, renderDone, renderFailure, renderLine, renderProgress, timeoutText } from "../client/render.ts";
 import type { Reply } from "../client/reply.ts";
-import { chooseStyle, renderDone, renderFailure, renderLine, renderProgress, timeoutText, type OutputStyle } from "../client/render.ts";
 import { commandText, requestDatagram } from "../client/request.ts";
 import { runSession, type SessionEnd } from "../client/session.ts";
 import { resolveTarget, type Target } from "../client/target.ts";
 import { usageText } from "../client/usage.ts";
+import { loadInstrument } from "../config/instruments.ts";
 import { versionLine } from "../version.ts";
 import { UsageError } from "./_shared.ts";
 

@@ -46,7 +46,9 @@ async function runMonitor(rawArgs: readonly string[]): Promise<number> {
     process.stderr.write(`isis monitor: ${opened.message}\n`);
     return 2;
   }
-  const output: MonitorOutput = terminal ? new ScreenOutput(process.stdout, process.stdin, process.stderr, quit) : new PlainOutput(process.stdout, process.stderr);
+  const output: MonitorOutput = terminal
+    ? new ScreenOutput(process.stdout, process.stdin, process.stderr, quit)
+    : new PlainOutput(process.stdout, process.stderr);
   // The screen must be given back however we leave.
   const restore = () => output.close();
   process.on("exit", restore);

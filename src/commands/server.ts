@@ -2,14 +2,7 @@
 // main.ts maps onto this command.
 import { access } from "node:fs/promises";
 import { defineCommand } from "citty";
-import {
-  DEFAULT_CONFIG_PATH,
-  EMBEDDED_CONFIG_TEXT,
-  type ServerConfig,
-  formatProblems,
-  loadServerConfig,
-  parseServerConfig,
-} from "../config/server-config.ts";
+import { DEFAULT_CONFIG_PATH, EMBEDDED_CONFIG_TEXT, formatProblems, loadServerConfig, parseServerConfig, type ServerConfig } from "../config/server-config.ts";
 import { IsisServer } from "../server/isis-server.ts";
 import { stdoutJournal } from "../server/journal.ts";
 import { VERSION, versionLine } from "../version.ts";
@@ -37,7 +30,10 @@ export default defineCommand({
     // the start still ends in a clean stop rather than the default kill.
     let server: IsisServer | undefined;
     let pendingStop: string | undefined;
-    const stop = (signal: string) => (server ? void server.stop(signal) : (pendingStop = signal));
+    const stop = (signal: string): void => {
+      if (server) void server.stop(signal);
+      else pendingStop = signal;
+    };
     process.on("SIGTERM", () => stop("SIGTERM"));
     // At the console, SIGINT (from outside the terminal: kill -INT, Ctrl+C on
     // a pipeline) ends the session as `quit` does, with the shutdown notice.

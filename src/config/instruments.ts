@@ -30,9 +30,7 @@ export interface Instrument {
   readonly id: string;
 }
 
-export type InstrumentResult =
-  | { readonly ok: true; readonly instrument: Instrument }
-  | { readonly ok: false; readonly message: string };
+export type InstrumentResult = { readonly ok: true; readonly instrument: Instrument } | { readonly ok: false; readonly message: string };
 
 /** The table's path: --config, else $ISIS_INSTRUMENTS, else the installed default. */
 export function instrumentTablePath(configFlag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {

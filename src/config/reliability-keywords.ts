@@ -67,7 +67,8 @@ export class ReliabilityKeywords {
     for (const value of values) {
       const word = value.toLowerCase();
       if (word === "any" || word === "all") this.execAny = true;
-      else if (OFF.has(word)) continue; // serial clients only
+      else if (OFF.has(word))
+        continue; // serial clients only
       else {
         const network = parseNetwork(value);
         if (typeof network === "string") return problem(`ExecAllow: ${network}`, true);

@@ -108,15 +108,16 @@ export function parseServerConfig(text: string): ParsedConfig {
   const reliability = new ReliabilityKeywords(DEFAULT_SERVER_CONFIG);
   const lines = text.split(/\r?\n/);
 
-  lines.forEach((raw, index) => {
-    const line = index + 1;
+  const parseLine = (raw: string, line: number): void => {
     if (raw.startsWith("#")) return;
     const trimmed = raw.trim();
     if (trimmed === "") return;
     const [keywordRaw = "", ...rest] = trimmed.split(/\s+/);
     const keyword = keywordRaw.toLowerCase();
     const value = rest.join(" ");
-    const problem = (message: string, fatal: boolean) => problems.push({ line, message, fatal });
+    const problem = (message: string, fatal: boolean): void => {
+      problems.push({ line, message, fatal });
+    };
     const needValue = (): boolean => {
       if (value !== "") return true;
       problem(`${keywordRaw} needs a value`, true);
@@ -196,7 +197,8 @@ export function parseServerConfig(text: string): ParsedConfig {
       default:
         problem(`unknown keyword '${keywordRaw}' ignored`, false);
     }
-  });
+  };
+  for (const [index, raw] of lines.entries()) parseLine(raw, index + 1);
 
   config.ttyPorts = ttyPorts;
   config.presetPorts = presetPorts;

@@ -46,9 +46,7 @@ export function formatHostsTable(rows: readonly HostRow[], maxHosts: number, now
   if (rows.length === 0) return "No hosts currently connected to the ISIS server.";
   const lines = rows.map((r) => {
     const [method, address] =
-      r.endpoint.kind === "udp"
-        ? ["UDP", `${r.endpoint.address}:${r.endpoint.port}`]
-        : ["Serial", `${r.endpoint.device} (tty${r.endpoint.index})`];
+      r.endpoint.kind === "udp" ? ["UDP", `${r.endpoint.address}:${r.endpoint.port}`] : ["Serial", `${r.endpoint.device} (tty${r.endpoint.index})`];
     const idle = (Math.max(0, now - r.lastHeard) / 1000).toFixed(3);
     return `${String(r.slot).padStart(4)}  ${r.name.padEnd(8)}  ${method.padEnd(6)}  ${address.padEnd(28)}  ${idle.padStart(10)}`;
   });

@@ -8,7 +8,7 @@ import type { IsisCore } from "../core/isis-core.ts";
 import type { SerialPortInfo } from "../core/ports.ts";
 import { messageType } from "../protocol/message.ts";
 import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
-import { type InfoFacts, formatHistory, formatHostsTable, formatInfo, helpText } from "./format.ts";
+import { formatHistory, formatHostsTable, formatInfo, helpText, type InfoFacts } from "./format.ts";
 import { type KeyboardCommand, parseConsoleLine } from "./parse.ts";
 
 /** What the console needs of the server (IsisServer has all of it). */

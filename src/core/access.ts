@@ -15,7 +15,7 @@ export interface Network {
 
 /** Where a pinned node name may speak from. */
 export type PinTarget =
-  | { readonly kind: "udp"; readonly address: string; /** undefined: any port on that address. */ readonly port: number | undefined }
+  | { readonly kind: "udp"; readonly address: string /** undefined: any port on that address. */; readonly port: number | undefined }
   | { readonly kind: "serial"; readonly index: number }
   | { readonly kind: "device"; readonly device: string };
 
@@ -52,7 +52,7 @@ export function parseNetwork(text: string): Network | string {
 export function inNetworks(address: string, networks: readonly Network[]): boolean {
   if (!isIPv4(address)) return false;
   const value = ipv4Value(address);
-  for (const n of networks) if (((value & n.mask) >>> 0) === n.base) return true;
+  for (const n of networks) if ((value & n.mask) >>> 0 === n.base) return true;
   return false;
 }
 

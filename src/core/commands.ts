@@ -5,7 +5,7 @@ import { isIPv4 } from "node:net";
 import { MAX_PRESET_PORTS, MAX_SERIAL_PORTS, type ServerConfig } from "../config/server-config.ts";
 import { formatIsoMicros } from "../log/timestamp.ts";
 import { isReply, words } from "../protocol/message.ts";
-import { VERSION, COMP_DATE, COMP_TIME } from "../version.ts";
+import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
 import type { Endpoint } from "./endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import { MAX_HOSTS } from "./host-table.ts";

@@ -17,7 +17,7 @@ export interface HostEntry {
 }
 
 /** What touch() did: the sender was already known, is new, moved to a new endpoint, or could not be added. */
-export const enum Touch {
+export enum Touch {
   Refreshed,
   Added,
   Moved,

@@ -35,8 +35,7 @@ export interface Completion {
 export const DEFAULT_IN_FLIGHT_LIMIT = 256;
 
 /** Quiet for longer than the timeout (ms; 0 = never): no answer and no progress. */
-export const isLate = (command: OpenCommand, now: number, timeoutMs: number): boolean =>
-  timeoutMs > 0 && now - command.lastActivity > timeoutMs;
+export const isLate = (command: OpenCommand, now: number, timeoutMs: number): boolean => timeoutMs > 0 && now - command.lastActivity > timeoutMs;
 
 const keyOf = (requester: string, target: string, word: string): string => `${requester}>${target} ${word}`;
 

@@ -4,8 +4,8 @@
 import type { ServerConfig } from "../config/server-config.ts";
 import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
 import { describePin, execAllowed, isExecBody, mayClaim } from "./access.ts";
-import { runServerCommand, type CommandContext } from "./commands.ts";
-import { type Endpoint, describeEndpoint, udpEndpoint } from "./endpoint.ts";
+import { type CommandContext, runServerCommand } from "./commands.ts";
+import { describeEndpoint, type Endpoint, udpEndpoint } from "./endpoint.ts";
 import { HostTable, Touch } from "./host-table.ts";
 import { NoticeLimiter } from "./notice-limiter.ts";
 import { Observer } from "./observer.ts";
@@ -275,10 +275,7 @@ export class IsisCore implements CommandContext {
   }
 
   private announce(name: string, from: Endpoint): void {
-    const line =
-      from.kind === "udp"
-        ? `Added UDP Client ${name} on host ${from.address}:${from.port}`
-        : `Added Serial Client ${name} on device ${from.device}`;
+    const line = from.kind === "udp" ? `Added UDP Client ${name} on host ${from.address}:${from.port}` : `Added Serial Client ${name} on device ${from.device}`;
     this.events.log(line);
     this.events.notice(line);
   }
@@ -316,7 +313,6 @@ export class IsisCore implements CommandContext {
 /** A printable, bounded excerpt of untrusted input for the log. */
 function preview(raw: string): string {
   const clipped = raw.length > 80 ? raw.slice(0, 80) : raw;
-  // biome-ignore lint: control characters are exactly what we replace
   const printable = clipped.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
   return raw.length > 80 ? `'${printable}'... (${raw.length} bytes)` : `'${printable}'`;
 }

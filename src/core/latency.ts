@@ -17,11 +17,11 @@ export class LatencyHistogram {
   private readonly buckets = new Uint32Array(BUCKETS);
 
   record(ms: number): void {
-    const value = ms > 0 ? ms : 0;
+    const value = Math.max(ms, 0);
     this.count++;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    this.buckets[bucketOf(value)]!++;
+    this.buckets[bucketOf(value)] = (this.buckets[bucketOf(value)] ?? 0) + 1;
   }
 
   /** The latency below which a fraction p (0..1) of the samples fall, within a bucket's width. */
@@ -30,7 +30,7 @@ export class LatencyHistogram {
     const rank = Math.max(1, Math.ceil(p * this.count));
     let seen = 0;
     for (let i = 0; i < BUCKETS; i++) {
-      seen += this.buckets[i]!;
+      seen += this.buckets[i] ?? 0;
       // The last bucket also holds everything beyond the range: only max is true of it.
       if (seen >= rank) return i === BUCKETS - 1 ? this.max : Math.min(this.max, Math.max(this.min, upperEdge(i)));
     }

@@ -47,8 +47,7 @@ export class RoundTrips {
 }
 
 /** Silent for longer than staleAfterMs (0 = never stale). */
-export const isStale = (entry: HostEntry, now: number, staleAfterMs: number): boolean =>
-  staleAfterMs > 0 && now - entry.lastHeard > staleAfterMs;
+export const isStale = (entry: HostEntry, now: number, staleAfterMs: number): boolean => staleAfterMs > 0 && now - entry.lastHeard > staleAfterMs;
 
 export interface StaleChanges {
   readonly stale: readonly HostEntry[];

@@ -8,8 +8,9 @@
 // and show as gaps in its sequence numbers), so a monitor watching a server at
 // full load adds a bounded amount of work, not a copy of everything.
 // Subscriptions lapse unless renewed, so a monitor that vanished stops costing anything.
-import { MAX_MESSAGE_BYTES } from "../protocol/message.ts";
+
 import { type BodyKind, bodyInfo } from "../protocol/body-kind.ts";
+import { MAX_MESSAGE_BYTES } from "../protocol/message.ts";
 import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
 
 export const MONITOR_LEASE_MS = 15_000;

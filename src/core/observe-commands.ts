@@ -7,7 +7,7 @@
 // into a space). Replies are one DONE: line each, paged to fit a datagram.
 import { BODY_KINDS } from "../protocol/body-kind.ts";
 import type { CommandContext, CommandReply, Requester } from "./commands.ts";
-import { MONITOR_LEASE_MS, type MirrorKind, type MonitorFilter } from "./monitor-hub.ts";
+import { type MirrorKind, MONITOR_LEASE_MS, type MonitorFilter } from "./monitor-hub.ts";
 import type { Report } from "./observe-report.ts";
 import { page } from "./paged-reply.ts";
 
@@ -96,7 +96,7 @@ const monitor: Handler = (ctx, args, _exec, from) => {
     return "DONE: MONITOR OFF";
   }
   if (action !== "ON") return `ERROR: MONITOR unknown argument '${args[0]}' (ON, OFF)`;
-  if (!from || from.endpoint.kind !== "udp") return "ERROR: MONITOR ON only a UDP client can watch the traffic";
+  if (from?.endpoint.kind !== "udp") return "ERROR: MONITOR ON only a UDP client can watch the traffic";
   const filter = parseFilter(args.slice(1));
   if (typeof filter === "string") return filter;
   if (!hub.subscribe(from.name, from.endpoint, filter, ctx.now())) return "ERROR: MONITOR ON too many monitors, try again later";

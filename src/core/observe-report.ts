@@ -3,12 +3,13 @@
 // as DONE: replies, the monitor snapshots as STATUS: MONITOR pages. Each list
 // item packs its fields into one value, positional first, then `label:value`
 // (README, "Seeing the system", documents every field).
+
+import type { HostEntry } from "./host-table.ts";
 import { isLate, type OpenCommand } from "./in-flight.ts";
 import type { LatencySummary } from "./latency.ts";
 import { isStale } from "./liveness.ts";
-import type { HostEntry } from "./host-table.ts";
-import type { Item } from "./paged-reply.ts";
 import type { Subscriber } from "./monitor-hub.ts";
+import type { Item } from "./paged-reply.ts";
 
 export interface Report {
   /** The fixed fields, after the command word. */
@@ -19,12 +20,7 @@ export interface Report {
 const sec = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
 const msText = (ms: number): string => ms.toFixed(3);
 
-export function livenessReport(
-  entries: readonly HostEntry[],
-  now: number,
-  staleAfterMs: number,
-  rtt: (name: string) => number | undefined,
-): Report {
+export function livenessReport(entries: readonly HostEntry[], now: number, staleAfterMs: number, rtt: (name: string) => number | undefined): Report {
   let numStale = 0;
   const items = entries.map((e) => {
     const stale = isStale(e, now, staleAfterMs);

@@ -12,8 +12,8 @@ import { InFlight, isLate } from "./in-flight.ts";
 import { LatencyBook, millisText } from "./latency.ts";
 import { RoundTrips, StaleWatch } from "./liveness.ts";
 import { MAX_MONITORS, MonitorHub } from "./monitor-hub.ts";
-import { type Report, inFlightReport, livenessReport, monitorsReport, statsReport } from "./observe-report.ts";
-import { REPLY_BUDGET, allPages } from "./paged-reply.ts";
+import { inFlightReport, livenessReport, monitorsReport, type Report, statsReport } from "./observe-report.ts";
+import { allPages, REPLY_BUDGET } from "./paged-reply.ts";
 import type { Outbox } from "./ports.ts";
 
 export interface ObserverDeps {

@@ -1,7 +1,8 @@
 // Files the installer writes, embedded in the compiled binary so that
 // `sudo isis install` needs nothing but the binary itself.
-import unitTemplate from "../../install/isis.service" with { type: "text" };
+
 import instrumentsIni from "../../install/instruments.ini" with { type: "text" };
+import unitTemplate from "../../install/isis.service" with { type: "text" };
 
 /** The unit file with @EXEC_START@, @LOG_DIR@ and @TTY_DEVICE_ALLOW@ to fill in (unit.ts). */
 export const UNIT_TEMPLATE: string = unitTemplate;

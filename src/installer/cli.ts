@@ -3,9 +3,9 @@
 import { isAbsolute, resolve } from "node:path";
 import { consola } from "consola";
 import { UsageError } from "../commands/_shared.ts";
-import { describe, type Action } from "./actions.ts";
+import { type Action, describe } from "./actions.ts";
 import { executePlan, type Outcome } from "./execute.ts";
-import { systemRunner, type Runner } from "./runner.ts";
+import { type Runner, systemRunner } from "./runner.ts";
 
 export const targetArgs = {
   "dry-run": { type: "boolean", description: "Print every action and change nothing" },

@@ -12,16 +12,10 @@ export interface ExecContext {
   readonly runner: Runner | undefined;
 }
 
-export type Outcome =
-  | { readonly ok: true; readonly detail?: string }
-  | { readonly ok: false; readonly error: string; readonly hints?: readonly string[] };
+export type Outcome = { readonly ok: true; readonly detail?: string } | { readonly ok: false; readonly error: string; readonly hints?: readonly string[] };
 
 /** Run every action in order; report each; false as soon as one fails. */
-export async function executePlan(
-  plan: readonly Action[],
-  context: ExecContext,
-  report: (action: Action, outcome: Outcome) => void,
-): Promise<boolean> {
+export async function executePlan(plan: readonly Action[], context: ExecContext, report: (action: Action, outcome: Outcome) => void): Promise<boolean> {
   for (const action of plan) {
     const outcome = await perform(action, context).catch(
       (error: unknown): Outcome => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),

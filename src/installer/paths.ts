@@ -1,6 +1,7 @@
 // Where things live on the target system. Every path is absolute on the
 // target; under `--root DIR` the installer prefixes DIR (see target()).
 import { join } from "node:path";
+
 export { DEFAULT_INSTRUMENTS_PATH as INSTRUMENTS_PATH } from "../config/instruments.ts";
 
 export const BIN_DIR = "/usr/local/bin";

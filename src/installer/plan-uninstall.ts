@@ -2,8 +2,8 @@
 // what install wrote (and what the old manual install left), keep the
 // config, the logs and the instrument table.
 import type { Action } from "./actions.ts";
-import type { FileState } from "./plan.ts";
 import { BIN_PATH, CMD_LINK, INSTRUMENTS_PATH, LEGACY_UNIT_PATH, LEGACY_WRAPPER_PATH, UNIT_NAME, UNIT_PATH, WANTS_LINK } from "./paths.ts";
+import type { FileState } from "./plan.ts";
 
 export interface UninstallFacts {
   /** false: staging under --root; no system command. */

@@ -77,7 +77,9 @@ function installActions(facts: InstallFacts, unitText: string, options: InstallO
   const { config } = facts;
 
   if (!config.found) {
-    warn(`no config file at ${config.path} yet: the service will not run properly until it exists (the unit lets it log to ${config.logDir}, the ServerLog default)`);
+    warn(
+      `no config file at ${config.path} yet: the service will not run properly until it exists (the unit lets it log to ${config.logDir}, the ServerLog default)`,
+    );
   }
   for (const dir of dirsNeeded(config.logDir)) {
     if (!facts.existingDirs.has(dir)) plan.push({ kind: "mkdir", path: dir });

@@ -3,10 +3,10 @@
 import { access, readFile } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
 import { DEFAULT_CONFIG_PATH, DEFAULT_SERVER_CONFIG, loadServerConfig } from "../config/server-config.ts";
-import type { UninstallFacts } from "./plan-uninstall.ts";
-import { dirsNeeded, type FileState, type InstallFacts } from "./plan.ts";
 import { compareFiles, lstatOrUndefined, readlinkOrUndefined } from "./fs-ops.ts";
-import { BIN_PATH, CMD_LINK, INSTRUMENTS_PATH, LEGACY_UNIT_PATH, LEGACY_WRAPPER_PATH, UNIT_PATH, WANTS_LINK, target } from "./paths.ts";
+import { BIN_PATH, CMD_LINK, INSTRUMENTS_PATH, LEGACY_UNIT_PATH, LEGACY_WRAPPER_PATH, target, UNIT_PATH, WANTS_LINK } from "./paths.ts";
+import { dirsNeeded, type FileState, type InstallFacts } from "./plan.ts";
+import type { UninstallFacts } from "./plan-uninstall.ts";
 import type { Runner } from "./runner.ts";
 
 export interface ProbeOptions {
@@ -18,9 +18,7 @@ export interface ProbeOptions {
 
 export type ProbeResult = { readonly ok: true; readonly facts: InstallFacts } | { readonly ok: false; readonly reason: string };
 
-export async function probeInstall(
-  options: ProbeOptions & { readonly execPath: string; readonly configPath: string | undefined },
-): Promise<ProbeResult> {
+export async function probeInstall(options: ProbeOptions & { readonly execPath: string; readonly configPath: string | undefined }): Promise<ProbeResult> {
   const { root, runner } = options;
   const at = (path: string) => target(root, path);
 
@@ -63,9 +61,7 @@ export async function probeUninstall(options: ProbeOptions): Promise<UninstallFa
   };
 }
 
-type ConfigProbe =
-  | { ok: true; path: string; found: boolean; logDir: string; ttyPorts: readonly string[] }
-  | { ok: false; reason: string };
+type ConfigProbe = { ok: true; path: string; found: boolean; logDir: string; ttyPorts: readonly string[] } | { ok: false; reason: string };
 
 /** The config decides what the sandbox must allow: its log directory and serial ports. */
 async function probeConfig(at: (path: string) => string, given: string | undefined): Promise<ConfigProbe> {

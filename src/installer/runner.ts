@@ -19,11 +19,7 @@ export const systemRunner: Runner = {
   async run(argv) {
     try {
       const proc = Bun.spawn([...argv], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-      const [stdout, stderr, code] = await Promise.all([
-        new Response(proc.stdout).text(),
-        new Response(proc.stderr).text(),
-        proc.exited,
-      ]);
+      const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
       return { code, stdout, stderr };
     } catch (error) {
       return { code: 127, stdout: "", stderr: error instanceof Error ? error.message : String(error) };

@@ -32,10 +32,7 @@ export function renderUnit(params: UnitParams, template: string = UNIT_TEMPLATE)
   }
   const execStart = params.configPath === undefined ? `${BIN_PATH} server -d` : `${BIN_PATH} server -d -f ${params.configPath}`;
   const deviceLines = [...new Set(params.ttyPorts)].map((p) => `DeviceAllow=${p} rw\n`).join("");
-  const text = template
-    .replace("@EXEC_START@", execStart)
-    .replace("@LOG_DIR@", params.logDir)
-    .replace("@TTY_DEVICE_ALLOW@\n", deviceLines);
+  const text = template.replace("@EXEC_START@", execStart).replace("@LOG_DIR@", params.logDir).replace("@TTY_DEVICE_ALLOW@\n", deviceLines);
   const left = text.match(/@[A-Z_]+@/);
   if (left) return { ok: false, reason: `unit template has an unfilled ${left[0]}` };
   return { ok: true, text };

@@ -24,5 +24,4 @@ export const logFileName = (root: string, dateKey: string): string => `${root}.$
 export const logBanner = (serverId: string, isoTime: string): string =>
   `------------------------------\n${serverId} runtime log (re)started at UTC ${isoTime}\n`;
 
-const ymd = (y: number, m: number, d: number): string =>
-  `${String(y).padStart(4, "0")}${String(m).padStart(2, "0")}${String(d).padStart(2, "0")}`;
+const ymd = (y: number, m: number, d: number): string => `${String(y).padStart(4, "0")}${String(m).padStart(2, "0")}${String(d).padStart(2, "0")}`;

@@ -2,7 +2,7 @@
 // and written by one async writer, so the message path never waits for the
 // disk and makes no string per entry. A failing disk is reported once and
 // costs only log entries, never routing; memory is bounded by the chunk pool.
-import { mkdir, open, type FileHandle } from "node:fs/promises";
+import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { describeFsError } from "../config/server-config.ts";
 import { writeLatin1 } from "../protocol/latin1.ts";

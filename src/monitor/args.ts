@@ -3,13 +3,13 @@
 // --config, --server, --id) so that operators need learn nothing new.
 import type { CmdOptions } from "../client/args.ts";
 import {
+  applyTargetOption,
   type OptionSpec,
+  splitOption,
   TARGET_FLAG_OPTIONS,
   TARGET_VALUE_OPTIONS,
   type TargetOptions,
   type TargetOptionsDraft,
-  applyTargetOption,
-  splitOption,
 } from "../client/shared-args.ts";
 import { BODY_KINDS } from "../protocol/body-kind.ts";
 

@@ -41,8 +41,7 @@ const COUNTERS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 function header(state: MonitorState, f: ViewFacts): string[] {
-  const link =
-    f.link === "waiting" ? "waiting for the server..." : f.link === "silent" ? "NO WORD FROM THE SERVER" : `watching ${f.filter}`;
+  const link = f.link === "waiting" ? "waiting for the server..." : f.link === "silent" ? "NO WORD FROM THE SERVER" : `watching ${f.filter}`;
   const first = `isis monitor  ${f.title}  ${link}  ${clock(f.now).slice(0, 8)} UTC  (q quits)`;
   const s = state.stats;
   const counts = s ? COUNTERS.map(([key, label]) => `${label} ${s[key] ?? "-"}`).join("  ") : "";
@@ -69,9 +68,7 @@ function commandLines(table: Table<CommandRow> | undefined, room: number): strin
   const title = `COMMANDS IN FLIGHT ${f.numOpen ?? table.rows.length} (${f.numLate ?? 0} late, timeout ${f.timeout ?? "?"} s, ${f.evicted ?? 0} evicted)`;
   if (table.rows.length === 0) return [title];
   const head = `  ${col("FROM>TO", 19)}${col("COMMAND", 14)}${"AGE s".padStart(11)}  ${col("STATE", 6)}LAST STATUS`;
-  const rows = table.rows.map(
-    (r) => `  ${col(r.route, 19)}${col(r.word, 14)}${r.age.padStart(11)}  ${col(r.late ? "LATE" : "ok", 6)}${printable(r.progress)}`,
-  );
+  const rows = table.rows.map((r) => `  ${col(r.route, 19)}${col(r.word, 14)}${r.age.padStart(11)}  ${col(r.late ? "LATE" : "ok", 6)}${printable(r.progress)}`);
   return [title, head, ...fit(rows, room)];
 }
 

@@ -2,8 +2,9 @@
 // screen, redrawn in place at most ten times a second, keys read raw (q,
 // Ctrl+C, Ctrl+D quit). Otherwise: one line per message on stdout, notices
 // on stderr, so that stdout can be piped into grep or a file.
-import type { Change, MonitorState } from "./state.ts";
+
 import { renderScreen, trafficLine, type ViewFacts } from "./render.ts";
+import type { Change, MonitorState } from "./state.ts";
 
 export interface MonitorOutput {
   /** The state changed (or a second passed, change undefined). */

@@ -84,9 +84,7 @@ export class MonitorSession {
     const silent = subscribed && now - this.state.lastHeard > SILENT_MS;
     if (silent !== this.silent) {
       this.silent = silent;
-      this.setup.output.notice(
-        silent ? `no word from ${this.server} for ${SILENT_MS / 1000} s, still trying` : `${this.server} is answering again`,
-      );
+      this.setup.output.notice(silent ? `no word from ${this.server} for ${SILENT_MS / 1000} s, still trying` : `${this.server} is answering again`);
     }
     this.setup.output.update(this.state, undefined, this.facts(now));
   }

@@ -8,13 +8,11 @@ interface Latin1Writer {
 }
 
 /** Write `text` into `bytes` at `offset`; returns the bytes written (cut short at the end of `bytes`). */
-export const writeLatin1 = (bytes: Buffer, text: string, offset: number): number =>
-  (bytes as unknown as Latin1Writer).latin1Write(text, offset);
+export const writeLatin1 = (bytes: Buffer, text: string, offset: number): number => (bytes as unknown as Latin1Writer).latin1Write(text, offset);
 
 interface Latin1Reader {
   latin1Slice(start: number, end: number): string;
 }
 
 /** `bytes[start, end)` as text, one char per byte: the counterpart of writeLatin1 (and as cheap beside toString). */
-export const readLatin1 = (bytes: Buffer, start: number, end: number): string =>
-  (bytes as unknown as Latin1Reader).latin1Slice(start, end);
+export const readLatin1 = (bytes: Buffer, start: number, end: number): string => (bytes as unknown as Latin1Reader).latin1Slice(start, end);

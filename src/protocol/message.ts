@@ -25,9 +25,7 @@ export interface Message {
   readonly wire: string;
 }
 
-export type ParseResult =
-  | { readonly ok: true; readonly message: Message }
-  | { readonly ok: false; readonly reason: string };
+export type ParseResult = { readonly ok: true; readonly message: Message } | { readonly ok: false; readonly reason: string };
 
 const NODE_NAME = /^[A-Za-z0-9._]{2,8}$/;
 
@@ -87,16 +85,11 @@ export function parseMessage(raw: string): ParseResult {
   const body = raw.slice(bodyStart, end);
   // Usually the datagram is already `SRC>DEST body\r` and is forwarded as it came.
   const asForwarded =
-    start === 0 &&
-    srcForm === NameForm.Upper &&
-    destForm === NameForm.Upper &&
-    bodyStart === space + 1 &&
-    end === raw.length - 1 &&
-    raw.charCodeAt(end) === 13;
+    start === 0 && srcForm === NameForm.Upper && destForm === NameForm.Upper && bodyStart === space + 1 && end === raw.length - 1 && raw.charCodeAt(end) === 13;
   return { ok: true, message: { src, dest, body, line, wire: asForwarded ? raw : `${src}>${dest} ${body}\r` } };
 }
 
-const enum NameForm {
+enum NameForm {
   Invalid,
   Upper,
   /** Valid, with lower-case letters to upper-case. */

@@ -2,11 +2,7 @@
 // serial transports, signals, and the systemd notifier. Everything with a
 // lifecycle is started and stopped here, nowhere else.
 import { hostname, userInfo } from "node:os";
-import {
-  type ServerConfig,
-  formatProblems,
-  loadServerConfig,
-} from "../config/server-config.ts";
+import { formatProblems, loadServerConfig, type ServerConfig } from "../config/server-config.ts";
 import type { Endpoint, SerialEndpoint } from "../core/endpoint.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";

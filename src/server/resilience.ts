@@ -38,8 +38,7 @@ export class Resilience {
     this.guard = new FloodGuard({ rate: core.config.floodRate, burst: core.config.floodBurst, report: both });
     this.pinger = new PresetPinger({
       ping: (host, port) => core.pingAddress(host, port),
-      answered: (host, port) =>
-        core.hosts.entries().some((e) => e.endpoint.kind === "udp" && e.endpoint.port === port && e.endpoint.address === host),
+      answered: (host, port) => core.hosts.entries().some((e) => e.endpoint.kind === "udp" && e.endpoint.port === port && e.endpoint.address === host),
       log: options.log,
     });
   }

@@ -168,7 +168,7 @@ export class StateSaver {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.dirty = true;
-    while (this.writing) await this.writing;
+    while (this.writing !== undefined) await this.writing;
     this.writing = this.drain();
     await this.writing;
   }

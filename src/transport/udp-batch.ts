@@ -14,8 +14,8 @@ import { dlopen, FFIType, type Pointer, ptr, read } from "bun:ffi";
 import { readdirSync, readlinkSync } from "node:fs";
 import { isIPv4 } from "node:net";
 import { ipv4Value } from "../core/access.ts";
-import { MAX_MESSAGE_BYTES } from "../protocol/message.ts";
 import { readLatin1, writeLatin1 } from "../protocol/latin1.ts";
+import { MAX_MESSAGE_BYTES } from "../protocol/message.ts";
 
 const { i32, u32, ptr: pointer } = FFIType;
 
@@ -269,8 +269,7 @@ export class BatchSocket {
       const start = inbound.data + slot * SLOT_BYTES;
       // Longer than its slot, so over the limit whatever its tail: it is cut,
       // and NUL-filled back to its length, which is all the log reports of it.
-      const text =
-        length <= SLOT_BYTES ? readLatin1(bytes, start, start + length) : readLatin1(bytes, start, start + SLOT_BYTES).padEnd(length, "\0");
+      const text = length <= SLOT_BYTES ? readLatin1(bytes, start, start + length) : readLatin1(bytes, start, start + SLOT_BYTES).padEnd(length, "\0");
       const sockaddr = inbound.sockaddrs + slot * SOCKADDR_BYTES;
       sink(text, words[(sockaddr + 4) >> 2] as number, ((bytes[sockaddr + 2] as number) << 8) | (bytes[sockaddr + 3] as number));
     }

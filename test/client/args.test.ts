@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseCmdArgs, parseTimeout, type CmdOptions } from "../../src/client/args.ts";
+import { type CmdOptions, parseCmdArgs, parseTimeout } from "../../src/client/args.ts";
 import { parseHostPort } from "../../src/client/shared-args.ts";
 
 function options(argv: string[]): CmdOptions {

@@ -47,7 +47,9 @@ describe("for scripts (no terminal or NO_COLOR)", () => {
   });
 
   test("no escape or carriage return anywhere", () => {
-    const out = [renderProgress("STATUS: a", plain), renderDone("DONE: c", plain), renderFailure("ERROR: d", plain), renderLine("echo", plain, "green")].join("");
+    const out = [renderProgress("STATUS: a", plain), renderDone("DONE: c", plain), renderFailure("ERROR: d", plain), renderLine("echo", plain, "green")].join(
+      "",
+    );
     expect(out).not.toMatch(/[\x1b\r]/);
     expect(out).toBe("STATUS: a\nDONE: c\n*** ERROR: d\necho\n");
   });

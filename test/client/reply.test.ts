@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { classifyReply, type Conversation, type ReplyKind } from "../../src/client/reply.ts";
+import { type Conversation, classifyReply, type ReplyKind } from "../../src/client/reply.ts";
 
 const talk: Conversation = { self: "IPC1", dest: "m1.ie", server: "IS", command: "filter 2" };
 

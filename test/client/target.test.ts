@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseCmdArgs, type CmdOptions } from "../../src/client/args.ts";
+import { type CmdOptions, parseCmdArgs } from "../../src/client/args.ts";
 import { instrumentFromHostname, NO_INSTRUMENT, resolveTarget, type TargetDeps } from "../../src/client/target.ts";
 import { loadInstrument } from "../../src/config/instruments.ts";
 

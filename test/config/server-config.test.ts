@@ -1,12 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  DEFAULT_SERVER_CONFIG,
-  EMBEDDED_CONFIG_TEXT,
-  loadServerConfig,
-  parseServerConfig,
-} from "../../src/config/server-config.ts";
+import { DEFAULT_SERVER_CONFIG, EMBEDDED_CONFIG_TEXT, loadServerConfig, parseServerConfig } from "../../src/config/server-config.ts";
 import { makeTempDir } from "../helpers/server.ts";
 
 // The real files from the field: parsed only, never served on.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatHistory, formatHostsTable, formatInfo, helpText, printable, type InfoFacts } from "../../src/console/format.ts";
+import { formatHistory, formatHostsTable, formatInfo, helpText, type InfoFacts, printable } from "../../src/console/format.ts";
 import { udpEndpoint } from "../../src/core/endpoint.ts";
 
 describe("formatHostsTable", () => {

@@ -27,7 +27,19 @@ export class Tmux {
   open(argv: readonly string[], cwd: string): Pane {
     const name = `s${++this.sessions}`;
     const quoted = argv.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
-    this.run("new-session", "-d", "-s", name, "-x", "200", "-y", "50", "-c", cwd, `${quoted}; echo "[exit $?]"; echo "[tty $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' ')]"; exec sleep 3600`);
+    this.run(
+      "new-session",
+      "-d",
+      "-s",
+      name,
+      "-x",
+      "200",
+      "-y",
+      "50",
+      "-c",
+      cwd,
+      `${quoted}; echo "[exit $?]"; echo "[tty $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' ')]"; exec sleep 3600`,
+    );
     return new Pane(this, name);
   }
 

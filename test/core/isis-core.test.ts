@@ -16,9 +16,7 @@ describe("routing", () => {
 
   test("an unknown destination gets the spec's ERROR", () => {
     const f = makeCore();
-    expect(texts(f.from(1000, "A1>ZZ hello\r"))).toEqual([
-      "IS>A1 ERROR: No Route to Destination Host ZZ - host is unknown/unlisted\r",
-    ]);
+    expect(texts(f.from(1000, "A1>ZZ hello\r"))).toEqual(["IS>A1 ERROR: No Route to Destination Host ZZ - host is unknown/unlisted\r"]);
   });
 
   test("a heartbeat registers the sender, is logged, gets no reply", () => {
@@ -147,9 +145,7 @@ describe("server commands", () => {
     for (const q of ["HOSTS", "HOST", "host all"]) {
       expect(ask(q, setup)).toEqual(["IS>A1 DONE: HOST numHosts=2 maxHosts=32 host0=IPC1 host1=A1\r"]);
     }
-    expect(ask("HOST ipc1", setup)).toEqual([
-      "IS>A1 DONE: HOST Host0=IPC1 Method0=UDP udpAddr0=127.0.0.1 udpPort0=2000 IdleTime0=1.500\r",
-    ]);
+    expect(ask("HOST ipc1", setup)).toEqual(["IS>A1 DONE: HOST Host0=IPC1 Method0=UDP udpAddr0=127.0.0.1 udpPort0=2000 IdleTime0=1.500\r"]);
     expect(ask("HOST nobody", setup)).toEqual(["IS>A1 ERROR: HOST Unknown Host nobody\r"]);
   });
 
@@ -157,9 +153,7 @@ describe("server commands", () => {
     const f = makeCore();
     f.serial.push({ device: "/dev/ttyS0", up: true });
     f.core.receive("M1.IE>IS PING\r", { kind: "serial", index: 0, device: "/dev/ttyS0" });
-    expect(texts(f.from(1000, "A1>IS HOST M1.IE\r"))).toEqual([
-      "IS>A1 DONE: HOST Host0=M1.IE Method0=Serial ttyPort0=0 Device0=/dev/ttyS0 IdleTime0=0.000\r",
-    ]);
+    expect(texts(f.from(1000, "A1>IS HOST M1.IE\r"))).toEqual(["IS>A1 DONE: HOST Host0=M1.IE Method0=Serial ttyPort0=0 Device0=/dev/ttyS0 IdleTime0=0.000\r"]);
   });
 
   test("HOSTS and CONFIG with no clients (asked from the console, which is not a client)", () => {
@@ -170,9 +164,7 @@ describe("server commands", () => {
 
   test("LOG, TIME, CONFIG", () => {
     expect(ask("LOG")).toEqual(["IS>A1 DONE: LOG logFile=/logs/isis.20250915.log\r"]);
-    expect(ask("TIME")).toEqual([
-      "IS>A1 DONE: TIME DATE=2025-09-15 TIME=14:03:22 ISODATE=2025-09-15T14:03:22.123456 TIMESYS=UTC\r",
-    ]);
+    expect(ask("TIME")).toEqual(["IS>A1 DONE: TIME DATE=2025-09-15 TIME=14:03:22 ISODATE=2025-09-15T14:03:22.123456 TIMESYS=UTC\r"]);
     expect(ask("CONFIG")).toEqual(["IS>A1 DONE: CONFIG A1=ENABLED\r"]);
   });
 
@@ -200,11 +192,7 @@ describe("server commands", () => {
   test("HANDSHAKE pings serial ports that are up and every preset", () => {
     const f = makeCore({ presetPorts: [{ host: "127.0.0.1", port: 10700 }] });
     f.serial.push({ device: "/dev/ttyS0", up: true }, { device: "/dev/ttyS1", up: false });
-    expect(texts(f.from(1000, "A1>IS HANDSHAKE\r"))).toEqual([
-      "IS>AL PING\r",
-      "IS>AL PING\r",
-      "IS>A1 DONE: HANDSHAKE preset port handshake initiated\r",
-    ]);
+    expect(texts(f.from(1000, "A1>IS HANDSHAKE\r"))).toEqual(["IS>AL PING\r", "IS>AL PING\r", "IS>A1 DONE: HANDSHAKE preset port handshake initiated\r"]);
     expect(f.sent.map((s) => s.to)).toEqual(["tty0", "127.0.0.1:10700", "127.0.0.1:1000"]);
   });
 
@@ -260,9 +248,7 @@ describe("server commands", () => {
     f.setNextConfig({ ok: false, reason: "/etc/isis.ini:3: ServerPort 'x' is not a port number (0-65535)" });
     f.from(1000, "A1>IS RESTART\r");
     await Bun.sleep(0);
-    expect(f.sent.at(-1)?.text).toBe(
-      "IS>A1 ERROR: RESTART /etc/isis.ini:3: ServerPort 'x' is not a port number (0-65535) - running configuration kept\r",
-    );
+    expect(f.sent.at(-1)?.text).toBe("IS>A1 ERROR: RESTART /etc/isis.ini:3: ServerPort 'x' is not a port number (0-65535) - running configuration kept\r");
     expect(f.core.config).toEqual(DEFAULT_SERVER_CONFIG);
   });
 

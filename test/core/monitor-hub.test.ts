@@ -19,7 +19,10 @@ function watched(filter = "") {
 /** What MON1 was sent since `start`, once the deferred copies have gone out. */
 function copies(f: ReturnType<typeof makeCore>, start = 0): string[] {
   f.core.observer.hub.flush();
-  return f.sent.slice(start).filter((s) => s.to === `127.0.0.1:${MON}`).map((s) => s.text);
+  return f.sent
+    .slice(start)
+    .filter((s) => s.to === `127.0.0.1:${MON}`)
+    .map((s) => s.text);
 }
 
 describe("MONITOR", () => {
@@ -135,7 +138,10 @@ describe("MONITOR", () => {
     f.advance(10_000); // within the lease
     const start = f.sent.length;
     f.core.observer.tick();
-    const pages = f.sent.slice(start).map((s) => s.text).filter((t) => t.includes(" LIVENESS "));
+    const pages = f.sent
+      .slice(start)
+      .map((s) => s.text)
+      .filter((t) => t.includes(" LIVENESS "));
     expect(pages.length).toBeGreaterThan(1);
     for (const p of pages) expect(p.length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
     const slots = pages.flatMap((p) => [...p.matchAll(/ c(\d+)=/g)].map((m) => Number(m[1])));
@@ -164,6 +170,8 @@ describe("MONITOR", () => {
     expect(ask("MONITOR ON NODE a>b")).toBe("IS>MON1 ERROR: MONITOR bad node name 'a>b'\r");
     for (let i = 1; i <= 4; i++) expect(f.from(MON + i, `MON${i}>IS MONITOR ON\r`)[0]?.text).toStartWith(`IS>MON${i} DONE: MONITOR ON`);
     expect(f.from(MON + 5, "MON5>IS MONITOR ON\r")[0]?.text).toBe("IS>MON5 ERROR: MONITOR ON too many monitors, try again later\r");
-    expect(f.from(MON + 1, "MON1>IS MONITOR\r")[0]?.text).toStartWith("IS>MON1 DONE: MONITOR numMonitors=4 maxMonitors=4 m0=MON1,udp:127.0.0.1:7001,lease:15.000,");
+    expect(f.from(MON + 1, "MON1>IS MONITOR\r")[0]?.text).toStartWith(
+      "IS>MON1 DONE: MONITOR numMonitors=4 maxMonitors=4 m0=MON1,udp:127.0.0.1:7001,lease:15.000,",
+    );
   });
 });

@@ -28,7 +28,12 @@ describe("InFlight", () => {
     expect(t.size).toBe(40);
     expect(t.finish("Y1", "X2", "B", "DONE", 100)?.command.sentAt).toBe(0);
     expect(t.finish("Y1", "X1", "A", "DONE", 100)?.command.sentAt).toBe(1);
-    expect(t.list().slice(0, 3).map((c) => c.sentAt)).toEqual([2, 3, 4]);
+    expect(
+      t
+        .list()
+        .slice(0, 3)
+        .map((c) => c.sentAt),
+    ).toEqual([2, 3, 4]);
     for (let i = 2; i < 40; i++) expect(t.finish("Y1", i % 2 ? "X1" : "X2", i % 3 ? "A" : "B", "DONE", 100)).toBeDefined();
     expect(t.size).toBe(0);
     expect(t.list()).toEqual([]);

@@ -25,9 +25,7 @@ afterAll(async () => {
 
 describe("ExecAllow", () => {
   test("EXEC: QUIT from an address outside the allowed networks is refused, logged, and the server stays up", async () => {
-    expect(await operator.request("OP>IS EXEC: QUIT\r", server.port)).toBe(
-      "IS>OP ERROR: EXEC: not allowed from 127.0.0.1, executive request refused\r",
-    );
+    expect(await operator.request("OP>IS EXEC: QUIT\r", server.port)).toBe("IS>OP ERROR: EXEC: not allowed from 127.0.0.1, executive request refused\r");
     expect(await operator.request("OP>IS PING\r", server.port)).toBe("IS>OP PONG\r");
     await server.waitFor(/Refused executive request from OP \(127\.0\.0\.1:\d+\), not in ExecAllow: 'EXEC: QUIT'/);
     expect(server.proc.exitCode).toBeNull();
@@ -43,9 +41,7 @@ describe("ExecAllow", () => {
 
 describe("Pin", () => {
   test("a message claiming the pinned name from another port is refused and logged, and the route stays", async () => {
-    expect(await spoofer.request("M1.IE>IS EXEC: QUIT\r", server.port)).toBe(
-      "IS>M1.IE ERROR: Node name M1.IE is pinned to another address, message refused\r",
-    );
+    expect(await spoofer.request("M1.IE>IS EXEC: QUIT\r", server.port)).toBe("IS>M1.IE ERROR: Node name M1.IE is pinned to another address, message refused\r");
     spoofer.send("M1.IE>IS\r", server.port); // a heartbeat would have moved the route too
     expect(await spoofer.next()).toStartWith("IS>M1.IE ERROR: Node name M1.IE is pinned");
     await server.waitFor(new RegExp(`Refused message from 127\\.0\\.0\\.1:${spoofer.port} claiming M1\\.IE, which is pinned to 127\\.0\\.0\\.1:${real.port}`));

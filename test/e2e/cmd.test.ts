@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { ISIS_BIN, makeTempDir, startServer, type RunningServer } from "../helpers/server.ts";
 import { TestAgent } from "../client/_agent.ts";
+import { ISIS_BIN, makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
 
 const dir = makeTempDir("isis-cmd-e2e-");
 const ISIS_CMD = join(dir, "isisCmd");
@@ -78,9 +78,7 @@ describe("against a scripted agent in the server's place", () => {
   test.skipIf(!Bun.which("script"))("on a terminal: one updating progress line, DONE: in cyan on its own line", async () => {
     const result = await onTerminal([...direct, "m1.ie", "move"], { NO_COLOR: undefined });
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe(
-      "\x1b[2KSTATUS: move Moving to POS=2\r\x1b[2KSTATUS: move Still moving\r\x1b[2K\x1b[36mDONE: move POS=2\x1b[0m\n",
-    );
+    expect(result.stdout).toBe("\x1b[2KSTATUS: move Moving to POS=2\r\x1b[2KSTATUS: move Still moving\r\x1b[2K\x1b[36mDONE: move POS=2\x1b[0m\n");
   });
 
   test.skipIf(!Bun.which("script"))("on a terminal: ERROR: in red", async () => {

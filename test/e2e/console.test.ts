@@ -139,7 +139,12 @@ describe("on a terminal", () => {
     preset.send("M1.IE>IS PONG\r", port);
     const env = await client("M1.ENV", port);
     enter(pane, "hosts");
-    await pane.waitFor(new RegExp(`^\\s+0\\s+M1\\.IE\\s+UDP\\s+127\\.0\\.0\\.1:${preset.port}\\s+\\d+\\.\\d{3}\\n\\s+1\\s+M1\\.ENV\\s+UDP\\s+127\\.0\\.0\\.1:${env.port}\\s+\\d+\\.\\d{3}\\n2 of 32 host table slots in use$`, "m"));
+    await pane.waitFor(
+      new RegExp(
+        `^\\s+0\\s+M1\\.IE\\s+UDP\\s+127\\.0\\.0\\.1:${preset.port}\\s+\\d+\\.\\d{3}\\n\\s+1\\s+M1\\.ENV\\s+UDP\\s+127\\.0\\.0\\.1:${env.port}\\s+\\d+\\.\\d{3}\\n2 of 32 host table slots in use$`,
+        "m",
+      ),
+    );
     enter(pane, "info");
     const [info] = await pane.waitFor(/^Server {6}IS on UDP port \d+.*\n(.*\n){7}Version .*$/m);
     expect(info).toContain(`Server      IS on UDP port ${port} `);

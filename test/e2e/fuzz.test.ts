@@ -143,11 +143,47 @@ test("200,000 random and mutated datagrams: still answering, exactly the real cl
     return s;
   };
   const COMMANDS = [
-    "PING", "STATUS", "VERSION", "HOSTS", "HOST", "HOST ALL", "HOST FZ", "HOST nobody", "LOG", "TIME", "CONFIG", "PORTS",
-    "HANDSHAKE", "FLUSH", "FLUSH 0", "FLUSH 99", "QUIT", "EXEC: QUIT", "exec: quit now", "EXEC: PING", "EXEC:", "REQ: PING",
-    "REQ: STATUS", "REMOVE", "REMOVE NOBODY", "UDPPING", `UDPPING 127.0.0.1 ${closedPort}`, "UDPPING nowhere 1",
-    "UDPPING 127.0.0.1 99999", "+LOG", "-LOG", "DONE: FILTER", "ERROR: x", "STATUS: y", "WARNING: z", "FATAL: w", "PONG",
-    "RESTART", "Frobnicate", "filter 2", "",
+    "PING",
+    "STATUS",
+    "VERSION",
+    "HOSTS",
+    "HOST",
+    "HOST ALL",
+    "HOST FZ",
+    "HOST nobody",
+    "LOG",
+    "TIME",
+    "CONFIG",
+    "PORTS",
+    "HANDSHAKE",
+    "FLUSH",
+    "FLUSH 0",
+    "FLUSH 99",
+    "QUIT",
+    "EXEC: QUIT",
+    "exec: quit now",
+    "EXEC: PING",
+    "EXEC:",
+    "REQ: PING",
+    "REQ: STATUS",
+    "REMOVE",
+    "REMOVE NOBODY",
+    "UDPPING",
+    `UDPPING 127.0.0.1 ${closedPort}`,
+    "UDPPING nowhere 1",
+    "UDPPING 127.0.0.1 99999",
+    "+LOG",
+    "-LOG",
+    "DONE: FILTER",
+    "ERROR: x",
+    "STATUS: y",
+    "WARNING: z",
+    "FATAL: w",
+    "PONG",
+    "RESTART",
+    "Frobnicate",
+    "filter 2",
+    "",
   ];
   const SIZES = [0, 1, 2, 7, 8, 9, 80, 255, 256, 1024, 2046, 2047, 2048, 2049, 2050, 4094, 4095, 4096, 4097, 4098];
   const lengthNear = () => (random() < 0.6 ? int(120) : Math.max(0, pick(SIZES) + (random() < 0.3 ? int(5) - 2 : 0)));
@@ -159,19 +195,7 @@ test("200,000 random and mutated datagrams: still answering, exactly the real cl
     if (r < 0.9) return printable(lengthNear());
     return Buffer.from(bytes(lengthNear())).toString("latin1");
   };
-  const badName = () =>
-    pick([
-      "A".repeat(9 + int(300)),
-      "",
-      "X",
-      "A B",
-      "M1#IE",
-      "M1.IE\0",
-      "ÄÖÜ",
-      `${printable(3)}>`,
-      "M1-IE",
-      "0123456789",
-    ]);
+  const badName = () => pick(["A".repeat(9 + int(300)), "", "X", "A B", "M1#IE", "M1.IE\0", "ÄÖÜ", `${printable(3)}>`, "M1-IE", "0123456789"]);
   const valid = (src: string) => `${src}>${dest()} ${body()}${pick(["\r", "\n", "\r\n", ""])}`;
 
   /** One fuzz datagram of a random kind. */
@@ -240,11 +264,11 @@ test("200,000 random and mutated datagrams: still answering, exactly the real cl
   expect(drops).toBeLessThan(TOTAL / 100);
   // Still answering everyone, and the table is exactly the real clients, each at its own socket.
   for (const node of [a1, b1, fz, sy]) expect(await node.ping(server.port)).toBe(true);
-  expect(await sy.request("HOSTS", server.port, "IS>SY DONE: HOST")).toBe(
-    "IS>SY DONE: HOST numHosts=4 maxHosts=32 host0=A1 host1=B1 host2=FZ host3=SY\r",
-  );
+  expect(await sy.request("HOSTS", server.port, "IS>SY DONE: HOST")).toBe("IS>SY DONE: HOST numHosts=4 maxHosts=32 host0=A1 host1=B1 host2=FZ host3=SY\r");
   for (const [slot, node] of [a1, b1, fz, sy].entries()) {
-    expect(await sy.request(`HOST ${node.name}`, server.port, "IS>SY DONE: HOST")).toMatch(new RegExp(`Host${slot}=${node.name} Method${slot}=UDP udpAddr${slot}=127\\.0\\.0\\.1 udpPort${slot}=${node.port} `));
+    expect(await sy.request(`HOST ${node.name}`, server.port, "IS>SY DONE: HOST")).toMatch(
+      new RegExp(`Host${slot}=${node.name} Method${slot}=UDP udpAddr${slot}=127\\.0\\.0\\.1 udpPort${slot}=${node.port} `),
+    );
   }
   // Memory bounded: no growth with traffic after warm-up, and a modest peak.
   const warm = rss[1] ?? rss[0] ?? memory.rss;
@@ -252,4 +276,3 @@ test("200,000 random and mutated datagrams: still answering, exactly the real cl
   expect(memory.peak).toBeLessThan(200);
   expect(server.proc.exitCode).toBeNull();
 }, 90_000);
-

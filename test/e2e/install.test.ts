@@ -4,7 +4,7 @@
 // the old manual install, and uninstall. --root runs no system command, so
 // nothing here needs (or touches) SELinux or a running systemd.
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmod, lstat, mkdir, readFile, readdir, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { makeDirs } from "../../src/installer/fs-ops.ts";
 import { ISIS_BIN, makeTempDir } from "../helpers/server.ts";
@@ -245,7 +245,15 @@ describe("isis install --dry-run", () => {
 
   test("on this machine's live system prints the systemctl steps it would run and changes nothing", async () => {
     const watched = ["/usr/local/bin/isis", "/usr/local/bin/isisCmd", "/etc/systemd/system/isis.service", "/etc/isis", "/home/Logs/ISIS"];
-    const state = () => Promise.all(watched.map((p) => lstat(p).then((s) => `${p} ${s.ino} ${s.mtimeMs}`, () => `${p} absent`)));
+    const state = () =>
+      Promise.all(
+        watched.map((p) =>
+          lstat(p).then(
+            (s) => `${p} ${s.ino} ${s.mtimeMs}`,
+            () => `${p} absent`,
+          ),
+        ),
+      );
     const before = await state();
     const run = await isis(["install", "--dry-run", "--now"]);
     expect(run.code).toBe(0);
@@ -290,11 +298,12 @@ describe("upgrading the old manual install (staged)", () => {
     const enable = Bun.spawnSync(["systemctl", `--root=${root}`, "enable", "isis.service"], { stderr: "pipe" });
     expect(enable.exitCode).toBe(0);
     expect(await readlink(join(root, "etc/systemd/system/multi-user.target.wants/isis.service"))).toBe("/etc/systemd/system/isis.service");
-    const units = (await tree(root));
-    expect(Object.keys(units).filter((p) => p.endsWith("/isis.service")).sort()).toEqual([
-      "/etc/systemd/system/isis.service",
-      "/etc/systemd/system/multi-user.target.wants/isis.service",
-    ]);
+    const units = await tree(root);
+    expect(
+      Object.keys(units)
+        .filter((p) => p.endsWith("/isis.service"))
+        .sort(),
+    ).toEqual(["/etc/systemd/system/isis.service", "/etc/systemd/system/multi-user.target.wants/isis.service"]);
     const verify = await verifyStagedUnit(root);
     expect(verify.code).toBe(0);
   });
@@ -309,7 +318,12 @@ describe("isis uninstall --root", () => {
     const run = await isis(["uninstall", "--root", root]);
     expect(run.code).toBe(0);
     const files = await tree(root);
-    for (const gone of ["/usr/local/bin/isis", "/usr/local/bin/isisCmd", "/etc/systemd/system/isis.service", "/etc/systemd/system/multi-user.target.wants/isis.service"]) {
+    for (const gone of [
+      "/usr/local/bin/isis",
+      "/usr/local/bin/isisCmd",
+      "/etc/systemd/system/isis.service",
+      "/etc/systemd/system/multi-user.target.wants/isis.service",
+    ]) {
       expect(files[gone]).toBeUndefined();
     }
     expect(await text(root, CONFIG)).toBe(FIELD_CONFIG);
@@ -390,58 +404,62 @@ describe("the unit's sandbox against the running server", () => {
   // be checked: every system call the compiled server makes while starting,
   // serving, notifying and stopping is one the unit's SystemCallFilter allows,
   // and every socket it opens is of a family RestrictAddressFamilies allows.
-  test.skipIf(Bun.which("strace") === null)("the server makes no system call and opens no socket family the unit denies", async () => {
-    const root = await stagingRoot();
-    await installOk(root);
-    const unit = await text(root, "/etc/systemd/system/isis.service");
-    const settings = (key: string) => unit.split("\n").flatMap((l) => (l.startsWith(`${key}=`) ? [l.slice(key.length + 1)] : []));
-    // A leading ~ turns the whole line into a deny list.
-    const filters = settings("SystemCallFilter");
-    const allowed = await expandSyscallSets(filters.filter((f) => !f.startsWith("~")).flatMap((f) => f.split(" ")));
-    const denied = await expandSyscallSets(filters.filter((f) => f.startsWith("~")).flatMap((f) => f.slice(1).split(" ")));
-    const families = settings("RestrictAddressFamilies").flatMap((f) => f.split(" "));
+  test.skipIf(Bun.which("strace") === null)(
+    "the server makes no system call and opens no socket family the unit denies",
+    async () => {
+      const root = await stagingRoot();
+      await installOk(root);
+      const unit = await text(root, "/etc/systemd/system/isis.service");
+      const settings = (key: string) => unit.split("\n").flatMap((l) => (l.startsWith(`${key}=`) ? [l.slice(key.length + 1)] : []));
+      // A leading ~ turns the whole line into a deny list.
+      const filters = settings("SystemCallFilter");
+      const allowed = await expandSyscallSets(filters.filter((f) => !f.startsWith("~")).flatMap((f) => f.split(" ")));
+      const denied = await expandSyscallSets(filters.filter((f) => f.startsWith("~")).flatMap((f) => f.slice(1).split(" ")));
+      const families = settings("RestrictAddressFamilies").flatMap((f) => f.split(" "));
 
-    const dir = makeTempDir("isis-strace-");
-    roots.push(dir);
-    await writeFile(join(dir, "isis.ini"), `ServerID IS\nServerPort 0\nServerLog ${dir}/logs/isis\nLogDate UTC\n`);
-    const receiver = NotifyReceiver.inTempDir();
-    const trace = join(dir, "trace");
-    const proc = Bun.spawn(["strace", "-f", "-qq", "-o", trace, ISIS_BIN, "server", "-d", "-f", join(dir, "isis.ini")], {
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { ...process.env, NOTIFY_SOCKET: receiver.address, WATCHDOG_USEC: "200000" },
-    });
-    const client = await UdpClient.open();
-    try {
-      // Keep reading stdout to the end: closing the pipe early would kill the server.
-      const port = await new Promise<number>((found) => {
-        let output = "";
-        void (async () => {
-          for await (const chunk of proc.stdout) {
-            output += new TextDecoder().decode(chunk);
-            const match = output.match(/on port (\d+)/);
-            if (match) found(Number(match[1]));
-          }
-        })();
+      const dir = makeTempDir("isis-strace-");
+      roots.push(dir);
+      await writeFile(join(dir, "isis.ini"), `ServerID IS\nServerPort 0\nServerLog ${dir}/logs/isis\nLogDate UTC\n`);
+      const receiver = NotifyReceiver.inTempDir();
+      const trace = join(dir, "trace");
+      const proc = Bun.spawn(["strace", "-f", "-qq", "-o", trace, ISIS_BIN, "server", "-d", "-f", join(dir, "isis.ini")], {
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...process.env, NOTIFY_SOCKET: receiver.address, WATCHDOG_USEC: "200000" },
       });
-      for (const request of ["PING", "STATUS", "VERSION", "HOSTS"]) {
-        expect(await client.request(`T1>IS ${request}\r`, port)).toStartWith("IS>T1 ");
+      const client = await UdpClient.open();
+      try {
+        // Keep reading stdout to the end: closing the pipe early would kill the server.
+        const port = await new Promise<number>((found) => {
+          let output = "";
+          void (async () => {
+            for await (const chunk of proc.stdout) {
+              output += new TextDecoder().decode(chunk);
+              const match = output.match(/on port (\d+)/);
+              if (match) found(Number(match[1]));
+            }
+          })();
+        });
+        for (const request of ["PING", "STATUS", "VERSION", "HOSTS"]) {
+          expect(await client.request(`T1>IS ${request}\r`, port)).toStartWith("IS>T1 ");
+        }
+        await Bun.sleep(300); // a few watchdog intervals
+      } finally {
+        client.close();
+        // SIGTERM the server itself (strace's child), so its shutdown is traced too.
+        const children = await readFile(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8").catch(() => "");
+        for (const pid of children.trim().split(/\s+/).filter(Boolean)) process.kill(Number(pid), "SIGTERM");
+        await proc.exited;
+        receiver.close();
       }
-      await Bun.sleep(300); // a few watchdog intervals
-    } finally {
-      client.close();
-      // SIGTERM the server itself (strace's child), so its shutdown is traced too.
-      const children = await readFile(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8").catch(() => "");
-      for (const pid of children.trim().split(/\s+/).filter(Boolean)) process.kill(Number(pid), "SIGTERM");
-      await proc.exited;
-      receiver.close();
-    }
 
-    const lines = (await readFile(trace, "utf8")).split("\n");
-    const calls = new Set(lines.flatMap((l) => l.match(/^\d+\s+([a-z_0-9]+)\(/)?.[1] ?? []));
-    expect(calls.size).toBeGreaterThan(20);
-    expect([...calls].filter((c) => !allowed.has(c) || denied.has(c))).toEqual([]);
-    const opened = new Set(lines.flatMap((l) => l.match(/socket\((AF_[A-Z0-9]+)/)?.[1] ?? []));
-    expect([...opened].filter((f) => !families.includes(f))).toEqual([]);
-  }, 20_000);
+      const lines = (await readFile(trace, "utf8")).split("\n");
+      const calls = new Set(lines.flatMap((l) => l.match(/^\d+\s+([a-z_0-9]+)\(/)?.[1] ?? []));
+      expect(calls.size).toBeGreaterThan(20);
+      expect([...calls].filter((c) => !allowed.has(c) || denied.has(c))).toEqual([]);
+      const opened = new Set(lines.flatMap((l) => l.match(/socket\((AF_[A-Z0-9]+)/)?.[1] ?? []));
+      expect([...opened].filter((f) => !families.includes(f))).toEqual([]);
+    },
+    20_000,
+  );
 });

@@ -18,7 +18,10 @@ const utcKey = () => new Date().toISOString().slice(0, 10).replaceAll("-", "");
 async function routesOn(server: RunningServer): Promise<void> {
   const a = await UdpClient.open();
   const b = await UdpClient.open();
-  cleanups.push(() => a.close(), () => b.close());
+  cleanups.push(
+    () => a.close(),
+    () => b.close(),
+  );
   for (let i = 0; i < 300; i++) expect(await a.request(`A1>IS PING ${i}\r`, server.port)).toBe("IS>A1 PONG\r");
   expect(await b.request("B1>IS PING\r", server.port)).toBe("IS>B1 PONG\r");
   a.send("A1>B1 still routing\r", server.port);

@@ -6,7 +6,7 @@ import { type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
 import { NotifyReceiver } from "../installer/notify-receiver.ts";
 
-const cleanup: Array<() => Promise<unknown> | void> = [];
+const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const undo of cleanup.splice(0).reverse()) await undo();
 });

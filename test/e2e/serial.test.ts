@@ -125,9 +125,7 @@ describe("serial clients", () => {
     unlinkSync(link("ttyA"));
     await Bun.sleep(200);
     expect(await udp.request("A1>IS PORTS\r", server.port)).toContain(`tty0=${link("ttyA")} tty0State=DOWN`);
-    expect(await udp.request("A1>M1.IE FILTER 3\r", server.port)).toBe(
-      `IS>A1 ERROR: Cannot route to M1.IE - ${link("ttyA")} is down\r`,
-    );
+    expect(await udp.request("A1>M1.IE FILTER 3\r", server.port)).toBe(`IS>A1 ERROR: Cannot route to M1.IE - ${link("ttyA")} is down\r`);
     // Everyone else is still served meanwhile.
     expect(await udp.request("A1>IS PING\r", server.port)).toBe("IS>A1 PONG\r");
     udp.send("A1>M1.CB still there\r", server.port);

@@ -42,7 +42,9 @@ describe("server commands over UDP", () => {
 
   test("VERSION", async () => {
     expect(await ask("VERSION")).toMatch(
-      new RegExp(`^IS>A1 DONE: VERSION Version='\\d+\\.\\d+\\.\\d+' exeName=${ISIS_BIN} rcFile=${server.configPath} UserID=\\S+ CompDate=\\d{4}-\\d\\d-\\d\\d CompTime=\\d\\d:\\d\\d:\\d\\d\\r$`),
+      new RegExp(
+        `^IS>A1 DONE: VERSION Version='\\d+\\.\\d+\\.\\d+' exeName=${ISIS_BIN} rcFile=${server.configPath} UserID=\\S+ CompDate=\\d{4}-\\d\\d-\\d\\d CompTime=\\d\\d:\\d\\d:\\d\\d\\r$`,
+      ),
     );
   });
 
@@ -160,9 +162,7 @@ describe("routing over UDP", () => {
   });
 
   test("unknown destination", async () => {
-    expect(await a.request("A1>NOBODY hello\r", server.port)).toBe(
-      "IS>A1 ERROR: No Route to Destination Host NOBODY - host is unknown/unlisted\r",
-    );
+    expect(await a.request("A1>NOBODY hello\r", server.port)).toBe("IS>A1 ERROR: No Route to Destination Host NOBODY - host is unknown/unlisted\r");
   });
 
   test("broadcast to AL and ALL reaches everyone but the sender, and the server answers PING", async () => {
@@ -196,14 +196,7 @@ describe("routing over UDP", () => {
 
   test("inputs that crashed the old server are survived, unanswered, with the table unchanged", async () => {
     const before = await ask("HOSTS");
-    const junk = [
-      `${"A".repeat(200)}>IS ping\r`,
-      `A1>${"D".repeat(300)} hello\r`,
-      `A1>IS ${"x".repeat(5000)}\r`,
-      "no header at all\r",
-      "A1>IS ping\0\r",
-      "\r",
-    ];
+    const junk = [`${"A".repeat(200)}>IS ping\r`, `A1>${"D".repeat(300)} hello\r`, `A1>IS ${"x".repeat(5000)}\r`, "no header at all\r", "A1>IS ping\0\r", "\r"];
     for (const j of junk) a.send(j, server.port);
     a.send(new Uint8Array(5000).fill(0xff), server.port);
     expect(await a.drain(200)).toEqual([]);
@@ -245,7 +238,11 @@ describe("command line and lifecycle", () => {
   });
 
   test("--help shows usage and never starts a server", () => {
-    for (const args of [["server", "--help"], ["-d", "--help"], ["install", "-h"]]) {
+    for (const args of [
+      ["server", "--help"],
+      ["-d", "--help"],
+      ["install", "-h"],
+    ]) {
       const p = Bun.spawnSync([ISIS_BIN, ...args], { env: { ...process.env, NO_COLOR: "1" }, timeout: 5000 });
       expect(p.exitCode).toBe(0);
       expect(p.stdout.toString()).toContain("USAGE isis");

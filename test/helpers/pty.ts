@@ -28,7 +28,6 @@ const O_RDWR = 0o2;
 const O_NOCTTY = 0o400;
 const O_NONBLOCK = 0o4000;
 const O_CLOEXEC = 0o2000000;
-const EAGAIN = 11;
 const POLL_MS = 3;
 
 function errno(): number {

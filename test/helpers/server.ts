@@ -75,8 +75,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const dir = makeTempDir();
   const configPath = join(dir, "isis.ini");
   const text =
-    options.configText?.replaceAll("{dir}", dir) ??
-    `ServerID IS\nServerPort 0\nServerLog ${join(dir, "logs", "isis")}\nLogDate UTC\n${options.config ?? ""}\n`;
+    options.configText?.replaceAll("{dir}", dir) ?? `ServerID IS\nServerPort 0\nServerLog ${join(dir, "logs", "isis")}\nLogDate UTC\n${options.config ?? ""}\n`;
   writeFileSync(configPath, text);
   const as = options.asUser;
   if (as !== undefined) {
@@ -92,8 +91,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     env: { ...process.env, ...options.env },
   });
   const server = new RunningServer(proc, dir, configPath);
-  pump(proc.stdout, server);
-  pump(proc.stderr, server);
+  void pump(proc.stdout, server);
+  void pump(proc.stderr, server);
   const exited = proc.exited.then((code) => {
     throw new Error(`server exited (${code}) before it was ready:\n${server.lines.join("\n")}`);
   });

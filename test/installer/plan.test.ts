@@ -1,9 +1,9 @@
 // The pure planners: which actions, in which order, for which facts.
 import { describe, expect, test } from "bun:test";
-import { describe as describeAction, type Action } from "../../src/installer/actions.ts";
+import { type Action, describe as describeAction } from "../../src/installer/actions.ts";
 import { DEFAULT_INSTRUMENTS_INI } from "../../src/installer/assets.ts";
+import { dirsNeeded, type InstallFacts, planInstall } from "../../src/installer/plan.ts";
 import { planUninstall, type UninstallFacts } from "../../src/installer/plan-uninstall.ts";
-import { dirsNeeded, planInstall, type InstallFacts } from "../../src/installer/plan.ts";
 import { renderUnit } from "../../src/installer/unit.ts";
 
 const LOG_DIR = "/home/Logs/ISIS";
@@ -103,11 +103,7 @@ describe("planInstall on a live system", () => {
 
   test("a missing log directory is created and relabelled; other missing directories are created first", () => {
     const actions = plan({ existingDirs: new Set(["/usr/local/bin"]) });
-    expect(lines(actions).slice(0, 3)).toEqual([
-      "create directory /etc/systemd/system",
-      "create directory /etc/isis",
-      `create directory ${LOG_DIR}`,
-    ]);
+    expect(lines(actions).slice(0, 3)).toEqual(["create directory /etc/systemd/system", "create directory /etc/isis", `create directory ${LOG_DIR}`]);
     expect(commands(actions)[0]).toEndWith(LOG_DIR);
   });
 

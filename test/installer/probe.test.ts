@@ -65,7 +65,17 @@ describe("probeInstall: what is installed", () => {
   test("an empty root: nothing there, no directory, and no command asked while staging", async () => {
     const { root, execPath } = await setup();
     const f = await facts(root, execPath);
-    expect(f).toMatchObject({ live: false, binary: "missing", cmdLink: "missing", unitText: undefined, legacyUnit: "missing", legacyWrapper: false, wantsLink: undefined, instrumentsExists: false, selinux: undefined });
+    expect(f).toMatchObject({
+      live: false,
+      binary: "missing",
+      cmdLink: "missing",
+      unitText: undefined,
+      legacyUnit: "missing",
+      legacyWrapper: false,
+      wantsLink: undefined,
+      instrumentsExists: false,
+      selinux: undefined,
+    });
     expect([...f.existingDirs]).toEqual([]);
   });
 

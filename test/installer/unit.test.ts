@@ -20,9 +20,7 @@ const settings = (text: string, key: string) =>
 describe("renderUnit", () => {
   test("ExecStart runs the installed binary in daemon mode, with -f only when a config was given", () => {
     expect(settings(render(), "ExecStart")).toEqual(["/usr/local/bin/isis server -d"]);
-    expect(settings(render({ configPath: "/home/dts/Config/isis.ini" }), "ExecStart")).toEqual([
-      "/usr/local/bin/isis server -d -f /home/dts/Config/isis.ini",
-    ]);
+    expect(settings(render({ configPath: "/home/dts/Config/isis.ini" }), "ExecStart")).toEqual(["/usr/local/bin/isis server -d -f /home/dts/Config/isis.ini"]);
   });
 
   test("the log directory is the only writable path", () => {

@@ -2,8 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { logBanner, logDateKey, logFileName } from "../../src/log/log-name.ts";
 
 // test/preload.ts sets TZ=America/Phoenix (UTC-7, no DST).
-const mst = (y: number, m: number, d: number, h: number, min = 0, s = 0, ms = 0) =>
-  Date.UTC(y, m - 1, d, h + 7, min, s, ms);
+const mst = (y: number, m: number, d: number, h: number, min = 0, s = 0, ms = 0) => Date.UTC(y, m - 1, d, h + 7, min, s, ms);
 
 describe("logDateKey, UTC convention", () => {
   test("is the UTC date", () => {
@@ -50,7 +49,5 @@ describe("logDateKey, observing day (local noon to noon)", () => {
 
 test("file name and banner", () => {
   expect(logFileName("/home/Logs/ISIS/isis", "20250915")).toBe("/home/Logs/ISIS/isis.20250915.log");
-  expect(logBanner("IS", "2025-09-15T14:03:22.123456")).toBe(
-    "------------------------------\nIS runtime log (re)started at UTC 2025-09-15T14:03:22.123456\n",
-  );
+  expect(logBanner("IS", "2025-09-15T14:03:22.123456")).toBe("------------------------------\nIS runtime log (re)started at UTC 2025-09-15T14:03:22.123456\n");
 });

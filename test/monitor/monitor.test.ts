@@ -80,9 +80,16 @@ describe("state", () => {
 
   test("a snapshot replaces a table only once its last page is in", () => {
     const s = new MonitorState();
-    expect(feed(s, "IS>MON1 STATUS: MONITOR seq=1 LIVENESS numClients=2 numStale=1 staleAfter=120 c0=A1,udp:127.0.0.1:1000,idle:1.000,in:1,out:2,rtt:-,ok next=4\r")).toBeUndefined();
+    expect(
+      feed(s, "IS>MON1 STATUS: MONITOR seq=1 LIVENESS numClients=2 numStale=1 staleAfter=120 c0=A1,udp:127.0.0.1:1000,idle:1.000,in:1,out:2,rtt:-,ok next=4\r"),
+    ).toBeUndefined();
     expect(s.clients).toBeUndefined();
-    expect(feed(s, "IS>MON1 STATUS: MONITOR seq=2 LIVENESS numClients=2 numStale=1 staleAfter=120 from=4 c4=B1,tty0:/dev/ttyS0,idle:200.000,in:3,out:4,rtt:12.500,stale\r")).toBe("tables");
+    expect(
+      feed(
+        s,
+        "IS>MON1 STATUS: MONITOR seq=2 LIVENESS numClients=2 numStale=1 staleAfter=120 from=4 c4=B1,tty0:/dev/ttyS0,idle:200.000,in:3,out:4,rtt:12.500,stale\r",
+      ),
+    ).toBe("tables");
     expect(s.clients?.rows).toEqual([
       { slot: 0, name: "A1", via: "udp 127.0.0.1:1000", idle: "1.000", messagesIn: "1", messagesOut: "2", rtt: "-", stale: false },
       { slot: 4, name: "B1", via: "tty0 /dev/ttyS0", idle: "200.000", messagesIn: "3", messagesOut: "4", rtt: "12.500", stale: true },

@@ -1,11 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  isBroadcast,
-  isReply,
-  isValidNodeName,
-  messageType,
-  parseMessage,
-} from "../../src/protocol/message.ts";
+import { isBroadcast, isReply, isValidNodeName, messageType, parseMessage } from "../../src/protocol/message.ts";
 
 const ok = (raw: string) => {
   const r = parseMessage(raw);

@@ -14,15 +14,7 @@
 //   (EAGAIN) they retry on a short, backing-off timer.
 // - drain polls TIOCOUTQ instead of calling tcdrain(3), which would block.
 import { readdir } from "node:fs/promises";
-import type {
-  BindingInterface,
-  BindingPortInterface,
-  OpenOptions,
-  PortInfo,
-  PortStatus,
-  SetOptions,
-  UpdateOptions,
-} from "@serialport/bindings-interface" with { "resolution-mode": "require" };
+import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus, SetOptions, UpdateOptions } from "@serialport/bindings-interface";
 import { canceledError, hangupError, SerialError, systemError } from "./errors.ts";
 import {
   EAGAIN,
@@ -77,8 +69,9 @@ export class TermiosPort implements BindingPortInterface {
   async read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
     while (this.leftover === undefined) {
       if (!this.isOpen) throw canceledError();
-      const reader = (this.reader ??= readerOf(this.fd));
-      let chunk;
+      this.reader ??= readerOf(this.fd);
+      const reader = this.reader;
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
         chunk = await reader.read();
       } catch (error) {

@@ -8,7 +8,7 @@
 // anything of theirs is refused. Lines leave in the order they came.
 
 /** What may be dropped when the queue is full. */
-export const enum Priority {
+export enum Priority {
   /** Heartbeats and STATUS: lines: shed first, oldest first. */
   Shed = 0,
   /** Requests, WARNING:, PING...: refused when there is no room. */

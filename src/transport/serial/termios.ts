@@ -1,10 +1,9 @@
 // Line settings through struct termios (Linux glibc layout). Raw mode as
 // cfmakeraw(3) does it, plus what a message line needs: no flow control, the
 // modem lines ignored (CLOCAL), and reads that report "no data" as EAGAIN.
-// The package's "exports" names no types; its require entry finds them.
-import type { OpenOptions } from "@serialport/bindings-interface" with { "resolution-mode": "require" };
-import { libc, TCSANOW } from "./libc.ts";
+import type { OpenOptions } from "@serialport/bindings-interface";
 import { SerialError, systemError } from "./errors.ts";
+import { libc, TCSANOW } from "./libc.ts";
 
 // glibc struct termios: four tcflag_t, c_line, c_cc[32], then two speed_t.
 const TERMIOS_BYTES = 60;
@@ -58,6 +57,7 @@ const IEXTEN = 0o100000;
 const CHARACTER_SIZE: Record<number, number> = { 5: 0, 6: 0o20, 7: 0o40, 8: 0o60 };
 
 /** Baud rate → the speed_t code cfsetospeed(3) takes. */
+// biome-ignore format: a table reads better as rows
 const SPEED_CODES: ReadonlyMap<number, number> = new Map([
   [50, 0o1], [75, 0o2], [110, 0o3], [134, 0o4], [150, 0o5], [200, 0o6], [300, 0o7],
   [600, 0o10], [1200, 0o11], [1800, 0o12], [2400, 0o13], [4800, 0o14], [9600, 0o15],
