@@ -29,7 +29,7 @@ Options:
                         (default 0: wait for the reply, Ctrl+C to stop)
   -v, --verbose         echo the command, show replies in full
   -V, --version         print the version
-  --help                print this help
+  -h, --help            print this help
 
 Exit status: 0 DONE:, 2 ERROR:/FATAL:/timeout/no instrument,
 1 bad usage, 130 interrupted.

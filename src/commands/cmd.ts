@@ -4,7 +4,6 @@
 
 import { hostname } from "node:os";
 import { basename } from "node:path";
-import { defineCommand } from "citty";
 import { type CmdOptions, parseCmdArgs } from "../client/args.ts";
 import { chooseStyle, type OutputStyle, renderDone, renderFailure, renderLine, renderProgress, timeoutText } from "../client/render.ts";
 import type { Reply } from "../client/reply.ts";
@@ -14,17 +13,19 @@ import { resolveTarget, type Target } from "../client/target.ts";
 import { usageText } from "../client/usage.ts";
 import { loadInstrument } from "../config/instruments.ts";
 import { versionLine } from "../version.ts";
+import type { Command } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
 
 /** Exit status after Ctrl+C, the shell's 128 + SIGINT. */
 const EXIT_INTERRUPTED = 130;
 
-export default defineCommand({
-  meta: { name: "cmd", description: "Send one command to an ISIS node and wait for its reply (the old isisCmd)" },
+const command: Command = {
+  help: usageText,
   async run({ rawArgs }) {
     process.exitCode = await runCmd(rawArgs);
   },
-});
+};
+export default command;
 
 async function runCmd(rawArgs: readonly string[]): Promise<number> {
   const program = basename(process.argv0) === "isisCmd" ? "isisCmd" : "isis cmd";

@@ -3,7 +3,6 @@
 // cannot be reached, 1 on bad usage. Arguments are parsed by
 // src/monitor/args.ts; the server is chosen as `isis cmd` chooses it.
 import { hostname } from "node:os";
-import { defineCommand } from "citty";
 import { resolveTarget } from "../client/target.ts";
 import { loadInstrument } from "../config/instruments.ts";
 import { asCmdOptions, defaultMonitorId, parseMonitorArgs } from "../monitor/args.ts";
@@ -11,19 +10,26 @@ import { MonitorLink } from "../monitor/link.ts";
 import { type MonitorOutput, PlainOutput, ScreenOutput } from "../monitor/screen.ts";
 import { MonitorSession } from "../monitor/session.ts";
 import { monitorUsage } from "../monitor/usage.ts";
+import { versionLine } from "../version.ts";
+import type { Command } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
 
-export default defineCommand({
-  meta: { name: "monitor", description: "Watch an ISIS server live: traffic, clients, commands in flight" },
+const command: Command = {
+  help: monitorUsage,
   async run({ rawArgs }) {
     process.exitCode = await runMonitor(rawArgs);
   },
-});
+};
+export default command;
 
 async function runMonitor(rawArgs: readonly string[]): Promise<number> {
   const parsed = parseMonitorArgs(rawArgs);
   if (parsed.action === "help") {
     process.stdout.write(monitorUsage());
+    return 0;
+  }
+  if (parsed.action === "version") {
+    process.stdout.write(`${versionLine()}\n`);
     return 0;
   }
   if (parsed.action === "error") throw new UsageError(`${parsed.message} (see isis monitor --help)`);

@@ -26,13 +26,14 @@ export interface MonitorOptions extends TargetOptions {
 
 export type ParsedMonitorArgs =
   | { readonly action: "help" }
+  | { readonly action: "version" }
   | { readonly action: "run"; readonly options: MonitorOptions }
   | { readonly action: "error"; readonly message: string };
 
 const OPTIONS: OptionSpec = {
   values: new Set([...TARGET_VALUE_OPTIONS, "node", "type"]),
-  flags: new Set([...TARGET_FLAG_OPTIONS, "plain", "help"]),
-  short: { m: "mods", h: "help" },
+  flags: new Set([...TARGET_FLAG_OPTIONS, "plain", "help", "version"]),
+  short: { m: "mods", h: "help", V: "version" },
 };
 const KINDS: ReadonlySet<string> = new Set([...BODY_KINDS, "BAD"]);
 const NODE_PATTERN = /^[A-Za-z0-9._]{1,8}\*?$/;
@@ -60,6 +61,8 @@ export function parseMonitorArgs(argv: readonly string[]): ParsedMonitorArgs {
     switch (split.name) {
       case "help":
         return { action: "help" };
+      case "version":
+        return { action: "version" };
       case "plain":
         plain = true;
         break;

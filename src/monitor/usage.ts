@@ -24,7 +24,8 @@ Filters (comma lists, or repeat the option):
 
 Options:
   --plain                 line output even on a terminal
-  --help                  this text
+  -V, --version           print the version
+  -h, --help              this text
 
 Example: isis monitor --mods1 --node M1.IE --type req,done,error
 `;
