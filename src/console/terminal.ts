@@ -5,7 +5,14 @@
 // console can be scripted.
 import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { printable } from "./format.ts";
+import { escapeControls } from "../protocol/escape.ts";
+
+/**
+ * What the console prints may span lines (tables, help); untrusted parts
+ * (client messages) were escaped whole where they entered, so a newline
+ * here is the console's own. Every other control byte is shown, not obeyed.
+ */
+const printable = (text: string): string => escapeControls(text, { keepLines: true });
 
 /** Why input ended: end of input / Ctrl+D, or Ctrl+C at the terminal. */
 export type EndReason = "eof" | "interrupt";

@@ -284,6 +284,21 @@ describe("on a pipe (scripted)", () => {
     expect(out.text).toMatch(/\nshutdown \(console quit\)\n$/);
   });
 
+  test("a client's embedded newline prints escaped, never as a forged line of its own", async () => {
+    const { proc, out, port } = await startPiped();
+    const env = await client("M1.ENV", port);
+    env.send("M1.ENV>IS DONE: x\nDONE: forged\r", port);
+    await out.waitFor(/^M1\.ENV> DONE: x\\x0aDONE: forged$/m);
+    proc.stdin.write("verbose\n");
+    await proc.stdin.flush();
+    await out.waitFor(/^Verbose: /m);
+    env.send("M1.ENV>M1.ENV STATUS: a\nDONE: b\x1b[2J\r", port);
+    await out.waitFor(/^M1\.ENV>M1\.ENV STATUS: a\\x0aDONE: b\\x1b\[2J$/m);
+    proc.stdin.end();
+    expect(await proc.exited).toBe(0);
+    expect(out.text).not.toMatch(/^DONE: (forged|b)/m);
+  });
+
   test("SIGINT ends the session as quit does", async () => {
     const { proc, port } = await startPiped();
     const env = await client("M1.ENV", port);
