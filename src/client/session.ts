@@ -50,10 +50,17 @@ export async function runSession(options: SessionOptions): Promise<SessionEnd> {
     done = true;
     finish(result);
   };
+  // A timer longer than MAX_TIMER_MS would fire at once (the delay is a
+  // 32-bit count of ms), and scripts do say `-t 99999999`: wait in legs.
+  const arm = (deadline: number): void => {
+    const left = deadline - performance.now();
+    if (left <= 0) return end({ kind: "timeout" });
+    timer = setTimeout(() => arm(deadline), Math.min(left, MAX_TIMER_MS));
+  };
   const restartTimer = (): void => {
     if (options.idleTimeoutMs <= 0) return;
     clearTimeout(timer);
-    timer = setTimeout(() => end({ kind: "timeout" }), options.idleTimeoutMs);
+    arm(performance.now() + options.idleTimeoutMs);
   };
   const onAbort = (): void => end({ kind: "interrupted" });
   const onText = (text: string): void => {
@@ -94,6 +101,9 @@ function send(socket: ClientSocket, options: SessionOptions, address: string, en
     end({ kind: "unreachable", message: `could not send to ${where}: ${errorText(error)}` });
   }
 }
+
+/** The longest delay setTimeout takes as given (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type ClientSocket = Awaited<ReturnType<typeof openSocket>>;
 
