@@ -332,6 +332,20 @@ describe("on a pipe (scripted)", () => {
     expect(out.text).not.toMatch(/^DONE: (forged|b)/m);
   });
 
+  test("a send the client would drop as oversized is refused at the console, naming the limit", async () => {
+    const { proc, out, port } = await startPiped();
+    const env = await client("M1.ENV", port);
+    proc.stdin.write(`>M1.ENV ${"x".repeat(3000)}\n>AL ${"y".repeat(2100)}\n>M1.ENV small\n`);
+    await proc.stdin.flush();
+    // The next datagram the client gets is the small one: the big ones never left.
+    expect(await env.next()).toBe("IS>M1.ENV small\r");
+    await out.waitFor(/^ERROR: not sent to AL: .*$/m);
+    expect(out.text).toContain("ERROR: not sent to M1.ENV: the message would be 3011 bytes, over the IMPv2 limit of 2048 bytes (terminator included)\n");
+    expect(out.text).toContain("ERROR: not sent to AL: the message would be 2107 bytes, over the IMPv2 limit of 2048 bytes (terminator included)\n");
+    proc.stdin.end();
+    expect(await proc.exited).toBe(0);
+  });
+
   test("SIGINT ends the session as quit does", async () => {
     const { proc, port } = await startPiped();
     const env = await client("M1.ENV", port);
