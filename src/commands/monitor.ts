@@ -7,6 +7,7 @@ import { resolveTarget } from "../client/target.ts";
 import { loadInstrument } from "../config/instruments.ts";
 import { asCmdOptions, defaultMonitorId, parseMonitorArgs } from "../monitor/args.ts";
 import { MonitorLink } from "../monitor/link.ts";
+import { checkNameFree } from "../monitor/name-check.ts";
 import { type MonitorOutput, PlainOutput, ScreenOutput } from "../monitor/screen.ts";
 import { MonitorSession } from "../monitor/session.ts";
 import { monitorUsage } from "../monitor/usage.ts";
@@ -41,6 +42,11 @@ async function runMonitor(rawArgs: readonly string[]): Promise<number> {
     throw new UsageError(`${message} (see isis monitor --help)`, resolved.exitCode);
   }
   const target = resolved.target;
+  // A name of the operator's choosing must not be an agent's: we would take its route.
+  if (options.id !== undefined && !options.forceId) {
+    const check = await checkNameFree(target, options.id, defaultMonitorId(process.pid));
+    if (!check.ok) throw new UsageError(check.message, check.exitCode);
+  }
 
   let session: MonitorSession | undefined;
   const quit = () => session?.quit();
@@ -62,7 +68,8 @@ async function runMonitor(rawArgs: readonly string[]): Promise<number> {
     target,
     filterWords: words.filter(Boolean).join(" "),
     filterLabel: `node=${options.nodes.join(",") || "*"} type=${options.types.join(",") || "*"}`,
-    removeOnExit: options.id === undefined,
+    // Ours to remove unless the operator forced an agent's name.
+    removeOnExit: !options.forceId,
     output,
     clock: Date.now,
   });
