@@ -3,7 +3,6 @@
 // server), and the one error boundary. Legacy invocations are mapped here:
 //   isis -d -fFILE   -> isis server -d -fFILE   (service wrappers in the field)
 //   isisCmd ARGS     -> isis cmd ARGS           (the symlink operators use)
-import { basename } from "node:path";
 import { parseOptions } from "./commands/_args.ts";
 import { COMMON_OPTIONS, type Command } from "./commands/_command.ts";
 import { UsageError } from "./commands/_shared.ts";
@@ -50,7 +49,7 @@ const topHelp = (): string => {
 
 /** Map the process's name and arguments onto `[command, ...its arguments]`. */
 export function normalizeArgv(argv0: string, args: readonly string[]): string[] {
-  if (basename(argv0) === "isisCmd") return ["cmd", ...args];
+  if (invokedAs(argv0) === "isisCmd") return ["cmd", ...args];
   const first = args[0];
   if (first === undefined) return ["server"];
   if (first === "--help" || first === "-h") return ["help", ...args.slice(1)];
@@ -60,6 +59,9 @@ export function normalizeArgv(argv0: string, args: readonly string[]): string[] 
 }
 
 const write = (text: string): void => void process.stdout.write(text);
+
+/** The file name we were run under (node:path's basename, without loading node:path at every start). */
+const invokedAs = (argv0: string): string => argv0.slice(argv0.lastIndexOf("/") + 1);
 
 async function load(name: string): Promise<Command> {
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -82,15 +84,15 @@ async function run(): Promise<void> {
   const [name = "server", ...rest] = normalizeArgv(process.argv0, process.argv.slice(2));
   if (name === "help") return help(rest);
   const command = await load(name);
-  const program = name === "cmd" && basename(process.argv0) === "isisCmd" ? "isisCmd" : `isis ${name}`;
+  const program = name === "cmd" && invokedAs(process.argv0) === "isisCmd" ? "isisCmd" : `isis ${name}`;
   // `isis cmd` and `isis monitor` parse their own arguments (everything
   // after cmd's destination is the command) and answer --help themselves.
-  if (!command.options) return command.run({ rawArgs: rest, options: {} });
+  if (!command.options) return command.run({ program, rawArgs: rest, options: {} });
   const end = rest.indexOf("--");
   if ((end === -1 ? rest : rest.slice(0, end)).some((a) => a === "--help" || a === "-h")) return write(command.help(program));
   const options = parseOptions(program, { ...COMMON_OPTIONS, ...command.options }, rest);
   if (options.version) return write(`${versionLine()}\n`);
-  await command.run({ rawArgs: rest, options });
+  await command.run({ program, rawArgs: rest, options });
 }
 
 // One line on stderr, as the journal and scripts want it: `isis: what went wrong`.

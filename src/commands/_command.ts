@@ -25,6 +25,8 @@ export interface Command {
 }
 
 export interface CommandInput {
+  /** How the user named the command, for messages and help: `isis cmd`, or `isisCmd` through the symlink. */
+  readonly program: string;
   /** The arguments after the command's name, as given. */
   readonly rawArgs: readonly string[];
   /** What parseOptions made of them (empty for a command that parses its own). */

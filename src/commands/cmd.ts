@@ -2,15 +2,13 @@
 // exit 0 on DONE:, 2 on ERROR:/FATAL:/timeout/no instrument, 1 on bad usage.
 // Arguments are parsed by src/client/args.ts, not citty (see there why).
 
-import { hostname } from "node:os";
-import { basename } from "node:path";
 import { type CmdOptions, parseCmdArgs } from "../client/args.ts";
 import { chooseStyle, type OutputStyle, renderDone, renderFailure, renderLine, renderProgress, timeoutText } from "../client/render.ts";
 import type { Reply } from "../client/reply.ts";
 import { commandText, requestDatagram } from "../client/request.ts";
 import { runSession, type SessionEnd } from "../client/session.ts";
 import { openStdout, type Stdout } from "../client/stdout.ts";
-import { resolveTarget, type Target } from "../client/target.ts";
+import { resolveTarget, systemHostname, type Target } from "../client/target.ts";
 import { usageText } from "../client/usage.ts";
 import { loadInstrument } from "../config/instruments.ts";
 import { escapeControls } from "../protocol/escape.ts";
@@ -24,10 +22,10 @@ const EXIT_INTERRUPTED = 130;
 
 const command: Command = {
   help: usageText,
-  async run({ rawArgs }) {
+  async run({ rawArgs, program }) {
     const stdout = openStdout();
     try {
-      process.exitCode = await runCmd(rawArgs, stdout);
+      process.exitCode = await runCmd(rawArgs, program, stdout);
     } finally {
       await stdout.flushed();
     }
@@ -35,8 +33,7 @@ const command: Command = {
 };
 export default command;
 
-async function runCmd(rawArgs: readonly string[], stdout: Stdout): Promise<number> {
-  const program = basename(process.argv0) === "isisCmd" ? "isisCmd" : "isis cmd";
+async function runCmd(rawArgs: readonly string[], program: string, stdout: Stdout): Promise<number> {
   const style = chooseStyle(stdout.isTTY, process.env, stdout.columns);
   const write = (text: string): void => stdout.write(text);
 
@@ -60,7 +57,7 @@ async function runCmd(rawArgs: readonly string[], stdout: Stdout): Promise<numbe
   const command = commandText(options.words);
   if (command === "") throw new UsageError(`the command for ${options.dest} is empty (see ${program} --help)`);
 
-  const resolved = await resolveTarget(options, { hostname: hostname(), env: process.env, loadInstrument });
+  const resolved = await resolveTarget(options, { hostname: systemHostname, env: process.env, loadInstrument });
   if (!resolved.ok) {
     if (!resolved.legacy) throw new UsageError(`${resolved.message} (see ${program} --help)`);
     write(renderLine(resolved.message, style, "red"));

@@ -2,8 +2,7 @@
 // Exit 0 when the operator quits, 2 when the server refuses to be watched or
 // cannot be reached, 1 on bad usage. Arguments are parsed by
 // src/monitor/args.ts; the server is chosen as `isis cmd` chooses it.
-import { hostname } from "node:os";
-import { resolveTarget } from "../client/target.ts";
+import { resolveTarget, systemHostname } from "../client/target.ts";
 import { loadInstrument } from "../config/instruments.ts";
 import { asCmdOptions, defaultMonitorId, parseMonitorArgs } from "../monitor/args.ts";
 import { MonitorLink } from "../monitor/link.ts";
@@ -36,7 +35,7 @@ async function runMonitor(rawArgs: readonly string[]): Promise<number> {
   if (parsed.action === "error") throw new UsageError(`${parsed.message} (see isis monitor --help)`);
   const { options } = parsed;
   const id = options.id ?? defaultMonitorId(process.pid);
-  const resolved = await resolveTarget(asCmdOptions(options, id), { hostname: hostname(), env: process.env, loadInstrument });
+  const resolved = await resolveTarget(asCmdOptions(options, id), { hostname: systemHostname, env: process.env, loadInstrument });
   if (!resolved.ok) {
     const message = resolved.message.replace(/^\*\* ERROR: /, "");
     throw new UsageError(`${message} (see isis monitor --help)`, resolved.exitCode);

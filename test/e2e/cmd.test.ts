@@ -278,6 +278,11 @@ describe("through the real server", () => {
       expect(result.stdout).toMatch(new RegExp(`^DONE: STATUS HostName=IS HostAddr=\\S+:${server.port} rcFile=\\S+ .*\\n$`));
     });
 
+    test("a host given by name is looked up (localhost, from /etc/hosts: no DNS query leaves the machine)", async () => {
+      const result = await run(command, ["--host", `localhost:${server.port}`, "--id", "IPC1", "is", "ping"]);
+      expect(result).toEqual({ stdout: "PONG\n", stderr: "", exitCode: 0 });
+    });
+
     test("is hosts: the host table, with the agent and us in it", async () => {
       const result = await cmd(["is", "hosts"]);
       expect(result.exitCode).toBe(0);
