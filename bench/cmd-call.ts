@@ -4,21 +4,24 @@
 // Calls alternate (ours, Perl, ours, ...) so drift on a shared machine hits
 // both alike; the medians are printed with the spread.
 //
-// Usage: npm run bench:cmd [-- --calls 20 --perl DIR]
+// Usage: npm run bench:cmd [-- --calls 20 --perl DIR --isis BIN]
 //   DIR (or $ISIS_PERL_CLIENT) holds isisCmd.pl and ISIS.pm from
 //   rwpogge/MODS2025's modsPerl/. A patched copy is run: its server address
 //   becomes 127.0.0.1 and this run's port. Without it only ours is timed.
+//   BIN: another build of isis to time as the client (e.g. an older one);
+//   the server is always dist/isis.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { calls: { type: "string", default: "20" }, perl: { type: "string" } },
+  options: { calls: { type: "string", default: "20" }, perl: { type: "string" }, isis: { type: "string" } },
 });
 const CALLS = Number(values.calls);
 const PERL_DIR = values.perl ?? process.env.ISIS_PERL_CLIENT;
 const ISIS = resolve(import.meta.dir, "..", "dist", "isis");
+const CLIENT = values.isis === undefined ? ISIS : resolve(values.isis);
 const work = mkdtempSync(join(tmpdir(), "isis-cmd-bench-"));
 
 interface Client {
@@ -83,7 +86,7 @@ const quantile = (sorted: readonly number[], q: number): number => sorted[Math.m
 const server = await startServer();
 try {
   const clients: Client[] = [
-    { name: "isis cmd --host 127.0.0.1:PORT is status", argv: [ISIS, "cmd", "--host", `127.0.0.1:${server.port}`, "is", "status"], times: [] },
+    { name: "isis cmd --host 127.0.0.1:PORT is status", argv: [CLIENT, "cmd", "--host", `127.0.0.1:${server.port}`, "is", "status"], times: [] },
   ];
   if (PERL_DIR && existsSync(join(PERL_DIR, "isisCmd.pl"))) {
     clients.push({ name: "perl isisCmd.pl --mods1 is status", argv: perlClient(PERL_DIR, server.port), times: [] });
