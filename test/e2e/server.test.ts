@@ -243,14 +243,14 @@ describe("command line and lifecycle", () => {
   });
 
   test("--help shows usage and never starts a server", () => {
-    for (const args of [
-      ["server", "--help"],
-      ["-d", "--help"],
-      ["install", "-h"],
-    ]) {
+    for (const [args, usage] of [
+      [["server", "--help"], "Usage: isis server"],
+      [["-d", "--help"], "Usage: isis server"],
+      [["install", "-h"], "Usage: sudo isis install"],
+    ] as const) {
       const p = Bun.spawnSync([ISIS_BIN, ...args], { env: { ...process.env, NO_COLOR: "1" }, timeout: 5000 });
       expect(p.exitCode).toBe(0);
-      expect(p.stdout.toString()).toContain("USAGE isis");
+      expect(p.stdout.toString()).toContain(usage);
       expect(p.stdout.toString()).not.toContain("server started");
     }
   });
