@@ -1,6 +1,6 @@
 // `isis cmd` and its `isisCmd` symlink: send one command, wait for the answer,
 // exit 0 on DONE:, 2 on ERROR:/FATAL:/timeout/no instrument, 1 on bad usage.
-// Arguments are parsed by src/client/args.ts, not citty (see there why).
+// Arguments are parsed by src/client/args.ts (see there why).
 
 import { type CmdOptions, parseCmdArgs } from "../client/args.ts";
 import { chooseStyle, type OutputStyle, renderDone, renderFailure, renderLine, renderProgress, timeoutText } from "../client/render.ts";
