@@ -36,9 +36,7 @@ export interface Conversation {
 }
 
 export function classifyReply(raw: string, talk: Conversation): Reply {
-  // Any run of CR and LF at the end is the terminator: the C server ends
-  // STATUS with `\n\r`, which would otherwise print as a blank line.
-  const text = raw.replace(/[\r\n]+$/, "");
+  const text = withoutTerminator(raw);
   const parsed = parseMessage(text);
   if (!parsed.ok) return { kind: "ignored", body: "", full: text, reason: parsed.reason };
   const { src, dest, body } = parsed.message;
@@ -57,6 +55,17 @@ export function classifyReply(raw: string, talk: Conversation): Reply {
   // A PING is answered by PONG, never by DONE:; without this `isis cmd X ping` would wait forever.
   if (type === "PONG" && firstWord(talk.command).toUpperCase() === "PING") return { kind: "done", body, full };
   return { kind: "progress", body, full };
+}
+
+/**
+ * Any run of CR and LF at the end is the terminator: the C server ends STATUS
+ * with `\n\r`, which would otherwise print as a blank line. A loop, not
+ * /[\r\n]+$/, which takes quadratic time on a datagram of newlines.
+ */
+function withoutTerminator(raw: string): string {
+  let end = raw.length;
+  for (let c = raw.charCodeAt(end - 1); c === 10 || c === 13; c = raw.charCodeAt(end - 1)) end--;
+  return end === raw.length ? raw : raw.slice(0, end);
 }
 
 /**

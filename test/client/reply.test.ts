@@ -97,3 +97,13 @@ describe("ignored", () => {
     expect(classifyReply(raw, talk)).toMatchObject({ kind: "ignored", reason });
   });
 });
+
+describe("hostile replies", () => {
+  // A regular expression for the terminator took ~5 s on this one (quadratic
+  // in the run of newlines); the loop is linear. A hang fails on the test timeout.
+  test("a datagram holding 65,000 newlines before its terminator is classified, not scanned forever", () => {
+    const reply = classifyReply(`M1.IE>IPC1 STATUS: x${"\n".repeat(65_000)}y\r`, talk);
+    expect(reply).toMatchObject({ kind: "ignored", reason: "oversized message (65021 bytes, limit 2048)" });
+    expect(reply.full).toEndWith("\ny");
+  });
+});
