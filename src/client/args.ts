@@ -1,6 +1,7 @@
-// The command line of `isis cmd` / `isisCmd`, parsed by hand: citty's parser
-// would read options anywhere, but everything after the destination is the
-// command and must pass through untouched (`isisCmd m1.ie offset -5`).
+// The command line of `isis cmd` / `isisCmd`, parsed by hand, not by
+// commands/_args.ts: that one reads options anywhere, but everything after the
+// destination is the command and must pass through untouched (`isisCmd m1.ie
+// offset -5`), and the old client's single-dash long names (-mods1) stay.
 // Pure: errors come back as values with the exit code the old client used.
 
 import {

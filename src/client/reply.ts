@@ -36,8 +36,9 @@ export interface Conversation {
 }
 
 export function classifyReply(raw: string, talk: Conversation): Reply {
-  const parsed = parseMessage(raw);
-  if (!parsed.ok) return { kind: "ignored", body: "", full: raw.replace(/[\r\n]+$/, ""), reason: parsed.reason };
+  const text = withoutTerminator(raw);
+  const parsed = parseMessage(text);
+  if (!parsed.ok) return { kind: "ignored", body: "", full: text, reason: parsed.reason };
   const { src, dest, body } = parsed.message;
   const full = `${src}>${dest}${body === "" ? "" : ` ${body}`}`;
   if (body === "") return { kind: "ignored", body, full, reason: "heartbeat" };
@@ -46,7 +47,7 @@ export function classifyReply(raw: string, talk: Conversation): Reply {
   const target = talk.dest.toUpperCase();
   // Only DEST itself, or the server speaking for it, can end the command; a
   // broadcast to all never does.
-  const answersUs = dest === self && (src === target || src === talk.server.toUpperCase() || isBroadcast(target));
+  const answersUs = dest === self && (src === target || src === talk.server.toUpperCase() || isBroadcast(target) || refusesUs(body, self, target));
   if (!answersUs) return { kind: "progress", body, full };
   const type = firstWord(body).toUpperCase();
   if (type === "ERROR:" || type === "FATAL:") return { kind: "failed", body, full };
@@ -54,4 +55,35 @@ export function classifyReply(raw: string, talk: Conversation): Reply {
   // A PING is answered by PONG, never by DONE:; without this `isis cmd X ping` would wait forever.
   if (type === "PONG" && firstWord(talk.command).toUpperCase() === "PING") return { kind: "done", body, full };
   return { kind: "progress", body, full };
+}
+
+/**
+ * Any run of CR and LF at the end is the terminator: the C server ends STATUS
+ * with `\n\r`, which would otherwise print as a blank line. A loop, not
+ * /[\r\n]+$/, which takes quadratic time on a datagram of newlines.
+ */
+function withoutTerminator(raw: string): string {
+  let end = raw.length;
+  for (let c = raw.charCodeAt(end - 1); c === 10 || c === 13; c = raw.charCodeAt(end - 1)) end--;
+  return end === raw.length ? raw : raw.slice(0, end);
+}
+
+/**
+ * A server's refusals of a request, whatever its node name (--host without
+ * --server, an instrument whose server is not IS): the request went nowhere,
+ * so nothing else will answer it. The words are the servers' own: the C
+ * server's No Route and full table, ours for down ports, pins and ExecAllow.
+ */
+const REFUSALS = [
+  "ERROR: NO ROUTE TO DESTINATION HOST {DEST}",
+  "ERROR: CANNOT ROUTE TO {DEST}",
+  "ERROR: NODE NAME {SELF} IS PINNED",
+  "ERROR: EXEC: NOT ALLOWED FROM",
+  "ERROR: SERVER HOST TABLE FULL,",
+];
+
+function refusesUs(body: string, self: string, target: string): boolean {
+  // The trailing space makes each pattern end on a word boundary.
+  const text = `${body.toUpperCase()} `;
+  return REFUSALS.some((r) => text.startsWith(`${r.replace("{DEST}", target).replace("{SELF}", self)} `));
 }

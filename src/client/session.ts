@@ -1,7 +1,6 @@
 // One command over UDP: send the request from an ephemeral port, then wait
 // for the datagram that ends it. The only I/O in src/client; what a datagram
 // means is decided by reply.ts, what is printed by the caller.
-import { lookup } from "node:dns/promises";
 import { type Conversation, classifyReply, type Reply } from "./reply.ts";
 
 export type SessionEnd =
@@ -32,12 +31,8 @@ export interface SessionOptions {
 }
 
 export async function runSession(options: SessionOptions): Promise<SessionEnd> {
-  let resolved: { address: string; family: number };
-  try {
-    resolved = await lookup(options.host);
-  } catch (error) {
-    return { kind: "unreachable", message: `cannot resolve ISIS host '${options.host}': ${errorText(error)}` };
-  }
+  const resolved = await resolveHost(options.host);
+  if (typeof resolved === "string") return { kind: "unreachable", message: resolved };
 
   let finish: (end: SessionEnd) => void = () => {};
   const ended = new Promise<SessionEnd>((resolve) => {
@@ -50,10 +45,17 @@ export async function runSession(options: SessionOptions): Promise<SessionEnd> {
     done = true;
     finish(result);
   };
+  // A timer longer than MAX_TIMER_MS would fire at once (the delay is a
+  // 32-bit count of ms), and scripts do say `-t 99999999`: wait in legs.
+  const arm = (deadline: number): void => {
+    const left = deadline - performance.now();
+    if (left <= 0) return end({ kind: "timeout" });
+    timer = setTimeout(() => arm(deadline), Math.min(left, MAX_TIMER_MS));
+  };
   const restartTimer = (): void => {
     if (options.idleTimeoutMs <= 0) return;
     clearTimeout(timer);
-    timer = setTimeout(() => end({ kind: "timeout" }), options.idleTimeoutMs);
+    arm(performance.now() + options.idleTimeoutMs);
   };
   const onAbort = (): void => end({ kind: "interrupted" });
   const onText = (text: string): void => {
@@ -94,6 +96,29 @@ function send(socket: ClientSocket, options: SessionOptions, address: string, en
     end({ kind: "unreachable", message: `could not send to ${where}: ${errorText(error)}` });
   }
 }
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * The server's address and family. An address given as such needs no
+ * lookup (nor node:dns, which `isis cmd` would load at every call for it);
+ * a name is looked up. A message when it cannot be.
+ */
+export async function resolveHost(host: string): Promise<{ address: string; family: 4 | 6 } | string> {
+  if (IPV4.test(host)) return { address: host, family: 4 };
+  // Only an IPv6 address holds a colon (HOST:PORT was split off before).
+  if (host.includes(":")) return { address: host, family: 6 };
+  try {
+    const { lookup } = await import("node:dns/promises");
+    const found = await lookup(host);
+    return { address: found.address, family: found.family === 6 ? 6 : 4 };
+  } catch (error) {
+    return `cannot resolve ISIS host '${host}': ${errorText(error)}`;
+  }
+}
+
+/** The longest delay setTimeout takes as given (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type ClientSocket = Awaited<ReturnType<typeof openSocket>>;
 

@@ -29,10 +29,14 @@ export interface TargetProblem {
 export type TargetResult = { readonly ok: true; readonly target: Target } | TargetProblem;
 
 export interface TargetDeps {
-  readonly hostname: string;
+  /** Asked only when neither an instrument nor --host is given (node:os is not loaded for nothing). */
+  readonly hostname: () => string | Promise<string>;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly loadInstrument: (name: string, path: string) => Promise<InstrumentResult>;
 }
+
+/** This machine's name, from node:os, loaded on first use. */
+export const systemHostname = async (): Promise<string> => (await import("node:os")).hostname();
 
 /** `mods1...` means MODS1 and `mods2...` MODS2, as on the instrument computers; else none. */
 export function instrumentFromHostname(hostname: string): string | undefined {
@@ -59,7 +63,7 @@ export async function resolveTarget(options: CmdOptions, deps: TargetDeps): Prom
     (options.server === undefined ? undefined : problem("--server", options.server));
   if (nameProblem) return usage(nameProblem);
 
-  const instrument = options.instrument ?? (options.host ? undefined : instrumentFromHostname(deps.hostname));
+  const instrument = options.instrument ?? (options.host ? undefined : instrumentFromHostname(await deps.hostname()));
   let base: Target;
   if (instrument !== undefined) {
     const found = await deps.loadInstrument(instrument, instrumentTablePath(options.config, deps.env));

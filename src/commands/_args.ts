@@ -1,14 +1,15 @@
-// Strict parsing of a subcommand's declared options (citty `args`), in the
+// Strict parsing of a subcommand's declared options (Command.options), in the
 // forms the old server's getopt took and the ones users type today:
 //   -d  -fFILE  -f FILE  -df FILE  --file FILE  --file=FILE  --dry-run
 // Anything not declared, a value that is missing, or a stray word is a
 // UsageError naming it, so `isis -D -f x.ini` is refused rather than run as
-// something else. (citty's own parser is lenient: it ignores unknown options,
-// and a short-option group holding `_` overwrote its positional list, the
-// `true is not iterable` crash on `-f/home/dts/Config/isis_MODS1.ini`.)
+// something else. (The citty parser this replaced was lenient: it ignored
+// unknown options, and a short-option group holding `_` overwrote its
+// positional list, the `true is not iterable` crash on
+// `-f/home/dts/Config/isis_MODS1.ini`.)
 import { UsageError } from "./_shared.ts";
 
-/** The part of a citty argument definition this parser reads. */
+/** The part of an option definition this parser reads. */
 export interface OptionDef {
   readonly type?: string;
   readonly alias?: string | readonly string[];

@@ -1,35 +1,41 @@
 // `isis cmd` and its `isisCmd` symlink: send one command, wait for the answer,
 // exit 0 on DONE:, 2 on ERROR:/FATAL:/timeout/no instrument, 1 on bad usage.
-// Arguments are parsed by src/client/args.ts, not citty (see there why).
+// Arguments are parsed by src/client/args.ts (see there why).
 
-import { hostname } from "node:os";
-import { basename } from "node:path";
-import { defineCommand } from "citty";
 import { type CmdOptions, parseCmdArgs } from "../client/args.ts";
 import { chooseStyle, type OutputStyle, renderDone, renderFailure, renderLine, renderProgress, timeoutText } from "../client/render.ts";
 import type { Reply } from "../client/reply.ts";
 import { commandText, requestDatagram } from "../client/request.ts";
 import { runSession, type SessionEnd } from "../client/session.ts";
-import { resolveTarget, type Target } from "../client/target.ts";
+import { openStdout, type Stdout } from "../client/stdout.ts";
+import { resolveTarget, systemHostname, type Target } from "../client/target.ts";
 import { usageText } from "../client/usage.ts";
 import { loadInstrument } from "../config/instruments.ts";
+import { escapeControls } from "../protocol/escape.ts";
+import { oversizeProblem } from "../protocol/message.ts";
 import { versionLine } from "../version.ts";
+import type { Command } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
 
 /** Exit status after Ctrl+C, the shell's 128 + SIGINT. */
 const EXIT_INTERRUPTED = 130;
 
-export default defineCommand({
-  meta: { name: "cmd", description: "Send one command to an ISIS node and wait for its reply (the old isisCmd)" },
-  async run({ rawArgs }) {
-    process.exitCode = await runCmd(rawArgs);
+const command: Command = {
+  help: usageText,
+  async run({ rawArgs, program }) {
+    const stdout = openStdout();
+    try {
+      process.exitCode = await runCmd(rawArgs, program, stdout);
+    } finally {
+      await stdout.flushed();
+    }
   },
-});
+};
+export default command;
 
-async function runCmd(rawArgs: readonly string[]): Promise<number> {
-  const program = basename(process.argv0) === "isisCmd" ? "isisCmd" : "isis cmd";
-  const style = chooseStyle(process.stdout.isTTY, process.env, process.stdout.columns);
-  const write = (text: string): void => void process.stdout.write(text);
+async function runCmd(rawArgs: readonly string[], program: string, stdout: Stdout): Promise<number> {
+  const style = chooseStyle(stdout.isTTY, process.env, stdout.columns);
+  const write = (text: string): void => stdout.write(text);
 
   const parsed = parseCmdArgs(rawArgs);
   switch (parsed.action) {
@@ -51,19 +57,31 @@ async function runCmd(rawArgs: readonly string[]): Promise<number> {
   const command = commandText(options.words);
   if (command === "") throw new UsageError(`the command for ${options.dest} is empty (see ${program} --help)`);
 
-  const resolved = await resolveTarget(options, { hostname: hostname(), env: process.env, loadInstrument });
+  const resolved = await resolveTarget(options, { hostname: systemHostname, env: process.env, loadInstrument });
   if (!resolved.ok) {
     if (!resolved.legacy) throw new UsageError(`${resolved.message} (see ${program} --help)`);
     write(renderLine(resolved.message, style, "red"));
     for (const hint of resolved.hints) write(renderLine(hint, style));
     return resolved.exitCode;
   }
-  return converse(options, resolved.target, command, style, write);
+  const datagram = requestDatagram(resolved.target.id, options.dest, command);
+  // Bun sends a string as UTF-8: that is the size on the wire.
+  const oversize = oversizeProblem(Buffer.byteLength(datagram));
+  if (oversize) throw new UsageError(`command not sent: ${oversize} (see ${program} --help)`);
+  return converse(options, resolved.target, datagram, command, style, write);
 }
 
 /** Send, show progress, print the outcome; returns the exit status. */
-async function converse(options: CmdOptions, target: Target, command: string, style: OutputStyle, write: (text: string) => void): Promise<number> {
-  const shown = (reply: Reply): string => (options.verbose ? reply.full : reply.body);
+async function converse(
+  options: CmdOptions,
+  target: Target,
+  datagram: string,
+  command: string,
+  style: OutputStyle,
+  write: (text: string) => void,
+): Promise<number> {
+  // An agent's bytes never drive the terminal or forge a line a script would match.
+  const shown = (reply: Reply): string => escapeControls(options.verbose ? reply.full : reply.body);
   if (options.verbose) write(renderLine(`${target.label}:${options.dest}> ${command}`, style, "green"));
 
   const interrupt = new AbortController();
@@ -74,13 +92,13 @@ async function converse(options: CmdOptions, target: Target, command: string, st
     end = await runSession({
       host: target.host,
       port: target.port,
-      datagram: requestDatagram(target.id, options.dest, command),
+      datagram,
       conversation: { self: target.id, dest: options.dest, server: target.server, command },
       idleTimeoutMs: options.timeoutSeconds * 1000,
       signal: interrupt.signal,
       onReply(reply) {
         if (reply.kind === "progress") write(renderProgress(shown(reply), style));
-        else if (options.verbose) write(renderLine(`(ignored, ${reply.reason}) ${reply.full}`, style));
+        else if (options.verbose) write(renderLine(escapeControls(`(ignored, ${reply.reason}) ${reply.full}`), style));
       },
     });
   } finally {

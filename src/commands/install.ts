@@ -1,30 +1,36 @@
 // `sudo isis install [--config FILE] [--now] [--dry-run] [--root DIR]`:
 // the running binary becomes /usr/local/bin/isis and a hardened, notify-type
 // systemd service runs it. Probe (read only) -> plan (pure) -> carry out.
-import { defineCommand } from "citty";
 import { DEFAULT_CONFIG_PATH } from "../config/server-config.ts";
 import { absolutePath, carryOut, resolveTarget, targetArgs } from "../installer/cli.ts";
 import { planInstall } from "../installer/plan.ts";
 import { probeInstall } from "../installer/probe.ts";
+import { type Command, type OptionDefs, renderHelp } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
 
-const args = {
+const options = {
   config: {
     type: "string",
     alias: "f",
     valueHint: "FILE",
-    description: `The server's config file, passed as -f FILE (default: the server's own, ${DEFAULT_CONFIG_PATH})`,
+    description: `The server's config file, passed as -f FILE (default ${DEFAULT_CONFIG_PATH})`,
   },
   now: { type: "boolean", description: "Also (re)start the service now and check it is running" },
   ...targetArgs,
-} as const;
+} as const satisfies OptionDefs;
 
-export default defineCommand({
-  meta: { name: "install", description: "Install isis as a systemd service (as root)" },
-  args,
-  async run({ args: parsed }) {
-    const target = resolveTarget("install", parsed);
-    const configPath = absolutePath("--config", parsed.config);
+const command: Command = {
+  options,
+  help: (program) =>
+    renderHelp({
+      usage: [`sudo ${program} [--config FILE] [--now] [--dry-run] [--root DIR]`],
+      description: "Installs the running binary as /usr/local/bin/isis (and isisCmd) and runs it as a\nsystemd service, SELinux aware.",
+      options,
+      notes: ["Every step is printed; running it again changes nothing that is already right."],
+    }),
+  async run({ options: parsed }) {
+    const target = resolveTarget("install", parsed as { "dry-run"?: boolean; root?: string });
+    const configPath = absolutePath("--config", typeof parsed.config === "string" ? parsed.config : undefined);
     // A compiled binary runs its bundle from Bun's embedded /$bunfs; anything
     // else means execPath is the bun runtime, which must not become isis.
     if (!Bun.main.startsWith("/$bunfs/")) {
@@ -36,4 +42,5 @@ export default defineCommand({
     if (!planned.ok) throw new UsageError(planned.reason);
     if (!(await carryOut("install", planned.plan, target))) process.exitCode = 1;
   },
-});
+};
+export default command;

@@ -1,29 +1,38 @@
 // `isis server [-d] [-f FILE] [-v]` — and the legacy `isis -d -fFILE`, which
 // main.ts maps onto this command.
 import { access } from "node:fs/promises";
-import { defineCommand } from "citty";
 import { DEFAULT_CONFIG_PATH, EMBEDDED_CONFIG_TEXT, formatProblems, loadServerConfig, parseServerConfig, type ServerConfig } from "../config/server-config.ts";
 import { IsisServer } from "../server/isis-server.ts";
 import { stdoutJournal } from "../server/journal.ts";
-import { VERSION, versionLine } from "../version.ts";
+import { VERSION } from "../version.ts";
+import { type Command, type OptionDefs, renderHelp } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
 
-export default defineCommand({
-  meta: { name: "server", description: "Run the ISIS message server" },
-  args: {
-    daemon: { type: "boolean", alias: "d", description: "Daemon mode: no console, timestamped lines for the journal" },
-    file: { type: "string", alias: "f", valueHint: "FILE", description: `Runtime config file (default ${DEFAULT_CONFIG_PATH})` },
-    version: { type: "boolean", alias: "v", description: "Print the version and exit" },
-  },
-  async run({ args }) {
-    if (args.version) {
-      console.log(versionLine());
-      return;
-    }
+const options = {
+  daemon: { type: "boolean", alias: "d", description: "Daemon mode: no console, timestamped lines for the journal" },
+  file: { type: "string", alias: "f", valueHint: "FILE", description: `Runtime config file (default ${DEFAULT_CONFIG_PATH})` },
+  version: { type: "boolean", alias: "v", description: "Print the version and exit" },
+} as const satisfies OptionDefs;
+
+const command: Command = {
+  options,
+  help: (program) =>
+    renderHelp({
+      usage: [`${program} [-d] [-f FILE]`, "isis [-d] [-f FILE]       (the old server's command line; -fFILE too)"],
+      description: "Runs the ISIS message server: with a console on the terminal, or with -d as a\ndaemon (for systemd).",
+      options,
+      notes: [
+        "The old server's form is accepted as it was: `isis -d -f/home/dts/Config/isis_MODS1.ini`\n" +
+          "(the value may be joined to -f) and `isis -v`. With no -f and no file at the default\n" +
+          "path, the server runs on an embedded default config (ServerID IS, port 6600).",
+        "Signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads the config file.",
+      ],
+    }),
+  async run({ options: args }) {
     const daemon = args.daemon === true;
     const con = daemon ? undefined : (await import("../console/index.ts")).createConsole();
     const journal = con ? (text: string) => con.print(text) : stdoutJournal;
-    const chosen = await chooseConfig(args.file, journal);
+    const chosen = await chooseConfig(typeof args.file === "string" ? args.file : undefined, journal);
     if (daemon) journal(`ISIS server version ${VERSION} started in daemon mode`);
 
     // Signals are wired before the socket is bound, so a SIGTERM that races
@@ -58,7 +67,8 @@ export default defineCommand({
     await server.stopped;
     process.exit(0);
   },
-});
+};
+export default command;
 
 interface ChosenConfig {
   config: ServerConfig;

@@ -101,13 +101,3 @@ export function formatHistory(lines: readonly string[]): string {
   const width = String(lines.length).length;
   return lines.map((l, i) => `${String(i + 1).padStart(Math.max(4, width + 1))}  ${l}`).join("\n");
 }
-
-/**
- * Make untrusted text (a datagram's body) safe to write to a terminal:
- * control characters (C0 and, since latin1 bytes become code points, C1),
- * escape sequences above all, are shown as \xNN instead of acting on the screen. Newlines (multi-line console output) and tabs stay.
- */
-export function printable(text: string): string {
-  // biome-ignore lint: control characters are exactly what we replace
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}

@@ -6,7 +6,7 @@ import { SERVER_COMMANDS } from "../core/commands.ts";
 import { MAX_HOSTS } from "../core/host-table.ts";
 import type { IsisCore } from "../core/isis-core.ts";
 import type { SerialPortInfo } from "../core/ports.ts";
-import { messageType } from "../protocol/message.ts";
+import { formatMessage, messageType, oversizeProblem } from "../protocol/message.ts";
 import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
 import { formatHistory, formatHostsTable, formatInfo, helpText, type InfoFacts } from "./format.ts";
 import { type KeyboardCommand, parseConsoleLine } from "./parse.ts";
@@ -92,6 +92,12 @@ export class ConsoleSession {
 
   private send(dest: string, broadcast: boolean, text: string): void {
     const { core } = this.server;
+    // What a client would drop as oversized is not sent (the server's strings go out as latin1: one byte a char).
+    const oversize = oversizeProblem(formatMessage(core.config.serverId, dest, text).length);
+    if (oversize) {
+      this.print(`ERROR: not sent to ${dest}: ${oversize}`);
+      return;
+    }
     if (broadcast) {
       core.broadcastFromServer(text);
       return;

@@ -5,7 +5,14 @@
 // console can be scripted.
 import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { printable } from "./format.ts";
+import { escapeControls } from "../protocol/escape.ts";
+
+/**
+ * What the console prints may span lines (tables, help); untrusted parts
+ * (client messages) were escaped whole where they entered, so a newline
+ * here is the console's own. Every other control byte is shown, not obeyed.
+ */
+const printable = (text: string): string => escapeControls(text, { keepLines: true });
 
 /** Why input ended: end of input / Ctrl+D, or Ctrl+C at the terminal. */
 export type EndReason = "eof" | "interrupt";
@@ -103,7 +110,18 @@ class TerminalIO implements ConsoleIO {
       handlers.line(line);
     });
     // In raw mode Ctrl+C is a key, not a signal: readline reports it here.
-    rl.on("SIGINT", () => this.end(handlers, "interrupt"));
+    // As in a shell, it clears a half-typed line; on an empty line it quits.
+    rl.on("SIGINT", () => {
+      if (rl.line === "") return this.end(handlers, "interrupt");
+      // End of line, then delete to its start: readline's own keys, so its
+      // idea of the line and the screen stay in step.
+      rl.write(null, { ctrl: true, name: "e" });
+      rl.write(null, { ctrl: true, name: "u" });
+    });
+    // Ctrl+Z: readline leaves raw mode and stops us; after `fg` it turns raw
+    // mode back on but leaves its input paused until the next prompt, so no
+    // key worked. Prompting resumes it and redraws the half-typed line.
+    rl.on("SIGCONT", () => this.prompt());
     // Ctrl+D on an empty line closes the interface.
     rl.on("close", () => this.end(handlers, "eof"));
     this.prompt();

@@ -100,8 +100,10 @@ function hostDetail(ctx: CommandContext, e: HostEntry): string {
 function host(ctx: CommandContext, args: string[]): string {
   const target = args[0];
   if (target === undefined || target.toUpperCase() === "ALL") return hostList(ctx);
-  const entry = ctx.hosts.get(target.toUpperCase());
-  return entry ? hostDetail(ctx, entry) : `ERROR: HOST Unknown Host ${target}`;
+  // Named upper-cased, as the C server does: scripts match `Unknown Host NOSUCH`.
+  const name = target.toUpperCase();
+  const entry = ctx.hosts.get(name);
+  return entry ? hostDetail(ctx, entry) : `ERROR: HOST Unknown Host ${name}`;
 }
 
 function time(ctx: CommandContext): string {
@@ -139,9 +141,8 @@ function udpPing(ctx: CommandContext, args: string[]): string {
 function remove(ctx: CommandContext, args: string[]): string {
   const target = args[0];
   if (target === undefined) return "ERROR: REMOVE Must specify host to remove";
-  return ctx.hosts.remove(target.toUpperCase())
-    ? `DONE: REMOVE Host ${target} removed from the host table`
-    : `ERROR: REMOVE Host ${target} unknown, not removed`;
+  const name = target.toUpperCase();
+  return ctx.hosts.remove(name) ? `DONE: REMOVE Host ${name} removed from the host table` : `ERROR: REMOVE Host ${name} unknown, not removed`;
 }
 
 function flush(ctx: CommandContext, args: string[]): string {

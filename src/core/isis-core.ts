@@ -2,6 +2,7 @@
 // host table and hands deliveries to the outbox. It knows nothing of sockets
 // or files; the server wires it to transports, the log and the console.
 import type { ServerConfig } from "../config/server-config.ts";
+import { escapeControls } from "../protocol/escape.ts";
 import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
 import { describePin, execAllowed, isExecBody, mayClaim } from "./access.ts";
 import { type CommandContext, runServerCommand } from "./commands.ts";
@@ -313,6 +314,6 @@ export class IsisCore implements CommandContext {
 /** A printable, bounded excerpt of untrusted input for the log. */
 function preview(raw: string): string {
   const clipped = raw.length > 80 ? raw.slice(0, 80) : raw;
-  const printable = clipped.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  const printable = escapeControls(clipped, { asciiOnly: true });
   return raw.length > 80 ? `'${printable}'... (${raw.length} bytes)` : `'${printable}'`;
 }

@@ -12,7 +12,7 @@ export const targetArgs = {
   root: {
     type: "string",
     valueHint: "DIR",
-    description: "Stage the files under DIR and run no system command (for packaging and tests)",
+    description: "Stage the files under DIR, run no system command (packaging, tests)",
   },
 } as const;
 

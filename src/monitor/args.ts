@@ -22,17 +22,20 @@ export interface MonitorOptions extends TargetOptions {
   readonly types: readonly string[];
   /** Line output even on a terminal. */
   readonly plain: boolean;
+  /** Use --id even if the server's host table holds that name (an agent's route). */
+  readonly forceId: boolean;
 }
 
 export type ParsedMonitorArgs =
   | { readonly action: "help" }
+  | { readonly action: "version" }
   | { readonly action: "run"; readonly options: MonitorOptions }
   | { readonly action: "error"; readonly message: string };
 
 const OPTIONS: OptionSpec = {
   values: new Set([...TARGET_VALUE_OPTIONS, "node", "type"]),
-  flags: new Set([...TARGET_FLAG_OPTIONS, "plain", "help"]),
-  short: { m: "mods", h: "help" },
+  flags: new Set([...TARGET_FLAG_OPTIONS, "plain", "force-id", "help", "version"]),
+  short: { m: "mods", h: "help", V: "version" },
 };
 const KINDS: ReadonlySet<string> = new Set([...BODY_KINDS, "BAD"]);
 const NODE_PATTERN = /^[A-Za-z0-9._]{1,8}\*?$/;
@@ -40,6 +43,7 @@ const NODE_PATTERN = /^[A-Za-z0-9._]{1,8}\*?$/;
 export function parseMonitorArgs(argv: readonly string[]): ParsedMonitorArgs {
   const target: TargetOptionsDraft = {};
   let plain = false;
+  let forceId = false;
   const nodes: string[] = [];
   const types: string[] = [];
 
@@ -60,8 +64,13 @@ export function parseMonitorArgs(argv: readonly string[]): ParsedMonitorArgs {
     switch (split.name) {
       case "help":
         return { action: "help" };
+      case "version":
+        return { action: "version" };
       case "plain":
         plain = true;
+        break;
+      case "force-id":
+        forceId = true;
         break;
       case "node":
         for (const n of v.split(",").filter(Boolean)) {
@@ -78,7 +87,7 @@ export function parseMonitorArgs(argv: readonly string[]): ParsedMonitorArgs {
         break;
     }
   }
-  return { action: "run", options: { ...target, nodes, types, plain } };
+  return { action: "run", options: { ...target, nodes, types, plain, forceId } };
 }
 
 /** The same server choice as `isis cmd`, so resolveTarget can be reused: the destination is the server itself. */

@@ -1,7 +1,7 @@
 // The monitor's UDP socket: an ephemeral port on the wildcard address of the
 // server's family, like `isis cmd`, but kept open for as long as it watches.
-import { lookup } from "node:dns/promises";
 import type { udp } from "bun";
+import { resolveHost } from "../client/session.ts";
 
 export type LinkResult = { readonly ok: true; readonly link: MonitorLink } | { readonly ok: false; readonly message: string };
 
@@ -16,12 +16,8 @@ export class MonitorLink {
   ) {}
 
   static async open(host: string, port: number, onText: (text: string) => void): Promise<LinkResult> {
-    let resolved: { address: string; family: number };
-    try {
-      resolved = await lookup(host);
-    } catch (error) {
-      return { ok: false, message: `cannot resolve ISIS host '${host}': ${errorText(error)}` };
-    }
+    const resolved = await resolveHost(host);
+    if (typeof resolved === "string") return { ok: false, message: resolved };
     let link: MonitorLink | undefined;
     try {
       const socket = await Bun.udpSocket({

@@ -1,7 +1,7 @@
 // The monitor's output. Pure: the full-screen view as a list of rows for a
 // terminal of a given size, and the single line per message of plain mode.
 // Text from the wire is made printable before it reaches a terminal.
-import { printable } from "../console/format.ts";
+import { escapeControls } from "../protocol/escape.ts";
 import type { ClientRow, CommandRow, MonitorState, Table, TrafficLine } from "./state.ts";
 
 export interface ViewFacts {
@@ -20,7 +20,7 @@ const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
 
 /** `14:03:22.123 rx A1>B1 FILTER 2`, and how much the server cut off a long one. */
 export function trafficLine(t: TrafficLine): string {
-  return `${clock(t.at)} ${t.direction} ${printable(t.text)}${t.cut > 0 ? ` [+${t.cut} bytes cut]` : ""}`;
+  return `${clock(t.at)} ${t.direction} ${escapeControls(t.text)}${t.cut > 0 ? ` [+${t.cut} bytes cut]` : ""}`;
 }
 
 function uptime(seconds: string | undefined): string {
@@ -68,7 +68,9 @@ function commandLines(table: Table<CommandRow> | undefined, room: number): strin
   const title = `COMMANDS IN FLIGHT ${f.numOpen ?? table.rows.length} (${f.numLate ?? 0} late, timeout ${f.timeout ?? "?"} s, ${f.evicted ?? 0} evicted)`;
   if (table.rows.length === 0) return [title];
   const head = `  ${col("FROM>TO", 19)}${col("COMMAND", 14)}${"AGE s".padStart(11)}  ${col("STATE", 6)}LAST STATUS`;
-  const rows = table.rows.map((r) => `  ${col(r.route, 19)}${col(r.word, 14)}${r.age.padStart(11)}  ${col(r.late ? "LATE" : "ok", 6)}${printable(r.progress)}`);
+  const rows = table.rows.map(
+    (r) => `  ${col(r.route, 19)}${col(r.word, 14)}${r.age.padStart(11)}  ${col(r.late ? "LATE" : "ok", 6)}${escapeControls(r.progress)}`,
+  );
   return [title, head, ...fit(rows, room)];
 }
 

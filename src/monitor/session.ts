@@ -23,7 +23,7 @@ export interface SessionSetup {
   readonly filterWords: string;
   /** `node=* type=*`, for the header. */
   readonly filterLabel: string;
-  /** Take our name out of the server's host table on the way out (it was made up for this run). */
+  /** Take our name out of the server's host table on the way out (made up for this run, or checked free at the start). */
   readonly removeOnExit: boolean;
   readonly output: MonitorOutput;
   readonly clock: () => number;

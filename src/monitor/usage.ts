@@ -14,8 +14,9 @@ Server (as for isis cmd; default: from the host name, mods1... or mods2...):
   --config FILE           the instrument table (default: $${INSTRUMENTS_ENV})
   --host HOST[:PORT]      any server (port default ${DEFAULT_ISIS_PORT})
   --server ID             the server's node name (default ${DEFAULT_SERVER_ID})
-  --id NAME               our node name (default MON + the process id; it
-                          must be a name no agent uses)
+  --id NAME               our node name (default MON + the process id); a
+                          name already in the server's host table is refused
+  --force-id              use --id NAME even so (it takes that name's route)
 
 Filters (comma lists, or repeat the option):
   --node NAMES            only messages from or to these nodes; M1.* for a prefix
@@ -24,7 +25,8 @@ Filters (comma lists, or repeat the option):
 
 Options:
   --plain                 line output even on a terminal
-  --help                  this text
+  -V, --version           print the version
+  -h, --help              this text
 
 Example: isis monitor --mods1 --node M1.IE --type req,done,error
 `;

@@ -141,6 +141,16 @@ export function messageType(body: string): MessageType | undefined {
 /** True for bodies that answer a command (DONE:, STATUS:, WARNING:, ERROR:, FATAL:): never to be answered. */
 export const isReply = (body: string): boolean => REPLY_TYPES.has(firstWord(body).toUpperCase());
 
+/**
+ * Why a message of `bytes` bytes (terminator included) must not be sent, or
+ * undefined when it fits: a server drops what is over the limit, so the
+ * sender would wait for an answer that cannot come.
+ */
+export function oversizeProblem(bytes: number): string | undefined {
+  if (bytes <= MAX_MESSAGE_BYTES) return undefined;
+  return `the message would be ${bytes} bytes, over the IMPv2 limit of ${MAX_MESSAGE_BYTES} bytes (terminator included)`;
+}
+
 /** Format a message for the wire: `SRC>DEST body\r`. */
 export const formatMessage = (src: string, dest: string, body: string): string => `${src}>${dest} ${body}\r`;
 

@@ -9,6 +9,7 @@ import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl }
 import { SystemdNotifier } from "../installer/sd-notify.ts";
 import { RuntimeLog } from "../log/runtime-log.ts";
 import { wallClock } from "../log/timestamp.ts";
+import { escapeControls } from "../protocol/escape.ts";
 import { SerialPorts } from "../transport/serial/index.ts";
 import { UdpTransport } from "../transport/udp.ts";
 import { VERSION } from "../version.ts";
@@ -73,8 +74,10 @@ export class IsisServer implements ServerControl, Outbox {
     const events: CoreEvents = {
       log: (text, at) => this.log.write(text, at),
       notice: (text) => this.journal(text),
-      serverMessage: (src, body) => this.onConsole(`${src}> ${body}`),
-      traffic: (text) => this.onConsole(text),
+      // Client text reaches the console escaped whole: an embedded newline
+      // must not print as a line of its own.
+      serverMessage: (src, body) => this.onConsole(escapeControls(`${src}> ${body}`)),
+      traffic: (text) => this.onConsole(escapeControls(text)),
     };
     this.serialEndpoints = config.ttyPorts.map((device, index) => ({ kind: "serial", index, device }));
     this.serial = new SerialPorts(config.ttyPorts, {

@@ -14,6 +14,10 @@ export const AGENT_SCRIPT: Readonly<Record<string, readonly string[]>> = {
   hang: [],
   // Answers SLOW_GAP_MS apart: a long command that keeps reporting progress.
   slow: ["STATUS: slow 1", "STATUS: slow 2", "STATUS: slow 3", "DONE: slow"],
+  // Ended `\n\r`, as the C server ends its STATUS reply.
+  crlf: ["STATUS: crlf working\n", "DONE: crlf HostName=IS\n"],
+  // Hostile: an embedded newline that would forge a DONE: line, terminal control sequences.
+  forge: ["STATUS: forge a\nDONE: forged", "ERROR: forge \x1b]0;pwned\x07\x1b[2J\x9b31m"],
 };
 
 /** Gap between answers, so progress and the final reply arrive as separate datagrams. */
@@ -84,8 +88,9 @@ export class TestAgent {
     return this.received[this.taken++] as Received;
   }
 
+  /** `text` as latin1, one byte per char, as agents send (a string would go as UTF-8). */
   send(text: string, port: number): void {
-    this.socket.send(text, port, "127.0.0.1");
+    this.socket.send(Buffer.from(text, "latin1"), port, "127.0.0.1");
   }
 
   private receive(text: string, port: number): void {

@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const table = join(dir, "instruments.ini");
 writeFileSync(table, "[mods1]\nhost = 127.0.0.1\nport = 6601\nserver = IS\nid = IPC1\n\n[mods2]\nhost = 127.0.0.1\nport = 6602\nid = IPC2\n");
 
-const deps = (over: Partial<TargetDeps> = {}): TargetDeps => ({ hostname: "lab-pc", env: { ISIS_INSTRUMENTS: table }, loadInstrument, ...over });
+const deps = (over: Partial<TargetDeps> = {}): TargetDeps => ({ hostname: () => "lab-pc", env: { ISIS_INSTRUMENTS: table }, loadInstrument, ...over });
 
 function options(argv: string[]): CmdOptions {
   const parsed = parseCmdArgs(argv);
@@ -32,7 +32,7 @@ describe("the default instrument comes from the host name", () => {
   });
 
   test("on mods2... no option is needed", async () => {
-    expect(await resolveTarget(options(["is", "status"]), deps({ hostname: "mods2.lbto.org" }))).toEqual({
+    expect(await resolveTarget(options(["is", "status"]), deps({ hostname: () => "mods2.lbto.org" }))).toEqual({
       ok: true,
       target: { host: "127.0.0.1", port: 6602, server: "IS", id: "IPC2", label: "MODS2" },
     });
@@ -54,7 +54,7 @@ describe("from the instrument table", () => {
   });
 
   test("an explicit option beats the host name", async () => {
-    const result = await resolveTarget(options(["-m", "1", "is", "status"]), deps({ hostname: "mods2" }));
+    const result = await resolveTarget(options(["-m", "1", "is", "status"]), deps({ hostname: () => "mods2" }));
     expect(result).toMatchObject({ ok: true, target: { id: "IPC1" } });
   });
 
@@ -92,7 +92,7 @@ describe("from the instrument table", () => {
 
 describe("direct use", () => {
   test("--host alone needs no table: port 6600, server IS, id ISISCMD", async () => {
-    const noTable = deps({ env: {}, hostname: "mods1", loadInstrument: async () => ({ ok: false, message: "table read" }) });
+    const noTable = deps({ env: {}, hostname: () => "mods1", loadInstrument: async () => ({ ok: false, message: "table read" }) });
     expect(await resolveTarget(options(["--host", "127.0.0.1", "is", "status"]), noTable)).toEqual({
       ok: true,
       target: { host: "127.0.0.1", port: 6600, server: "IS", id: "ISISCMD", label: "127.0.0.1" },

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatHistory, formatHostsTable, formatInfo, helpText, type InfoFacts, printable } from "../../src/console/format.ts";
+import { formatHistory, formatHostsTable, formatInfo, helpText, type InfoFacts } from "../../src/console/format.ts";
 import { udpEndpoint } from "../../src/core/endpoint.ts";
 
 describe("formatHostsTable", () => {
@@ -102,19 +102,5 @@ describe("formatHistory", () => {
 
   test("empty history says so", () => {
     expect(formatHistory([])).toBe("(no history)");
-  });
-});
-
-describe("printable", () => {
-  test("escape sequences and other control characters in untrusted text are shown, not obeyed", () => {
-    expect(printable("A1> DONE: \x1b[2J\x07x\r")).toBe("A1> DONE: \\x1b[2J\\x07x\\x0d");
-  });
-
-  test("C1 controls (a latin1 byte 0x9b is CSI to some terminals) are shown too", () => {
-    expect(printable("a\x9bb")).toBe("a\\x9bb");
-  });
-
-  test("newlines, tabs and printable latin1 are kept", () => {
-    expect(printable("line 1\n\tline 2 caf\xe9")).toBe("line 1\n\tline 2 caf\xe9");
   });
 });

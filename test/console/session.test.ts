@@ -51,6 +51,22 @@ describe("ConsoleSession", () => {
     expect(printed[0]).toStartWith("DONE: RESTART ");
   });
 
+  test("a send over the IMPv2 limit is refused with the limit named, and nothing goes out", async () => {
+    const { f, type } = makeSession();
+    f.from(10901, "M1.ENV>IS PING\r");
+    const before = f.sent.length;
+    // IS>M1.ENV + space + text + \r: 2048 bytes with 2037 characters of text.
+    expect((await type(`>m1.env ${"x".repeat(2038)}`)).printed).toEqual([
+      "ERROR: not sent to M1.ENV: the message would be 2049 bytes, over the IMPv2 limit of 2048 bytes (terminator included)",
+    ]);
+    expect((await type(`>al ${"x".repeat(3000)}`)).printed).toEqual([
+      "ERROR: not sent to AL: the message would be 3007 bytes, over the IMPv2 limit of 2048 bytes (terminator included)",
+    ]);
+    expect(f.sent.length).toBe(before);
+    expect((await type(`>m1.env ${"y".repeat(2037)}`)).printed).toEqual([]);
+    expect(f.sent.slice(before).map((s) => s.text.length)).toEqual([2048]);
+  });
+
   test(">NAME text sends ID>NAME text\\r to a known client and prints nothing", async () => {
     const { f, type } = makeSession();
     f.from(10901, "M1.ENV>IS PING\r");

@@ -146,7 +146,7 @@ describe("server commands", () => {
       expect(ask(q, setup)).toEqual(["IS>A1 DONE: HOST numHosts=2 maxHosts=32 host0=IPC1 host1=A1\r"]);
     }
     expect(ask("HOST ipc1", setup)).toEqual(["IS>A1 DONE: HOST Host0=IPC1 Method0=UDP udpAddr0=127.0.0.1 udpPort0=2000 IdleTime0=1.500\r"]);
-    expect(ask("HOST nobody", setup)).toEqual(["IS>A1 ERROR: HOST Unknown Host nobody\r"]);
+    expect(ask("HOST nobody", setup)).toEqual(["IS>A1 ERROR: HOST Unknown Host NOBODY\r"]);
   });
 
   test("HOST NAME for a serial client", () => {
@@ -198,8 +198,8 @@ describe("server commands", () => {
 
   test("REMOVE", () => {
     const setup = (f: ReturnType<typeof makeCore>) => f.from(2000, "B1>IS PING\r");
-    expect(ask("REMOVE b1", setup)).toEqual(["IS>A1 DONE: REMOVE Host b1 removed from the host table\r"]);
-    expect(ask("REMOVE zz")).toEqual(["IS>A1 ERROR: REMOVE Host zz unknown, not removed\r"]);
+    expect(ask("REMOVE b1", setup)).toEqual(["IS>A1 DONE: REMOVE Host B1 removed from the host table\r"]);
+    expect(ask("REMOVE zz")).toEqual(["IS>A1 ERROR: REMOVE Host ZZ unknown, not removed\r"]);
     expect(ask("REMOVE")).toEqual(["IS>A1 ERROR: REMOVE Must specify host to remove\r"]);
   });
 

@@ -91,6 +91,55 @@ describe("against a scripted agent in the server's place", () => {
     expect(result.stdout).toBe("STATUS: move Moving to POS=2\nSTATUS: move Still moving\nDONE: move POS=2\n");
   });
 
+  test("a reply ended \\n\\r (the C server's STATUS) is one line, no blank line after it", async () => {
+    expect(await isisCmd([...direct, "m1.ie", "crlf"])).toEqual({ stdout: "STATUS: crlf working\nDONE: crlf HostName=IS\n", stderr: "", exitCode: 0 });
+  });
+
+  test("control bytes and embedded newlines in replies are escaped: no forged line, nothing reaches the terminal raw", async () => {
+    const result = await isisCmd([...direct, "m1.ie", "forge"], { NO_COLOR: undefined });
+    expect(result).toEqual({
+      stdout: "STATUS: forge a\\x0aDONE: forged\n*** ERROR: forge \\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\n",
+      stderr: "",
+      exitCode: 2,
+    });
+  });
+
+  test.skipIf(!Bun.which("script"))("on a terminal too, a hostile reply's escape sequences are shown, not obeyed", async () => {
+    const result = await onTerminal([...direct, "m1.ie", "forge"], { NO_COLOR: undefined });
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain("\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m");
+    expect(result.stdout).not.toContain("\x1b]0;");
+    expect(result.stdout).not.toContain("\x9b");
+  });
+
+  test("-t 99999999 (a script's 'wait for the long exposure') waits: past setTimeout's 2^31-1 ms limit", async () => {
+    expect(await isisCmd([...direct, "-t", "99999999", "m1.ie", "slow"])).toEqual({
+      stdout: "STATUS: slow 1\nSTATUS: slow 2\nSTATUS: slow 3\nDONE: slow\n",
+      stderr: "",
+      exitCode: 0,
+    });
+  });
+
+  test("a command over the IMPv2 limit is refused before sending, naming the limit; one at the limit goes", async () => {
+    const before = agent.received.length;
+    // IPC1>M1.IE + space + command + \r: 2048 bytes with a command of 2036.
+    for (const length of [2037, 2100, 100_000]) {
+      const result = await isisCmd([...direct, "m1.ie", "x".repeat(length)]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toBe(
+        `isis: command not sent: the message would be ${length + 12} bytes, over the IMPv2 limit of 2048 bytes (terminator included) (see isisCmd --help)\n`,
+      );
+    }
+    // Multi-byte characters count as the bytes they are sent as (UTF-8).
+    expect((await isisCmd([...direct, "m1.ie", "\u00e9".repeat(1019)])).stderr).toContain("would be 2050 bytes");
+    expect(agent.received.length).toBe(before);
+    // `fail` gets a short answer (an echo of 2036 bytes would be over the limit itself).
+    const fits = await isisCmd([...direct, "m1.ie", "fail", "y".repeat(2031)]);
+    expect(fits.stdout).toBe("*** ERROR: fail Motor stalled at POS=1\n");
+    expect(agent.received.slice(before).map((r) => r.text.length)).toEqual([2048]);
+  });
+
   test("-v echoes the command and shows the replies in full", async () => {
     const result = await isisCmd(["-v", ...direct, "m1.ie", "warn"]);
     expect(result.stdout).toBe(`127.0.0.1:m1.ie> warn\nM1.IE>IPC1 WARNING: warn Temperature high\nM1.IE>IPC1 DONE: warn\n`);
@@ -136,6 +185,26 @@ describe("no server", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe(`*** ERROR: no ISIS server is listening at 127.0.0.1:${closedPort} (port unreachable)\n`);
     expect(result.stderr).toBe("");
+  });
+});
+
+describe("a server whose ServerID is not IS, asked without --server", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ configText: "ServerID M1SRV\nServerPort 0\nServerLog {dir}/logs/isis\nLogDate UTC\n" });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test("its No Route error ends the command at once, exit 2 (it used to wait forever)", async () => {
+    const result = await isisCmd(["--host", `127.0.0.1:${server.port}`, "nobody", "ping"]);
+    expect(result).toEqual({ stdout: "*** ERROR: No Route to Destination Host NOBODY - host is unknown/unlisted\n", stderr: "", exitCode: 2 });
+  });
+
+  test("asking it as IS: the request is routed to a node IS, unknown, and the No Route naming IS ends it", async () => {
+    const result = await isisCmd(["--host", `127.0.0.1:${server.port}`, "-t", "5", "is", "status"]);
+    expect(result).toEqual({ stdout: "*** ERROR: No Route to Destination Host IS - host is unknown/unlisted\n", stderr: "", exitCode: 2 });
   });
 });
 
@@ -207,6 +276,11 @@ describe("through the real server", () => {
       const result = await cmd(["is", "status"]);
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toMatch(new RegExp(`^DONE: STATUS HostName=IS HostAddr=\\S+:${server.port} rcFile=\\S+ .*\\n$`));
+    });
+
+    test("a host given by name is looked up (localhost, from /etc/hosts: no DNS query leaves the machine)", async () => {
+      const result = await run(command, ["--host", `localhost:${server.port}`, "--id", "IPC1", "is", "ping"]);
+      expect(result).toEqual({ stdout: "PONG\n", stderr: "", exitCode: 0 });
     });
 
     test("is hosts: the host table, with the agent and us in it", async () => {

@@ -190,13 +190,46 @@ describe("on a terminal", () => {
     expect(await pane.ttyFlags()).toBe("icanon echo");
   });
 
-  test("Ctrl+C ends the session as quit does, even with a line half typed", async () => {
+  test("Ctrl+C clears a half-typed line, as in a shell; on an empty line it ends the session as quit does", async () => {
     const { pane, port } = await startConsole();
     const env = await client("M1.ENV", port);
-    pane.type("sta");
-    await pane.until("the half-typed line", () => pane.lastLine() === "IS% sta");
+    pane.type("status xyz");
+    pane.keys("Left", "Left");
+    await pane.until("the half-typed line", () => pane.lastLine() === "IS% status xyz" && pane.cursorX() === "IS% status x".length);
+    pane.keys("C-c");
+    await pane.until("an empty prompt", () => pane.lastLine() === "IS%" && pane.cursorX() === "IS% ".length);
+    // The line is gone, not only from the screen: what is typed next is all there is.
+    enter(pane, "ping");
+    await pane.until("PONG for the new line alone", (s) => s.endsWith("IS% ping\nPONG\nIS%"));
     pane.keys("C-c");
     expect(await env.next()).toBe(SHUTDOWN);
+    expect(await pane.exitCode()).toBe(0);
+    expect(await pane.ttyFlags()).toBe("icanon echo");
+  });
+
+  test("Ctrl+Z stops the console; after fg every key works again and the half-typed line is redrawn", async () => {
+    const { dir, configPath } = makeConfig();
+    // An interactive shell in the pane gives job control (a plain command has none).
+    const pane = tmux.open(["bash", "--norc", "--noprofile", "-i"], dir);
+    pane.type(`PS1='$ '; ${ISIS_BIN} server -f ${configPath}`);
+    pane.keys("Enter");
+    const m = await pane.waitFor(/^server started as host IS on port (\d+)$/m);
+    await pane.until("the prompt", () => pane.lastLine() === "IS%");
+    const env = await client("M1.ENV", Number(m[1]));
+    pane.type("sta");
+    await pane.until("the half-typed line", () => pane.lastLine() === "IS% sta");
+    pane.keys("C-z");
+    await pane.waitFor(/Stopped\s+\S*isis server/);
+    await pane.until("the shell's prompt", () => pane.lastLine() === "$");
+    enter(pane, "fg");
+    await pane.until("the line redrawn", () => pane.lastLine() === "IS% sta" && pane.cursorX() === "IS% sta".length);
+    pane.type("tus");
+    pane.keys("Enter");
+    await pane.waitFor(/^IS% status\nDONE: STATUS HostName=IS /m);
+    enter(pane, "quit");
+    expect(await env.next()).toBe(SHUTDOWN);
+    await pane.until("the shell's prompt again", () => pane.lastLine() === "$");
+    enter(pane, "exit");
     expect(await pane.exitCode()).toBe(0);
     expect(await pane.ttyFlags()).toBe("icanon echo");
   });
@@ -282,6 +315,35 @@ describe("on a pipe (scripted)", () => {
     expect(restart).toBeGreaterThan(-1);
     expect(out.text.indexOf("\nPONG\n")).toBeGreaterThan(restart);
     expect(out.text).toMatch(/\nshutdown \(console quit\)\n$/);
+  });
+
+  test("a client's embedded newline prints escaped, never as a forged line of its own", async () => {
+    const { proc, out, port } = await startPiped();
+    const env = await client("M1.ENV", port);
+    env.send("M1.ENV>IS DONE: x\nDONE: forged\r", port);
+    await out.waitFor(/^M1\.ENV> DONE: x\\x0aDONE: forged$/m);
+    proc.stdin.write("verbose\n");
+    await proc.stdin.flush();
+    await out.waitFor(/^Verbose: /m);
+    env.send("M1.ENV>M1.ENV STATUS: a\nDONE: b\x1b[2J\r", port);
+    await out.waitFor(/^M1\.ENV>M1\.ENV STATUS: a\\x0aDONE: b\\x1b\[2J$/m);
+    proc.stdin.end();
+    expect(await proc.exited).toBe(0);
+    expect(out.text).not.toMatch(/^DONE: (forged|b)/m);
+  });
+
+  test("a send the client would drop as oversized is refused at the console, naming the limit", async () => {
+    const { proc, out, port } = await startPiped();
+    const env = await client("M1.ENV", port);
+    proc.stdin.write(`>M1.ENV ${"x".repeat(3000)}\n>AL ${"y".repeat(2100)}\n>M1.ENV small\n`);
+    await proc.stdin.flush();
+    // The next datagram the client gets is the small one: the big ones never left.
+    expect(await env.next()).toBe("IS>M1.ENV small\r");
+    await out.waitFor(/^ERROR: not sent to AL: .*$/m);
+    expect(out.text).toContain("ERROR: not sent to M1.ENV: the message would be 3011 bytes, over the IMPv2 limit of 2048 bytes (terminator included)\n");
+    expect(out.text).toContain("ERROR: not sent to AL: the message would be 2107 bytes, over the IMPv2 limit of 2048 bytes (terminator included)\n");
+    proc.stdin.end();
+    expect(await proc.exited).toBe(0);
   });
 
   test("SIGINT ends the session as quit does", async () => {

@@ -93,6 +93,60 @@ describe("not on a terminal", () => {
   });
 });
 
+describe("--id NAME", () => {
+  /** Wait until the server lists `name` as a monitor. */
+  async function subscribed(asker: UdpClient, askerName: string, name: string): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (!(await asker.request(`${askerName}>IS MONITOR\r`, server.port)).includes(`=${name},`)) {
+      if (Date.now() > deadline) throw new Error(`${name} never subscribed`);
+      await Bun.sleep(50);
+    }
+  }
+
+  test("a name the server's host table holds is refused, and the agent keeps its route", async () => {
+    const agent = await client("M1.ENV");
+    const q = await client("Q2");
+    const p = Bun.spawn([ISIS_BIN, "monitor", "--plain", "--host", `127.0.0.1:${server.port}`, "--id", "m1.env"], { stdout: "pipe", stderr: "pipe" });
+    expect(await p.exited).toBe(1);
+    const err = await new Response(p.stderr).text();
+    expect(err).toMatch(
+      new RegExp(
+        `^isis: --id M1\\.ENV is in IS's host table \\(Method=UDP udpAddr=127\\.0\\.0\\.1 udpPort=${agent.port} IdleTime=[\\d.]+\\): a name an agent uses\\? use --force-id to take it anyway\\n$`,
+      ),
+    );
+    // Routed to the agent, not to the monitor's socket.
+    q.send("Q2>M1.ENV still yours\r", server.port);
+    expect(await agent.next()).toBe("Q2>M1.ENV still yours\r");
+    // The name the check asked under is gone again.
+    expect(await hosts(q, "Q2")).not.toMatch(new RegExp(`=MON${p.pid % 100000}[ \\r]`));
+  });
+
+  test("--force-id takes it anyway (and leaves it in the table on the way out)", async () => {
+    await client("M1.CB");
+    const q = await client("Q3");
+    const p = Bun.spawn([ISIS_BIN, "monitor", "--plain", "--host", `127.0.0.1:${server.port}`, "--id", "M1.CB", "--force-id"], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    await subscribed(q, "Q3", "M1.CB");
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    expect(await hosts(q, "Q3")).toContain("=M1.CB");
+  });
+
+  test("a free name is used as given, and removed on the way out like a made-up one", async () => {
+    const q = await client("Q4");
+    const p = Bun.spawn([ISIS_BIN, "monitor", "--plain", "--host", `127.0.0.1:${server.port}`, "--id", "eng1"], { stdout: "pipe", stderr: "pipe" });
+    await subscribed(q, "Q4", "ENG1");
+    const table = await hosts(q, "Q4");
+    expect(table).toContain("=ENG1");
+    expect(table).not.toMatch(new RegExp(`=MON${p.pid % 100000}[ \\r]`));
+    p.kill("SIGINT");
+    expect(await p.exited).toBe(0);
+    expect(await hosts(q, "Q4")).not.toMatch(/=ENG1[ \r]/);
+  });
+});
+
 describe("refusals and bad usage", () => {
   test("a server that refuses MONITOR ON (an old ISIS): the reason on stderr, exit 2", async () => {
     let socket: udp.Socket<"buffer"> | undefined;

@@ -54,7 +54,9 @@ describe("server commands over UDP", () => {
     expect(await ask("HOST b1")).toMatch(
       new RegExp(`^IS>A1 DONE: HOST Host1=B1 Method1=UDP udpAddr1=127\\.0\\.0\\.1 udpPort1=${b.port} IdleTime1=\\d+\\.\\d{3}\\r$`),
     );
-    expect(await ask("HOST nobody")).toBe("IS>A1 ERROR: HOST Unknown Host nobody\r");
+    // Named upper-cased, as the C server does (scripts match these words), also through EXEC:.
+    expect(await ask("HOST nobody")).toBe("IS>A1 ERROR: HOST Unknown Host NOBODY\r");
+    expect(await ask("EXEC: host nosuch")).toBe("IS>A1 ERROR: HOST Unknown Host NOSUCH\r");
   });
 
   test("LOG, TIME, CONFIG, PORTS", async () => {
@@ -94,8 +96,11 @@ describe("server commands over UDP", () => {
 
   test("REMOVE, and the removed client comes back by speaking", async () => {
     expect(await c.request("C1>IS PING\r", server.port)).toBe("IS>C1 PONG\r");
-    expect(await ask("REMOVE c1")).toBe("IS>A1 DONE: REMOVE Host c1 removed from the host table\r");
-    expect(await ask("REMOVE c1")).toBe("IS>A1 ERROR: REMOVE Host c1 unknown, not removed\r");
+    expect(await ask("REMOVE c1")).toBe("IS>A1 DONE: REMOVE Host C1 removed from the host table\r");
+    expect(await ask("REMOVE c1")).toBe("IS>A1 ERROR: REMOVE Host C1 unknown, not removed\r");
+    expect(await c.request("C1>IS PING\r", server.port)).toBe("IS>C1 PONG\r");
+    expect(await ask("EXEC: remove c1")).toBe("IS>A1 DONE: REMOVE Host C1 removed from the host table\r");
+    expect(await ask("EXEC: remove tc")).toBe("IS>A1 ERROR: REMOVE Host TC unknown, not removed\r");
     expect(await ask("REMOVE")).toBe("IS>A1 ERROR: REMOVE Must specify host to remove\r");
     expect(await ask("HOSTS")).toBe("IS>A1 DONE: HOST numHosts=2 maxHosts=32 host0=A1 host1=B1\r");
   });
@@ -238,14 +243,14 @@ describe("command line and lifecycle", () => {
   });
 
   test("--help shows usage and never starts a server", () => {
-    for (const args of [
-      ["server", "--help"],
-      ["-d", "--help"],
-      ["install", "-h"],
-    ]) {
+    for (const [args, usage] of [
+      [["server", "--help"], "Usage: isis server"],
+      [["-d", "--help"], "Usage: isis server"],
+      [["install", "-h"], "Usage: sudo isis install"],
+    ] as const) {
       const p = Bun.spawnSync([ISIS_BIN, ...args], { env: { ...process.env, NO_COLOR: "1" }, timeout: 5000 });
       expect(p.exitCode).toBe(0);
-      expect(p.stdout.toString()).toContain("USAGE isis");
+      expect(p.stdout.toString()).toContain(usage);
       expect(p.stdout.toString()).not.toContain("server started");
     }
   });

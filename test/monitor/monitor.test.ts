@@ -5,8 +5,41 @@ import { parseCmdArgs } from "../../src/client/args.ts";
 import type { TargetOptions } from "../../src/client/shared-args.ts";
 import { defaultMonitorId, parseMonitorArgs } from "../../src/monitor/args.ts";
 import { readFeed } from "../../src/monitor/feed.ts";
+import { readHostReply } from "../../src/monitor/name-check.ts";
 import { renderScreen, trafficLine } from "../../src/monitor/render.ts";
 import { MonitorState } from "../../src/monitor/state.ts";
+
+describe("the --id check's reading of HOST NAME", () => {
+  const answered = (body: string) =>
+    ({ kind: "answered", reply: { kind: body.startsWith("DONE:") ? "done" : "failed", body, full: `IS>MON1 ${body}` } }) as const;
+
+  test("unknown to the server: free", () => {
+    expect(readHostReply("eng1", "IS", answered("ERROR: HOST Unknown Host ENG1"))).toEqual({ ok: true });
+  });
+
+  test("in the host table: refused, saying where that name's route goes and how to insist", () => {
+    const check = readHostReply("m1.env", "IS", answered("DONE: HOST Host3=M1.ENV Method3=UDP udpAddr3=127.0.0.1 udpPort3=10901 IdleTime3=2.500"));
+    expect(check).toEqual({
+      ok: false,
+      message:
+        "--id M1.ENV is in IS's host table (Method=UDP udpAddr=127.0.0.1 udpPort=10901 IdleTime=2.500): a name an agent uses? use --force-id to take it anyway",
+      exitCode: 1,
+    });
+  });
+
+  test("no answer, or one it cannot read: refused as unchecked, exit 2, naming --force-id", () => {
+    for (const end of [
+      { kind: "timeout" },
+      { kind: "unreachable", message: "no ISIS server is listening at h:1 (port unreachable)" },
+      answered("ERROR: Unrecognized ISIS command - HOST"),
+    ] as const) {
+      const check = readHostReply("eng1", "IS", end);
+      expect(check).toMatchObject({ ok: false, exitCode: 2 });
+      expect(check.ok ? "" : check.message).toStartWith("cannot check that --id ENG1 is free: ");
+      expect(check.ok ? "" : check.message).toEndWith("use --force-id to take it anyway");
+    }
+  });
+});
 
 describe("args", () => {
   test("server choice as for isis cmd, filters as comma lists or repeated options", () => {
@@ -21,8 +54,12 @@ describe("args", () => {
         nodes: ["M1.IE", "M1.*", "IPC1"],
         types: ["DONE", "ERROR"],
         plain: true,
+        forceId: false,
       },
     });
+    expect(parseMonitorArgs(["--id", "m1.env", "--force-id"])).toMatchObject({ action: "run", options: { id: "m1.env", forceId: true } });
+    expect(parseMonitorArgs(["--version"])).toEqual({ action: "version" });
+    expect(parseMonitorArgs(["-V"])).toEqual({ action: "version" });
     expect(parseMonitorArgs(["-m", "2"])).toMatchObject({ action: "run", options: { instrument: "mods2" } });
     expect(parseMonitorArgs(["-m1"])).toMatchObject({ action: "run", options: { instrument: "mods1" } });
     expect(parseMonitorArgs(["--help"])).toEqual({ action: "help" });

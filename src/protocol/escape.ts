@@ -1,0 +1,29 @@
+// The one escaper for text that came off the wire: a message body on its way
+// to a terminal, a script or the runtime log. Control bytes become `\xNN`, so
+// an agent's bytes can neither drive the terminal (ESC ] 0 ; ... retitles
+// it, ESC [ 2 J clears it) nor forge a line (`\nDONE: ...` would be matched
+// by a script waiting for DONE:). Pure; the callers choose the variant.
+
+/** C0 controls, DEL, and C1 controls (a latin1 byte 0x9b is CSI to some terminals). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are what is escaped
+const CONTROLS = /[\x00-\x1f\x7f-\x9f]/g;
+/** As CONTROLS, keeping newline and tab: for multi-line text a program composed around untrusted parts. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are what is escaped
+const CONTROLS_BUT_LINES = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/** Everything but printable ASCII: for the runtime log, which stays plain ASCII whatever arrives. */
+const NON_ASCII = /[^\x20-\x7e]/g;
+
+const hex = (c: string): string => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+
+export interface EscapeOptions {
+  /** Keep `\n` and `\t` (text spanning lines on purpose, e.g. a console table). */
+  readonly keepLines?: boolean;
+  /** Escape latin1 letters too (0xa0-0xff): the output is printable ASCII only. */
+  readonly asciiOnly?: boolean;
+}
+
+/** `text` with its control bytes shown as `\xNN`; one line unless `keepLines`. */
+export function escapeControls(text: string, options: EscapeOptions = {}): string {
+  const pattern = options.asciiOnly ? NON_ASCII : options.keepLines ? CONTROLS_BUT_LINES : CONTROLS;
+  return text.replace(pattern, hex);
+}
