@@ -2,14 +2,17 @@
 // host table and hands deliveries to the outbox. It knows nothing of sockets
 // or files; the server wires it to transports, the log and the console.
 import type { ServerConfig } from "../config/server-config.ts";
+import { bodyInfo, isRequest } from "../protocol/body-kind.ts";
 import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
 import { describePin, execAllowed, isExecBody, mayClaim } from "./access.ts";
 import { type CommandContext, runServerCommand } from "./commands.ts";
-import { describeEndpoint, type Endpoint, udpEndpoint } from "./endpoint.ts";
-import { HostTable, Touch } from "./host-table.ts";
+import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint, udpEndpoint } from "./endpoint.ts";
+import { deadReason, evictable } from "./host-health.ts";
+import { type HostEntry, HostTable, Touch } from "./host-table.ts";
 import { NoticeLimiter } from "./notice-limiter.ts";
 import { Observer } from "./observer.ts";
 import type { CoreEvents, Outbox, ServerControl } from "./ports.ts";
+import { SerialEchoes } from "./serial-echoes.ts";
 
 export interface CoreOptions {
   config: ServerConfig;
@@ -31,10 +34,22 @@ export interface CoreCounters {
   malformed: number;
   oversized: number;
   unknownDestination: number;
+  /** Messages and datagrams not delivered, for any reason (the next two, a serial port down or backlogged). */
   dropped: number;
+  /** Datagrams the kernel would not send. */
+  notSent: number;
+  /** Datagrams that came back unreachable (ICMP: a closed port, an unreachable host). */
+  unreachable: number;
   /** Messages refused by a Pin or by ExecAllow. */
   refused: number;
+  /** Loops cut: messages to or from the server's own socket or in its own name, serial echoes. */
+  loops: number;
+  /** Dead clients whose slot went to a new one (the table was full). */
+  hostsEvicted: number;
 }
+
+/** How long a silent client goes unPINGed by the probes a full table sends (so a burst of newcomers costs a PING each at most). */
+const PROBE_EVERY_MS = 5000;
 
 export class IsisCore implements CommandContext {
   readonly hosts = new HostTable();
@@ -52,7 +67,11 @@ export class IsisCore implements CommandContext {
     oversized: 0,
     unknownDestination: 0,
     dropped: 0,
+    notSent: 0,
+    unreachable: 0,
     refused: 0,
+    loops: 0,
+    hostsEvicted: 0,
   };
   config: ServerConfig;
   verbose: boolean;
@@ -61,6 +80,7 @@ export class IsisCore implements CommandContext {
   private readonly events: CoreEvents;
   private readonly clock: () => number;
   private readonly notices: NoticeLimiter;
+  private readonly echoes = new SerialEchoes();
   private restarting: Promise<string> | undefined;
 
   constructor(options: CoreOptions) {
@@ -74,9 +94,11 @@ export class IsisCore implements CommandContext {
       log: (text, at) => this.events.log(text, at),
       broadcast: (body) => this.broadcastFromServer(body),
       pingClients: () => this.pingKnownClients(),
+      monitorLapsed: (name, endpoint, renewedAt) => this.monitorLapsed(name, endpoint, renewedAt),
     });
-    // Every datagram goes out through the observer, which counts it.
-    this.outbox = this.observer.outbox;
+    // Every datagram goes out through the loop guard, then the observer, which counts it.
+    const counted = this.observer.outbox;
+    this.outbox = { send: (to, text) => this.guardedSend(counted, to, text) };
     this.events = options.events;
     this.control = options.control;
     this.clock = options.clock;
@@ -95,20 +117,31 @@ export class IsisCore implements CommandContext {
   receive(raw: string, from: Endpoint): void {
     this.counters.received++;
     this.observer.arrived(from);
+    // Loops are cut before anything else, so they touch neither the host table nor anyone's route.
+    if (from.kind === "udp" ? this.control.isOwnEndpoint(from) : this.echoes.isEcho(from.index, raw, this.clock())) {
+      return this.loopCut(from.kind === "udp" ? "own-socket" : "serial-echo", raw, from);
+    }
     const parsed = parseMessage(raw);
     if (!parsed.ok) return this.malformed(raw, from, parsed.reason);
     const { src, dest, body, line: text, wire } = parsed.message;
+    if (src === this.config.serverId || isBroadcast(src)) return this.loopCut("own-name", raw, from);
+    if (from.kind === "serial" && this.reachedThrough(dest, from.index)) return this.loopCut("serial-echo", raw, from);
     // A pinned name spoken from elsewhere must not move its route (one Map lookup).
-    if (!mayClaim(this.config.pins, src, from)) return this.refusePinned(src, from, raw);
+    if (!mayClaim(this.config.pins, src, from)) return this.refusePinned(src, from, raw, body);
 
     // One clock read per message: the host table, the log and the in-flight table share it.
     const now = this.clock();
-    const touched = this.hosts.touch(src, from, now);
+    let touched = this.hosts.touch(src, from, now);
+    if (touched === Touch.Full && this.evictFor(src, from, now)) touched = this.hosts.touch(src, from, now);
     this.observer.heard(src, dest, body, from, now);
     if (touched === Touch.Full) {
-      this.reply(src, from, "ERROR: Server Host Table Full, Cannot Service Request");
+      this.probeSilentClients(now);
+      // Never an error for a reply: two servers would answer each other's errors forever.
+      if (!isReply(body)) this.reply(src, from, "ERROR: Server Host Table Full, Cannot Service Request");
       return;
     }
+    const entry = this.hosts.touched as HostEntry;
+    if (entry.unreachableSince !== undefined) this.heardAgain(entry, now);
     if (touched === Touch.Added) this.announce(src, from);
     else if (touched === Touch.Moved) this.events.log(`Client ${src} moved to ${describeEndpoint(from)}`);
 
@@ -123,9 +156,9 @@ export class IsisCore implements CommandContext {
     if (this.config.execAllow !== undefined && isExecBody(body) && !execAllowed(from, this.config.execAllow)) {
       return this.refuseExec(src, from, body);
     }
-    if (dest === this.config.serverId) return this.serverCommand(src, from, body);
+    if (dest === this.config.serverId) return this.serverCommand(src, from, body, touched === Touch.Added);
     if (isBroadcast(dest)) {
-      this.serverCommand(src, from, body);
+      this.serverCommand(src, from, body, touched === Touch.Added);
       this.counters.broadcast++;
       this.fanOut(`${src}>AL ${body}\r`, from);
       return;
@@ -133,7 +166,7 @@ export class IsisCore implements CommandContext {
     const target = this.hosts.get(dest);
     if (!target) {
       this.counters.unknownDestination++;
-      this.reply(src, from, `ERROR: No Route to Destination Host ${dest} - host is unknown/unlisted`);
+      if (!isReply(body)) this.reply(src, from, `ERROR: No Route to Destination Host ${dest} - host is unknown/unlisted`);
       return;
     }
     if (this.outbox.send(target.endpoint, wire)) {
@@ -145,7 +178,27 @@ export class IsisCore implements CommandContext {
     const e = target.endpoint;
     // A serial port that is up refused only because its output backlog is full (a slow or stuck line).
     const why = e.kind === "serial" && this.control.serialPorts()[e.index]?.up ? "is backlogged, output queue full" : "is down";
-    this.reply(src, from, `ERROR: Cannot route to ${dest} - ${describeEndpoint(e)} ${why}`);
+    if (!isReply(body)) this.reply(src, from, `ERROR: Cannot route to ${dest} - ${describeEndpoint(e)} ${why}`);
+  }
+
+  /**
+   * The UDP transport could not send a datagram (the kernel refused it, even
+   * after retries): counted, logged, its client's count raised, and the
+   * sender of a routed request told.
+   */
+  notSent(to: UdpEndpoint, text: string, reason: string): void {
+    this.counters.notSent++;
+    this.undelivered(to, text, reason, false);
+  }
+
+  /**
+   * An ICMP error came back for a datagram sent to `to` (undefined when the
+   * report did not say where): the client there is unreachable from now
+   * until it is heard from again. `payload` is the start of the datagram.
+   */
+  unreachable(to: UdpEndpoint | undefined, reason: string, payload: string): void {
+    this.counters.unreachable++;
+    this.undelivered(to, payload, reason, true);
   }
 
   /** Send a message from the server to every serial port and every UDP client (e.g. shutdown STATUS:). */
@@ -176,23 +229,52 @@ export class IsisCore implements CommandContext {
     return reply;
   }
 
-  /** PING one UDP address (UDPPING, preset retries). */
-  pingAddress(address: string, port: number): void {
-    this.outbox.send(udpEndpoint(address, port), `${this.config.serverId}>AL PING\r`);
+  /** PING one UDP address (UDPPING, preset retries); never the server's own socket (false). */
+  pingAddress(address: string, port: number): boolean {
+    const to = udpEndpoint(address, port);
+    if (this.control.isOwnEndpoint(to)) return false;
+    return this.outbox.send(to, `${this.config.serverId}>AL PING\r`);
   }
 
-  /** The cold-start and HANDSHAKE PING: every serial port and every preset UDP port. */
+  /** The cold-start and HANDSHAKE PING: every serial port and every preset UDP port (not one of its own). */
   handshake(): void {
     const ping = `${this.config.serverId}>AL PING\r`;
     this.control.serialPorts().forEach((port, index) => {
       if (port.up) this.outbox.send({ kind: "serial", index, device: port.device }, ping);
     });
-    for (const preset of this.config.presetPorts) this.outbox.send(udpEndpoint(preset.host, preset.port), ping);
+    for (const preset of this.config.presetPorts) this.pingAddress(preset.host, preset.port);
+  }
+
+  /**
+   * Warn about every UDPPort that names the server's own address and port
+   * (it would PING itself): at start and after each reload. They are never PINGed.
+   */
+  checkPresets(): void {
+    for (const preset of this.config.presetPorts) {
+      if (!this.control.isOwnEndpoint(udpEndpoint(preset.host, preset.port))) continue;
+      const line = `UDPPort ${preset.host} ${preset.port} is this server's own address and port: it is never PINGed (a loop)`;
+      this.events.notice(line);
+      this.events.log(line);
+    }
   }
 
   /** PING every client in the host table at the address it was last heard from. */
   pingKnownClients(): void {
-    for (const entry of this.hosts.entries()) this.outbox.send(entry.endpoint, `${this.config.serverId}>${entry.name} PING\r`);
+    const now = this.clock();
+    for (const entry of this.hosts.entries()) this.ping(entry, now);
+  }
+
+  /** The clients worth saving across a restart: not the known dead, not monitors (they subscribe again). */
+  savableEntries(): HostEntry[] {
+    const now = this.clock();
+    return this.hosts.entries().filter((e) => deadReason(e, now) === undefined && !this.observer.hub.isSubscriber(e.name));
+  }
+
+  /** A command removed a client that never was one (a refused monitor's made-up name). */
+  forget(name: string, why: string): void {
+    const entry = this.hosts.get(name);
+    if (!entry || !this.hosts.remove(name)) return;
+    this.events.log(`Removed ${name} (${describeEndpoint(entry.endpoint)}) from the host table: ${why}`);
   }
 
   /** Take a new configuration (RESTART, SIGHUP): the host table is kept. */
@@ -214,6 +296,7 @@ export class IsisCore implements CommandContext {
     const result = await this.control.reloadConfig();
     if (!result.ok) return `ERROR: RESTART ${result.reason} - running configuration kept`;
     this.applyConfig(result.config);
+    this.checkPresets();
     this.pingKnownClients();
     this.handshake();
     return (
@@ -222,14 +305,14 @@ export class IsisCore implements CommandContext {
     );
   }
 
-  private serverCommand(src: string, from: Endpoint, body: string): void {
+  private serverCommand(src: string, from: Endpoint, body: string, fresh: boolean): void {
     if (isReply(body)) {
       this.events.serverMessage(src, body);
       return;
     }
     let answer: ReturnType<typeof runServerCommand>;
     try {
-      answer = runServerCommand(this, body, { name: src, endpoint: from });
+      answer = runServerCommand(this, body, { name: src, endpoint: from, fresh });
     } catch (error) {
       // A bug in one command must not take the server down with it.
       this.events.notice(`internal error in server command '${body}': ${String(error)}`);
@@ -274,20 +357,151 @@ export class IsisCore implements CommandContext {
     }
   }
 
+  /**
+   * Every datagram and serial line the core sends passes here: never to the
+   * server's own socket (it would route its own output again, forever), and
+   * each serial line is remembered, so its echo is known when it comes back.
+   */
+  private guardedSend(counted: Outbox, to: Endpoint, text: string): boolean {
+    if (to.kind === "udp") {
+      if (this.control.isOwnEndpoint(to)) {
+        this.loopCut("own-socket", text, to, "to");
+        return false;
+      }
+    } else {
+      this.echoes.wrote(to.index, text, this.clock());
+    }
+    return counted.send(to, text);
+  }
+
+  /**
+   * A loop cut: counted, logged every time, and in the journal once a minute
+   * per kind. `raw` came from `where` (or was to go to it).
+   */
+  private loopCut(kind: "own-socket" | "own-name" | "serial-echo", raw: string, where: Endpoint, direction: "from" | "to" = "from"): void {
+    this.counters.loops++;
+    const what =
+      kind === "own-socket"
+        ? direction === "to"
+          ? `not sent to ${describeEndpoint(where)}, this server's own socket`
+          : `dropped a datagram from ${describeEndpoint(where)}, this server's own socket`
+        : kind === "own-name"
+          ? `dropped a message from ${describeEndpoint(where)} in the name of the server or of AL`
+          : `dropped an echo on ${describeEndpoint(where)} of what the server sent there`;
+    const line = `Cut a loop: ${what}: ${preview(raw)}`;
+    this.events.log(line);
+    const notice = this.notices.pass(`loop:${kind}`, line);
+    if (notice) this.events.notice(notice);
+  }
+
+  /** Is `dest` a client reached through serial port `index`? A message for it arriving there is that port echoing. */
+  private reachedThrough(dest: string, index: number): boolean {
+    const e = this.hosts.get(dest)?.endpoint;
+    return e?.kind === "serial" && e.index === index;
+  }
+
+  /** The table is full: free the slot of a provably dead client for `name`, if there is one. */
+  private evictFor(name: string, from: Endpoint, now: number): boolean {
+    const victim = evictable(this.hosts.entries(), now);
+    if (!victim) return false;
+    const why = deadReason(victim, now) as string;
+    this.hosts.remove(victim.name);
+    this.counters.hostsEvicted++;
+    const line = `Host table full: evicted ${victim.name} (${describeEndpoint(victim.endpoint)}) from slot ${victim.slot} for ${name} (${describeEndpoint(from)}): ${why}`;
+    this.events.log(line);
+    this.events.notice(line);
+    return true;
+  }
+
+  /**
+   * The table is full and nobody in it is known dead: PING those silent for a
+   * while, so that the dead are known by the time the newcomer tries again
+   * (a closed port answers at once with an ICMP error; others by not answering).
+   */
+  private probeSilentClients(now: number): void {
+    for (const entry of this.hosts.entries()) {
+      if (now - entry.lastHeard >= PROBE_EVERY_MS && now - entry.lastPingAt >= PROBE_EVERY_MS) this.ping(entry, now);
+    }
+  }
+
+  private ping(entry: HostEntry, now: number): void {
+    entry.unansweredPings++;
+    entry.lastPingAt = now;
+    this.outbox.send(entry.endpoint, `${this.config.serverId}>${entry.name} PING\r`);
+  }
+
+  private heardAgain(entry: HostEntry, now: number): void {
+    const after = ((now - (entry.unreachableSince as number)) / 1000).toFixed(3);
+    entry.unreachableSince = undefined;
+    this.events.log(`Client ${entry.name} (${describeEndpoint(entry.endpoint)}) heard from again after ${after} s unreachable`);
+  }
+
+  /**
+   * One place for every datagram that was not delivered: counted, logged with
+   * its text (so the log never has it only as sent), the clients at that
+   * endpoint marked, and the sender of a routed request told.
+   */
+  private undelivered(to: UdpEndpoint | undefined, text: string, reason: string, returned: boolean): void {
+    this.counters.dropped++;
+    const now = this.clock();
+    const clients = to ? this.hosts.at(to) : [];
+    for (const entry of clients) {
+      entry.undelivered++;
+      if (!returned || entry.unreachableSince !== undefined) continue;
+      entry.unreachableSince = now;
+      entry.unreachableWhy = reason;
+      this.events.log(`Client ${entry.name} (${describeEndpoint(entry.endpoint)}) is unreachable: ${reason}`);
+    }
+    const where = to ? describeEndpoint(to) : "a destination the report did not name";
+    const names = clients.length > 0 ? ` (${clients.map((e) => e.name).join(" ")})` : "";
+    this.events.log(`Not delivered to ${where}${names}: ${reason}${text === "" ? "" : `: ${preview(text)}`}`, now);
+    if (to && text !== "") this.tellSender(text, to, returned ? `is unreachable (${reason})` : `refused the datagram (${reason})`, now);
+  }
+
+  /**
+   * A routed request that was not delivered: its sender gets an ERROR
+   * instead of waiting for an answer that cannot come. Never for the
+   * server's own messages, broadcasts or replies (no error answers an error).
+   */
+  private tellSender(text: string, to: UdpEndpoint, what: string, now: number): void {
+    const parsed = parseMessage(text);
+    if (!parsed.ok) return;
+    const { src, dest, body } = parsed.message;
+    if (src === this.config.serverId || isBroadcast(dest) || isReply(body)) return;
+    const info = bodyInfo(body);
+    if (!isRequest(info.kind)) return;
+    const sender = this.hosts.get(src);
+    if (!sender || sameEndpoint(sender.endpoint, to)) return;
+    this.observer.inFlight.finish(dest, src, info.word, "ERROR", now);
+    this.reply(src, sender.endpoint, `ERROR: Cannot route to ${dest} - ${describeEndpoint(to)} ${what}`);
+  }
+
+  /**
+   * A monitor's subscription lapsed (it stopped renewing: killed, or its
+   * terminal closed): the name it made up goes too, unless it has spoken
+   * since its last renewal or has moved (then it is something else now).
+   */
+  private monitorLapsed(name: string, endpoint: UdpEndpoint, renewedAt: number): void {
+    const entry = this.hosts.get(name);
+    if (!entry || !sameEndpoint(entry.endpoint, endpoint) || entry.lastHeard > renewedAt) return;
+    this.hosts.remove(name);
+    this.events.log(`Removed ${name} (${describeEndpoint(endpoint)}) from the host table: its monitor subscription lapsed`);
+  }
+
   private announce(name: string, from: Endpoint): void {
     const line = from.kind === "udp" ? `Added UDP Client ${name} on host ${from.address}:${from.port}` : `Added Serial Client ${name} on device ${from.device}`;
     this.events.log(line);
     this.events.notice(line);
   }
 
-  private refusePinned(src: string, from: Endpoint, raw: string): void {
+  private refusePinned(src: string, from: Endpoint, raw: string, body: string): void {
     this.counters.refused++;
     const pins = (this.config.pins.get(src) ?? []).map(describePin).join(" ");
     const line = `Refused message from ${describeEndpoint(from)} claiming ${src}, which is pinned to ${pins}: ${preview(raw)}`;
     this.events.log(line);
     const notice = this.notices.pass(`pin:${src}`, line);
     if (notice) this.events.notice(notice);
-    this.reply(src, from, `ERROR: Node name ${src} is pinned to another address, message refused`);
+    if (!isReply(body)) this.reply(src, from, `ERROR: Node name ${src} is pinned to another address, message refused`);
   }
 
   private refuseExec(src: string, from: Endpoint, body: string): void {

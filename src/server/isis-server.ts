@@ -3,7 +3,7 @@
 // lifecycle is started and stopped here, nowhere else.
 import { hostname, userInfo } from "node:os";
 import { formatProblems, loadServerConfig, type ServerConfig } from "../config/server-config.ts";
-import type { Endpoint, SerialEndpoint } from "../core/endpoint.ts";
+import type { Endpoint, SerialEndpoint, UdpEndpoint } from "../core/endpoint.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
 import { SystemdNotifier } from "../installer/sd-notify.ts";
@@ -13,6 +13,7 @@ import { SerialPorts } from "../transport/serial/index.ts";
 import { UdpTransport } from "../transport/udp.ts";
 import { VERSION } from "../version.ts";
 import type { Journal } from "./journal.ts";
+import { OwnAddresses } from "./own-addresses.ts";
 import { Resilience } from "./resilience.ts";
 
 export interface ServerOptions {
@@ -38,6 +39,7 @@ export class IsisServer implements ServerControl, Outbox {
   /** State file, preset re-PINGs, flood guard. */
   readonly resilience: Resilience;
   private udp: UdpTransport | undefined;
+  private readonly ownAddresses = new OwnAddresses();
   private readonly serial: SerialPorts;
   /** One endpoint object per serial port, so a line in allocates none. */
   private readonly serialEndpoints: readonly SerialEndpoint[];
@@ -111,11 +113,16 @@ export class IsisServer implements ServerControl, Outbox {
     const guard = server.resilience.guard;
     // ISIS_BATCHED_UDP=off keeps UDP I/O to Bun's API: a way back, should the batched path misbehave.
     const batched = process.env.ISIS_BATCHED_UDP !== "off";
+    const core = server.core;
     const bound = await UdpTransport.bind(
       config.serverPort,
-      (text, from) => {
-        if (guard.active && !guard.admit(from.address, from.port)) return;
-        server.core.receive(text, from);
+      {
+        received: (text, from) => {
+          if (guard.active && !guard.admit(from.address, from.port)) return;
+          core.receive(text, from);
+        },
+        notSent: (to, text, reason) => core.notSent(to, text, reason),
+        unreachable: (to, reason, payload) => core.unreachable(to, reason, payload),
       },
       { batched },
     );
@@ -129,6 +136,7 @@ export class IsisServer implements ServerControl, Outbox {
     }
     server.journal(`server started as host ${config.serverId} on port ${bound.transport.port}`);
     server.log.write(`${config.serverId} server version ${VERSION} started on port ${bound.transport.port}, rcFile=${options.rcFile}`);
+    server.core.checkPresets();
     if (config.handshake) {
       server.journal("cold start initiated");
       server.core.handshake();
@@ -179,7 +187,7 @@ export class IsisServer implements ServerControl, Outbox {
 
   send(to: Endpoint, text: string): boolean {
     if (to.kind === "udp") {
-      this.udp?.send(to.address, to.port, text);
+      this.udp?.send(to, text);
       return true;
     }
     return this.serial.write(to.index, text);
@@ -189,6 +197,12 @@ export class IsisServer implements ServerControl, Outbox {
 
   hostAddr(): string {
     return `${hostname()}:${this.port}`;
+  }
+
+  isOwnEndpoint(e: UdpEndpoint): boolean {
+    // Before the port is bound (restoring the state file), the configured one.
+    const port = this.udp?.port ?? this.core.config.serverPort;
+    return e.port === port && port !== 0 && this.ownAddresses.has(e.ipv4);
   }
 
   logFile(): string {
