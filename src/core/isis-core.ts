@@ -48,7 +48,9 @@ export interface CoreCounters {
   hostsEvicted: number;
 }
 
-/** How long a silent client goes unPINGed by the probes a full table sends (so a burst of newcomers costs a PING each at most). */
+/** A full table PINGs the clients silent this long to find the dead (one that just spoke is alive)... */
+const PROBE_SILENT_MS = 1000;
+/** ...each at most this often, so a burst of newcomers costs a PING per client at most. */
 const PROBE_EVERY_MS = 5000;
 
 export class IsisCore implements CommandContext {
@@ -420,7 +422,7 @@ export class IsisCore implements CommandContext {
    */
   private probeSilentClients(now: number): void {
     for (const entry of this.hosts.entries()) {
-      if (now - entry.lastHeard >= PROBE_EVERY_MS && now - entry.lastPingAt >= PROBE_EVERY_MS) this.ping(entry, now);
+      if (now - entry.lastHeard >= PROBE_SILENT_MS && now - entry.lastPingAt >= PROBE_EVERY_MS) this.ping(entry, now);
     }
   }
 
