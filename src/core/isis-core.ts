@@ -178,9 +178,12 @@ export class IsisCore implements CommandContext {
     }
     this.counters.dropped++;
     const e = target.endpoint;
-    // A serial port that is up refused only because its output backlog is full (a slow or stuck line).
-    const why = e.kind === "serial" && this.control.serialPorts()[e.index]?.up ? "is backlogged, output queue full" : "is down";
-    if (!isReply(body)) this.reply(src, from, `ERROR: Cannot route to ${dest} - ${describeEndpoint(e)} ${why}`);
+    if (!isReply(body)) this.reply(src, from, `ERROR: Cannot route to ${dest} - ${describeEndpoint(e)} ${this.serialRefusal(e)}`);
+  }
+
+  /** Why a serial port refused a line: one that is up refuses only when its output backlog is full (a slow or stuck line). */
+  private serialRefusal(e: Endpoint): string {
+    return e.kind === "serial" && this.control.serialPorts()[e.index]?.up ? "is backlogged, output queue full" : "is down";
   }
 
   /**
@@ -337,7 +340,13 @@ export class IsisCore implements CommandContext {
     this.observer.sent(to, line);
     this.events.log(line);
     if (this.verbose) this.events.traffic(line);
-    return this.outbox.send(endpoint, `${line}\r`);
+    if (this.outbox.send(endpoint, `${line}\r`)) return true;
+    // Logged above as sent: say it was not (a serial port down or backlogged; UDP losses are reported by the transport).
+    if (endpoint.kind === "serial") {
+      this.counters.dropped++;
+      this.events.log(`Not delivered to ${endpoint.device} (${to}): the port ${this.serialRefusal(endpoint)}: ${preview(line)}`);
+    }
+    return false;
   }
 
   /** Every serial port but the sender's, then every UDP client but the sender (each address once). */

@@ -15,7 +15,7 @@ import type { udp } from "bun";
 import { ipv4Value, type UdpEndpoint, UdpEndpoints } from "../core/endpoint.ts";
 import { BatchIO } from "./batch-io.ts";
 import { BunIO } from "./bun-io.ts";
-import { type DatagramIO, errnoReason } from "./datagram-io.ts";
+import { type DatagramIO, EMSGSIZE, errnoReason } from "./datagram-io.ts";
 import { ErrorQueue } from "./error-queue.ts";
 import { findSocket, loadLibc } from "./socket-ffi.ts";
 
@@ -172,7 +172,7 @@ export class UdpTransport {
       this.flush();
       // Longer than the whole send area: never from the core, which sends at most 2048 bytes.
       if (!io.queue(to.ipv4, to.address, to.port, text)) {
-        this.onNotSent(to.ipv4, to.port, text, 90);
+        this.onNotSent(to.ipv4, to.port, text, EMSGSIZE);
         return true;
       }
     }

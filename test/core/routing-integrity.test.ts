@@ -80,6 +80,17 @@ describe("datagrams that were not delivered", () => {
   });
 });
 
+test("a reply to a serial client whose port went down is logged as not delivered, and counted", () => {
+  const f = makeCore();
+  f.serial.push({ device: "/dev/ttyS0", up: true });
+  const tty = { kind: "serial", index: 0, device: "/dev/ttyS0" } as const;
+  f.core.receive("M1.IE>IS PING\r", tty);
+  f.serial[0] = { device: "/dev/ttyS0", up: false };
+  f.core.receive("M1.IE>IS PING\r", tty);
+  expect(f.logged.slice(-2)).toEqual(["IS>M1.IE PONG", "Not delivered to /dev/ttyS0 (M1.IE): the port is down: 'IS>M1.IE PONG'"]);
+  expect(stat(texts(f.from(1000, "A1>IS STATS\r"))[0], "dropped")).toBe(1);
+});
+
 describe("loops through the server itself", () => {
   test("a datagram from the server's own socket is dropped before it touches the table, counted and warned once a minute", () => {
     const f = makeCore();
