@@ -40,6 +40,8 @@ export class IsisServer implements ServerControl, Outbox {
   readonly resilience: Resilience;
   private udp: UdpTransport | undefined;
   private readonly ownAddresses = new OwnAddresses();
+  /** The bound port once bound; before (restoring the state file), the configured one. A plain field: it is read for every datagram. */
+  private ownPort: number;
   private readonly serial: SerialPorts;
   /** One endpoint object per serial port, so a line in allocates none. */
   private readonly serialEndpoints: readonly SerialEndpoint[];
@@ -63,6 +65,7 @@ export class IsisServer implements ServerControl, Outbox {
     this.rcFile = options.rcFile;
     this.cli = options.cli;
     this.configPath = options.configPath;
+    this.ownPort = config.serverPort;
     this.journal = options.journal;
     this.onConsole = options.onConsole ?? (() => {});
     this.log = new RuntimeLog({
@@ -131,6 +134,7 @@ export class IsisServer implements ServerControl, Outbox {
       return { ok: false, reason: bound.reason };
     }
     server.udp = bound.transport;
+    server.ownPort = bound.transport.port;
     if (!bound.transport.batched) {
       server.journal(`UDP datagrams go through Bun's API one by one: ${batched ? bound.transport.batchProblem : "ISIS_BATCHED_UDP=off"}`);
     }
@@ -200,9 +204,7 @@ export class IsisServer implements ServerControl, Outbox {
   }
 
   isOwnEndpoint(e: UdpEndpoint): boolean {
-    // Before the port is bound (restoring the state file), the configured one.
-    const port = this.udp?.port ?? this.core.config.serverPort;
-    return e.port === port && port !== 0 && this.ownAddresses.has(e.ipv4);
+    return e.port === this.ownPort && this.ownPort !== 0 && this.ownAddresses.has(e.ipv4);
   }
 
   logFile(): string {

@@ -208,6 +208,11 @@ export class UdpTransport {
       if (this.flushedThisTurn) {
         this.flushedThisTurn = false;
         this.errors?.drain(this.onError);
+        // What the reports led to (an ERROR for a lost request's sender) goes now, and its own reports are read next turn.
+        if (this.io.queued > 0) {
+          this.flush();
+          more = true;
+        }
       }
     } finally {
       // Even if handling a datagram threw, the next datagram starts a fresh turn.

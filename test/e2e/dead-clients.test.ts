@@ -43,12 +43,13 @@ async function tableWithDeadFirst(env: Record<string, string>, dead: number, liv
   // Every socket is opened before any is closed, so no live client can be given a dead one's port.
   const gone = await Promise.all(Array.from({ length: dead }, () => UdpClient.open()));
   const alive = await Promise.all(Array.from({ length: live }, () => client()));
+  const gonePorts = gone.map((c) => c.port);
   for (const [i, c] of gone.entries()) {
     expect(await c.request(`ONE${i}>IS PING\r`, server.port)).toBe(`IS>ONE${i} PONG\r`);
     c.close();
   }
   for (const [i, c] of alive.entries()) expect(await c.request(`LIVE${i}>IS PING\r`, server.port)).toBe(`IS>LIVE${i} PONG\r`);
-  return { server, alive };
+  return { server, alive, gonePorts };
 }
 
 for (const [path, env] of [
@@ -71,6 +72,22 @@ for (const [path, env] of [
       const [done] = await receives(second, [/RESTART/, / PING\r$/]);
       expect(done).toMatch(/^IS>LIVE1 DONE: RESTART .* Server restarted, host table kept\r$/);
       for (const [i, c] of alive.entries()) if (i !== 1) expect(await receives(c, [/ PING\r$/])).toEqual([`IS>LIVE${i} PING\r`]);
+    });
+
+    test("a request routed to a client that has gone gets its sender an ERROR at once; the loss is counted, logged and shown", async () => {
+      const { server, alive, gonePorts } = await tableWithDeadFirst(env, 1, 1);
+      const asker = alive[0] as UdpClient;
+      const where = `127.0.0.1:${gonePorts[0]}`;
+      expect(await asker.request("LIVE0>ONE0 FILTER 2\r", server.port)).toBe(
+        `IS>LIVE0 ERROR: Cannot route to ONE0 - ${where} is unreachable (port unreachable)\r`,
+      );
+      expect(await asker.request("LIVE0>IS HOST ONE0\r", server.port)).toMatch(/ State0=UNREACHABLE Since0=\d+\.\d{3} Why0=port_unreachable Undelivered0=1\r$/);
+      const stats = await asker.request("LIVE0>IS STATS\r", server.port);
+      expect(stats).toContain(" dropped=1 notSent=0 unreachable=1 ");
+      await server.stop();
+      const log = await Bun.file(`${server.logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`).text();
+      expect(log).toContain(`Client ONE0 (${where}) is unreachable: port unreachable`);
+      expect(log).toContain(`Not delivered to ${where} (ONE0): port unreachable: 'LIVE0>ONE0 FILTER 2\\x0d'`);
     });
   });
 }

@@ -37,7 +37,11 @@ afterEach(() => {
   for (const thing of open.splice(0)) thing.close();
 });
 
-async function bindTransport(batched: boolean, onReceive?: (heard: Heard, transport: UdpTransport) => void) {
+async function bindTransport(
+  batched: boolean,
+  onReceive?: (heard: Heard, transport: UdpTransport) => void,
+  onUnreachable?: (lost: Lost, transport: UdpTransport) => void,
+) {
   const heard: Heard[] = [];
   const notSent: Lost[] = [];
   const unreachable: Lost[] = [];
@@ -50,7 +54,10 @@ async function bindTransport(batched: boolean, onReceive?: (heard: Heard, transp
         if (transport) onReceive?.({ text, from }, transport);
       },
       notSent: (to, text, reason) => void notSent.push({ to, text, reason }),
-      unreachable: (to, reason, text) => void unreachable.push({ to, text, reason }),
+      unreachable: (to, reason, text) => {
+        unreachable.push({ to, text, reason });
+        if (transport) onUnreachable?.({ to, text, reason }, transport);
+      },
     },
     { hostname: "127.0.0.1", batched },
   );
@@ -192,6 +199,27 @@ for (const batched of [true, false]) {
         expect(lost.text).toMatch(/^(again )?to nobody ping \d\r$/);
       }
       expect(transport.retried).toBeGreaterThan(0);
+    });
+
+    test("what a loss report leads to (an ERROR for the sender) goes out at once, not with the next datagram", async () => {
+      const gone = await client();
+      const goneTo = loopback(gone.port);
+      gone.close();
+      const asker = await client();
+      const { transport } = await bindTransport(
+        batched,
+        (h, t) => {
+          // The reply first (sent at once), then the datagram to the closed port (sent at the end of the turn).
+          t.send(h.from, `ack ${h.text}`);
+          t.send(goneTo, `for nobody ${h.text}`);
+        },
+        (lost, t) => {
+          if (lost.to) t.send(loopback(asker.port), `lost ${lost.text}`);
+        },
+      );
+      asker.send("one\r", transport.port);
+      expect(await asker.next()).toBe("ack one\r");
+      expect(await asker.next()).toBe("lost for nobody one\r");
     });
 
     test("after close, sends are refused quietly and the end of the turn leaves the descriptor alone (it may be a new socket's)", async () => {
