@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
+import { ISIS_BIN, makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
 
 const open: Array<{ close(): void }> = [];
@@ -143,4 +143,24 @@ describe("monitors", () => {
     expect(hosts).toContain("numHosts=5 ");
     expect(hosts).not.toContain("MON4");
   });
+
+  // Slow by nature: a subscription lapses 15 s after its last renewal.
+  test("an isis monitor killed outright leaves its name only until its subscription lapses", async () => {
+    const s = await server();
+    const monitor = Bun.spawn([ISIS_BIN, "monitor", "--host", `127.0.0.1:${s.port}`, "--plain"], { stdout: "ignore", stderr: "ignore" });
+    const name = `MON${monitor.pid}`;
+    const a = await client();
+    const listed = async () => (await a.request("A1>IS HOSTS\r", s.port)).includes(`=${name}`);
+    const until = async (want: boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      while ((await listed()) !== want) {
+        if (Date.now() > deadline) throw new Error(`${name} ${want ? "never listed" : "still listed"}`);
+        await Bun.sleep(200);
+      }
+    };
+    await until(true, 5000);
+    monitor.kill("SIGKILL");
+    await monitor.exited;
+    await until(false, 20_000);
+  }, 30_000);
 });
