@@ -185,6 +185,11 @@ export class UdpTransport {
 
   private flush(): void {
     if (this.io.queued === 0 || this.closed) return;
+    // Closed by Bun on its own (after a socket error): the descriptor may already be someone else's.
+    if (this.socket.closed) {
+      this.closed = true;
+      return;
+    }
     this.flushedThisTurn = true;
     this.retried += this.io.flush(this.onNotSent);
   }
