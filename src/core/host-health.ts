@@ -1,13 +1,20 @@
-// When a host table entry is provably dead, and how its state shows. The
-// table keeps 32 slots, as the field's clients assume; when it is full, a new
-// client may take the slot of an entry that is provably dead, never of one
-// that may be alive. Pure functions of the entries and the clock.
-import type { HostEntry } from "./host-table.ts";
+// When a host table entry is provably dead, what the table does about it,
+// and how its state shows. The table keeps 32 slots, as the field's clients
+// assume; when it is full, a new client may take the slot of an entry that is
+// provably dead, never of one that may be alive.
+import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint } from "./endpoint.ts";
+import type { HostEntry, HostTable } from "./host-table.ts";
+import type { CoreEvents, Outbox } from "./ports.ts";
 
 /** PINGs a client must leave unanswered (nothing at all heard from it since the first) to count as dead... */
 export const PINGS_TO_DEATH = 2;
 /** ...the last of them at least this long ago, time enough for a slow link to answer. */
 export const PING_GRACE_MS = 5000;
+
+/** A full table PINGs the clients silent this long to find the dead (one that just spoke is alive)... */
+const PROBE_SILENT_MS = 1000;
+/** ...each at most this often, so a burst of newcomers costs a PING per client at most. */
+const PROBE_EVERY_MS = 5000;
 
 const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(1);
 
@@ -64,4 +71,66 @@ export function hostDetailSuffix(e: HostEntry, now: number): string {
   } else if (e.restored) text += ` State${i}=RESTORED`;
   if (e.undelivered > 0) text += ` Undelivered${i}=${e.undelivered}`;
   return text;
+}
+
+export interface HostHealthDeps {
+  readonly hosts: HostTable;
+  readonly counters: { hostsEvicted: number };
+  readonly events: CoreEvents;
+  readonly outbox: Outbox;
+  serverId(): string;
+}
+
+/** What the core does for a table that heals: PINGs counted, the dead evicted for newcomers, lapsed monitors' names removed. */
+export class HostHealth {
+  constructor(private readonly deps: HostHealthDeps) {}
+
+  /** PING a client, counting it as unanswered until the client is heard from. */
+  ping(entry: HostEntry, now: number): void {
+    entry.unansweredPings++;
+    entry.lastPingAt = now;
+    this.deps.outbox.send(entry.endpoint, `${this.deps.serverId()}>${entry.name} PING\r`);
+  }
+
+  /** The table is full: free the slot of a provably dead client for `name`, if there is one, and say who and why. */
+  evictFor(name: string, from: Endpoint, now: number): boolean {
+    const { hosts, events } = this.deps;
+    const victim = evictable(hosts.entries(), now);
+    if (!victim) return false;
+    const why = deadReason(victim, now) as string;
+    hosts.remove(victim.name);
+    this.deps.counters.hostsEvicted++;
+    const line = `Host table full: evicted ${victim.name} (${describeEndpoint(victim.endpoint)}) from slot ${victim.slot} for ${name} (${describeEndpoint(from)}): ${why}`;
+    events.log(line);
+    events.notice(line);
+    return true;
+  }
+
+  /**
+   * The table is full and nobody in it is known dead: PING those silent for a
+   * while, so that the dead are known by the time the newcomer tries again
+   * (a closed port answers at once with an ICMP error; others by not answering).
+   */
+  probeSilent(now: number): void {
+    for (const entry of this.deps.hosts.entries()) {
+      if (now - entry.lastHeard >= PROBE_SILENT_MS && now - entry.lastPingAt >= PROBE_EVERY_MS) this.ping(entry, now);
+    }
+  }
+
+  /**
+   * A monitor's subscription lapsed (it stopped renewing: killed, or its
+   * terminal closed): the name it made up goes too, unless it has spoken
+   * since its last renewal or has moved (then it is something else now).
+   */
+  monitorLapsed(name: string, endpoint: UdpEndpoint, renewedAt: number): void {
+    const entry = this.deps.hosts.get(name);
+    if (!entry || !sameEndpoint(entry.endpoint, endpoint) || entry.lastHeard > renewedAt) return;
+    this.deps.hosts.remove(name);
+    this.deps.events.log(`Removed ${name} (${describeEndpoint(endpoint)}) from the host table: its monitor subscription lapsed`);
+  }
+
+  /** The clients worth saving across a restart: not the known dead, not monitors (they subscribe again). */
+  savable(now: number, isMonitor: (name: string) => boolean): HostEntry[] {
+    return this.deps.hosts.entries().filter((e) => deadReason(e, now) === undefined && !isMonitor(e.name));
+  }
 }

@@ -2,17 +2,18 @@
 // host table and hands deliveries to the outbox. It knows nothing of sockets
 // or files; the server wires it to transports, the log and the console.
 import type { ServerConfig } from "../config/server-config.ts";
-import { bodyInfo, isRequest } from "../protocol/body-kind.ts";
 import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
 import { describePin, execAllowed, isExecBody, mayClaim } from "./access.ts";
 import { type CommandContext, runServerCommand } from "./commands.ts";
-import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint, udpEndpoint } from "./endpoint.ts";
-import { deadReason, evictable } from "./host-health.ts";
+import { describeEndpoint, type Endpoint, type UdpEndpoint, udpEndpoint } from "./endpoint.ts";
+import { HostHealth } from "./host-health.ts";
 import { type HostEntry, HostTable, Touch } from "./host-table.ts";
+import { LoopGuard } from "./loop-guard.ts";
+import { Losses } from "./losses.ts";
 import { NoticeLimiter } from "./notice-limiter.ts";
 import { Observer } from "./observer.ts";
 import type { CoreEvents, Outbox, ServerControl } from "./ports.ts";
-import { SerialEchoes } from "./serial-echoes.ts";
+import { preview } from "./preview.ts";
 
 export interface CoreOptions {
   config: ServerConfig;
@@ -48,11 +49,6 @@ export interface CoreCounters {
   hostsEvicted: number;
 }
 
-/** A full table PINGs the clients silent this long to find the dead (one that just spoke is alive)... */
-const PROBE_SILENT_MS = 1000;
-/** ...each at most this often, so a burst of newcomers costs a PING per client at most. */
-const PROBE_EVERY_MS = 5000;
-
 export class IsisCore implements CommandContext {
   readonly hosts = new HostTable();
   readonly control: ServerControl;
@@ -82,7 +78,9 @@ export class IsisCore implements CommandContext {
   private readonly events: CoreEvents;
   private readonly clock: () => number;
   private readonly notices: NoticeLimiter;
-  private readonly echoes = new SerialEchoes();
+  private readonly loops: LoopGuard;
+  private readonly losses: Losses;
+  private readonly health: HostHealth;
   private restarting: Promise<string> | undefined;
 
   constructor(options: CoreOptions) {
@@ -96,15 +94,27 @@ export class IsisCore implements CommandContext {
       log: (text, at) => this.events.log(text, at),
       broadcast: (body) => this.broadcastFromServer(body),
       pingClients: () => this.pingKnownClients(),
-      monitorLapsed: (name, endpoint, renewedAt) => this.monitorLapsed(name, endpoint, renewedAt),
+      monitorLapsed: (name, endpoint, renewedAt) => this.health.monitorLapsed(name, endpoint, renewedAt),
     });
-    // Every datagram goes out through the loop guard, then the observer, which counts it.
-    const counted = this.observer.outbox;
-    this.outbox = { send: (to, text) => this.guardedSend(counted, to, text) };
     this.events = options.events;
     this.control = options.control;
     this.clock = options.clock;
     this.notices = new NoticeLimiter(options.clock);
+    const serverId = () => this.config.serverId;
+    this.loops = new LoopGuard({ control: this.control, hosts: this.hosts, counters: this.counters, events: this.events, clock: this.clock, serverId });
+    this.losses = new Losses({
+      hosts: this.hosts,
+      counters: this.counters,
+      events: this.events,
+      clock: this.clock,
+      inFlight: this.observer.inFlight,
+      serverId,
+      reply: (to, endpoint, body) => void this.reply(to, endpoint, body),
+    });
+    // Every datagram goes out through the loop guard, then the observer, which counts it.
+    const counted = this.observer.outbox;
+    this.outbox = { send: (to, text) => this.loops.mayGo(to, text) && counted.send(to, text) };
+    this.health = new HostHealth({ hosts: this.hosts, counters: this.counters, events: this.events, outbox: this.outbox, serverId });
     this.exeName = options.exeName;
     this.userId = options.userId;
     this.verbose = options.config.verbose;
@@ -120,30 +130,27 @@ export class IsisCore implements CommandContext {
     this.counters.received++;
     this.observer.arrived(from);
     // Loops are cut before anything else, so they touch neither the host table nor anyone's route.
-    if (from.kind === "udp" ? this.control.isOwnEndpoint(from) : this.echoes.isEcho(from.index, raw, this.clock())) {
-      return this.loopCut(from.kind === "udp" ? "own-socket" : "serial-echo", raw, from);
-    }
+    if (this.loops.cutArriving(raw, from)) return;
     const parsed = parseMessage(raw);
     if (!parsed.ok) return this.malformed(raw, from, parsed.reason);
     const { src, dest, body, line: text, wire } = parsed.message;
-    if (src === this.config.serverId || isBroadcast(src)) return this.loopCut("own-name", raw, from);
-    if (from.kind === "serial" && this.reachedThrough(dest, from.index)) return this.loopCut("serial-echo", raw, from);
+    if (this.loops.cutMessage(src, dest, raw, from)) return;
     // A pinned name spoken from elsewhere must not move its route (one Map lookup).
     if (!mayClaim(this.config.pins, src, from)) return this.refusePinned(src, from, raw, body);
 
     // One clock read per message: the host table, the log and the in-flight table share it.
     const now = this.clock();
     let touched = this.hosts.touch(src, from, now);
-    if (touched === Touch.Full && this.evictFor(src, from, now)) touched = this.hosts.touch(src, from, now);
+    if (touched === Touch.Full && this.health.evictFor(src, from, now)) touched = this.hosts.touch(src, from, now);
     this.observer.heard(src, dest, body, from, now);
     if (touched === Touch.Full) {
-      this.probeSilentClients(now);
+      this.health.probeSilent(now);
       // Never an error for a reply: two servers would answer each other's errors forever.
       if (!isReply(body)) this.reply(src, from, "ERROR: Server Host Table Full, Cannot Service Request");
       return;
     }
     const entry = this.hosts.touched as HostEntry;
-    if (entry.unreachableSince !== undefined) this.heardAgain(entry, now);
+    if (entry.unreachableSince !== undefined) this.losses.heardAgain(entry, now);
     if (touched === Touch.Added) this.announce(src, from);
     else if (touched === Touch.Moved) this.events.log(`Client ${src} moved to ${describeEndpoint(from)}`);
 
@@ -186,24 +193,14 @@ export class IsisCore implements CommandContext {
     return e.kind === "serial" && this.control.serialPorts()[e.index]?.up ? "is backlogged, output queue full" : "is down";
   }
 
-  /**
-   * The UDP transport could not send a datagram (the kernel refused it, even
-   * after retries): counted, logged, its client's count raised, and the
-   * sender of a routed request told.
-   */
+  /** The UDP transport could not send a datagram, even after retries (see Losses). */
   notSent(to: UdpEndpoint, text: string, reason: string): void {
-    this.counters.notSent++;
-    this.undelivered(to, text, reason, false);
+    this.losses.notSent(to, text, reason);
   }
 
-  /**
-   * An ICMP error came back for a datagram sent to `to` (undefined when the
-   * report did not say where): the client there is unreachable from now
-   * until it is heard from again. `payload` is the start of the datagram.
-   */
+  /** An ICMP error came back for a datagram sent to `to`, if the report said where (see Losses). */
   unreachable(to: UdpEndpoint | undefined, reason: string, payload: string): void {
-    this.counters.unreachable++;
-    this.undelivered(to, payload, reason, true);
+    this.losses.unreachable(to, reason, payload);
   }
 
   /** Send a message from the server to every serial port and every UDP client (e.g. shutdown STATUS:). */
@@ -266,13 +263,12 @@ export class IsisCore implements CommandContext {
   /** PING every client in the host table at the address it was last heard from. */
   pingKnownClients(): void {
     const now = this.clock();
-    for (const entry of this.hosts.entries()) this.ping(entry, now);
+    for (const entry of this.hosts.entries()) this.health.ping(entry, now);
   }
 
   /** The clients worth saving across a restart: not the known dead, not monitors (they subscribe again). */
   savableEntries(): HostEntry[] {
-    const now = this.clock();
-    return this.hosts.entries().filter((e) => deadReason(e, now) === undefined && !this.observer.hub.isSubscriber(e.name));
+    return this.health.savable(this.clock(), (name) => this.observer.hub.isSubscriber(name));
   }
 
   /** A command removed a client that never was one (a refused monitor's made-up name). */
@@ -368,137 +364,6 @@ export class IsisCore implements CommandContext {
     }
   }
 
-  /**
-   * Every datagram and serial line the core sends passes here: never to the
-   * server's own socket (it would route its own output again, forever), and
-   * each serial line is remembered, so its echo is known when it comes back.
-   */
-  private guardedSend(counted: Outbox, to: Endpoint, text: string): boolean {
-    if (to.kind === "udp") {
-      if (this.control.isOwnEndpoint(to)) {
-        this.loopCut("own-socket", text, to, "to");
-        return false;
-      }
-    } else {
-      this.echoes.wrote(to.index, text, this.clock());
-    }
-    return counted.send(to, text);
-  }
-
-  /**
-   * A loop cut: counted, logged every time, and in the journal once a minute
-   * per kind. `raw` came from `where` (or was to go to it).
-   */
-  private loopCut(kind: "own-socket" | "own-name" | "serial-echo", raw: string, where: Endpoint, direction: "from" | "to" = "from"): void {
-    this.counters.loops++;
-    const what =
-      kind === "own-socket"
-        ? direction === "to"
-          ? `not sent to ${describeEndpoint(where)}, this server's own socket`
-          : `dropped a datagram from ${describeEndpoint(where)}, this server's own socket`
-        : kind === "own-name"
-          ? `dropped a message from ${describeEndpoint(where)} in the name of the server or of AL`
-          : `dropped an echo on ${describeEndpoint(where)} of what the server sent there`;
-    const line = `Cut a loop: ${what}: ${preview(raw)}`;
-    this.events.log(line);
-    const notice = this.notices.pass(`loop:${kind}`, line);
-    if (notice) this.events.notice(notice);
-  }
-
-  /** Is `dest` a client reached through serial port `index`? A message for it arriving there is that port echoing. */
-  private reachedThrough(dest: string, index: number): boolean {
-    const e = this.hosts.get(dest)?.endpoint;
-    return e?.kind === "serial" && e.index === index;
-  }
-
-  /** The table is full: free the slot of a provably dead client for `name`, if there is one. */
-  private evictFor(name: string, from: Endpoint, now: number): boolean {
-    const victim = evictable(this.hosts.entries(), now);
-    if (!victim) return false;
-    const why = deadReason(victim, now) as string;
-    this.hosts.remove(victim.name);
-    this.counters.hostsEvicted++;
-    const line = `Host table full: evicted ${victim.name} (${describeEndpoint(victim.endpoint)}) from slot ${victim.slot} for ${name} (${describeEndpoint(from)}): ${why}`;
-    this.events.log(line);
-    this.events.notice(line);
-    return true;
-  }
-
-  /**
-   * The table is full and nobody in it is known dead: PING those silent for a
-   * while, so that the dead are known by the time the newcomer tries again
-   * (a closed port answers at once with an ICMP error; others by not answering).
-   */
-  private probeSilentClients(now: number): void {
-    for (const entry of this.hosts.entries()) {
-      if (now - entry.lastHeard >= PROBE_SILENT_MS && now - entry.lastPingAt >= PROBE_EVERY_MS) this.ping(entry, now);
-    }
-  }
-
-  private ping(entry: HostEntry, now: number): void {
-    entry.unansweredPings++;
-    entry.lastPingAt = now;
-    this.outbox.send(entry.endpoint, `${this.config.serverId}>${entry.name} PING\r`);
-  }
-
-  private heardAgain(entry: HostEntry, now: number): void {
-    const after = ((now - (entry.unreachableSince as number)) / 1000).toFixed(3);
-    entry.unreachableSince = undefined;
-    this.events.log(`Client ${entry.name} (${describeEndpoint(entry.endpoint)}) heard from again after ${after} s unreachable`);
-  }
-
-  /**
-   * One place for every datagram that was not delivered: counted, logged with
-   * its text (so the log never has it only as sent), the clients at that
-   * endpoint marked, and the sender of a routed request told.
-   */
-  private undelivered(to: UdpEndpoint | undefined, text: string, reason: string, returned: boolean): void {
-    this.counters.dropped++;
-    const now = this.clock();
-    const clients = to ? this.hosts.at(to) : [];
-    for (const entry of clients) {
-      entry.undelivered++;
-      if (!returned || entry.unreachableSince !== undefined) continue;
-      entry.unreachableSince = now;
-      entry.unreachableWhy = reason;
-      this.events.log(`Client ${entry.name} (${describeEndpoint(entry.endpoint)}) is unreachable: ${reason}`);
-    }
-    const where = to ? describeEndpoint(to) : "a destination the report did not name";
-    const names = clients.length > 0 ? ` (${clients.map((e) => e.name).join(" ")})` : "";
-    this.events.log(`Not delivered to ${where}${names}: ${reason}${text === "" ? "" : `: ${preview(text)}`}`, now);
-    if (to && text !== "") this.tellSender(text, to, returned ? `is unreachable (${reason})` : `refused the datagram (${reason})`, now);
-  }
-
-  /**
-   * A routed request that was not delivered: its sender gets an ERROR
-   * instead of waiting for an answer that cannot come. Never for the
-   * server's own messages, broadcasts or replies (no error answers an error).
-   */
-  private tellSender(text: string, to: UdpEndpoint, what: string, now: number): void {
-    const parsed = parseMessage(text);
-    if (!parsed.ok) return;
-    const { src, dest, body } = parsed.message;
-    if (src === this.config.serverId || isBroadcast(dest) || isReply(body)) return;
-    const info = bodyInfo(body);
-    if (!isRequest(info.kind)) return;
-    const sender = this.hosts.get(src);
-    if (!sender || sameEndpoint(sender.endpoint, to)) return;
-    this.observer.inFlight.finish(dest, src, info.word, "ERROR", now);
-    this.reply(src, sender.endpoint, `ERROR: Cannot route to ${dest} - ${describeEndpoint(to)} ${what}`);
-  }
-
-  /**
-   * A monitor's subscription lapsed (it stopped renewing: killed, or its
-   * terminal closed): the name it made up goes too, unless it has spoken
-   * since its last renewal or has moved (then it is something else now).
-   */
-  private monitorLapsed(name: string, endpoint: UdpEndpoint, renewedAt: number): void {
-    const entry = this.hosts.get(name);
-    if (!entry || !sameEndpoint(entry.endpoint, endpoint) || entry.lastHeard > renewedAt) return;
-    this.hosts.remove(name);
-    this.events.log(`Removed ${name} (${describeEndpoint(endpoint)}) from the host table: its monitor subscription lapsed`);
-  }
-
   private announce(name: string, from: Endpoint): void {
     const line = from.kind === "udp" ? `Added UDP Client ${name} on host ${from.address}:${from.port}` : `Added Serial Client ${name} on device ${from.device}`;
     this.events.log(line);
@@ -533,11 +398,4 @@ export class IsisCore implements CommandContext {
     this.events.log(line);
     if (this.verbose) this.events.traffic(line);
   }
-}
-
-/** A printable, bounded excerpt of untrusted input for the log. */
-function preview(raw: string): string {
-  const clipped = raw.length > 80 ? raw.slice(0, 80) : raw;
-  const printable = clipped.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-  return raw.length > 80 ? `'${printable}'... (${raw.length} bytes)` : `'${printable}'`;
 }
