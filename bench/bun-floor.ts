@@ -3,7 +3,7 @@
 // log, host table, checks or bookkeeping). bench/run.ts measures it beside
 // dist/isis and the C floor: Bun's per-datagram layer (a Buffer, an address
 // string and a call per datagram) is why isis reads and sends in batches
-// itself (src/transport/udp-batch.ts). usage: bun bench/bun-floor.ts PORT
+// itself (src/transport/batch-io.ts). usage: bun bench/bun-floor.ts PORT
 const port = Number(process.argv[2] ?? 0);
 const routes = new Map<string, { address: string; port: number }>();
 let queue: Array<Buffer | string | number> = [];

@@ -35,6 +35,7 @@ const core = new IsisCore({
     rcFile: "(bench)",
     cli: false,
     hostAddr: () => "bench:0",
+    isOwnEndpoint: () => false,
     logFile: () => log.path,
     logging: () => true,
     setLogging: () => {},

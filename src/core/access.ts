@@ -3,7 +3,7 @@
 // config values and matching an endpoint against them; the core decides what
 // a refusal looks like. Fixes spec/server.md "Do better" 10.
 import { isIPv4 } from "node:net";
-import type { Endpoint } from "./endpoint.ts";
+import { type Endpoint, ipv4Value } from "./endpoint.ts";
 
 /** An IPv4 network, as 32-bit numbers: an address belongs to it when (address & mask) === base. */
 export interface Network {
@@ -18,22 +18,6 @@ export type PinTarget =
   | { readonly kind: "udp"; readonly address: string /** undefined: any port on that address. */; readonly port: number | undefined }
   | { readonly kind: "serial"; readonly index: number }
   | { readonly kind: "device"; readonly device: string };
-
-/** The 32-bit value of a dotted IPv4 address (already checked with isIPv4), first byte highest. */
-export function ipv4Value(address: string): number {
-  let value = 0;
-  let part = 0;
-  for (let i = 0; i < address.length; i++) {
-    const c = address.charCodeAt(i);
-    if (c === 46) {
-      value = value * 256 + part;
-      part = 0;
-    } else {
-      part = part * 10 + (c - 48);
-    }
-  }
-  return (value * 256 + part) >>> 0;
-}
 
 /** `10.0.0.0/8`, or a single address (`/32`). A reason string when it is not one. */
 export function parseNetwork(text: string): Network | string {
@@ -50,8 +34,11 @@ export function parseNetwork(text: string): Network | string {
 
 /** True when the address (dotted IPv4) is inside one of the networks. */
 export function inNetworks(address: string, networks: readonly Network[]): boolean {
-  if (!isIPv4(address)) return false;
-  const value = ipv4Value(address);
+  return isIPv4(address) && valueInNetworks(ipv4Value(address), networks);
+}
+
+/** True when the address (an ipv4Value) is inside one of the networks. */
+export function valueInNetworks(value: number, networks: readonly Network[]): boolean {
   for (const n of networks) if ((value & n.mask) >>> 0 === n.base) return true;
   return false;
 }
@@ -64,7 +51,7 @@ export function inNetworks(address: string, networks: readonly Network[]): boole
  */
 export function execAllowed(from: Endpoint, allow: readonly Network[] | undefined): boolean {
   if (allow === undefined || from.kind === "serial") return true;
-  return inNetworks(from.address, allow);
+  return valueInNetworks(from.ipv4, allow);
 }
 
 /** `127.0.0.1`, `127.0.0.1:10700`, `tty0` (the first TTYPort) or a device path `/dev/ttyS0`. */

@@ -6,7 +6,8 @@ import { MAX_PRESET_PORTS, MAX_SERIAL_PORTS, type ServerConfig } from "../config
 import { formatIsoMicros } from "../log/timestamp.ts";
 import { isReply, words } from "../protocol/message.ts";
 import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
-import type { Endpoint } from "./endpoint.ts";
+import { type Endpoint, udpEndpoint } from "./endpoint.ts";
+import { hostDetailSuffix, hostListSuffix } from "./host-health.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import { MAX_HOSTS } from "./host-table.ts";
 import { OBSERVE_HANDLERS } from "./observe-commands.ts";
@@ -25,8 +26,10 @@ export interface CommandContext {
   /** Liveness, commands in flight, counters and monitors (LIVENESS, INFLIGHT, STATS, MONITOR). */
   readonly observer: Observer;
   now(): number;
-  /** Send `IS>AL PING` to one UDP address (UDPPING). */
-  pingAddress(address: string, port: number): void;
+  /** Send `IS>AL PING` to one UDP address (UDPPING); false when it is the server's own. */
+  pingAddress(address: string, port: number): boolean;
+  /** Remove a client that never was one (a refused monitor's made-up name), saying why in the log. */
+  forget(name: string, why: string): void;
   /** PING every serial port and preset UDP port (HANDSHAKE). */
   handshake(): void;
   /** Reload config, PING known clients and presets; resolves to the reply body. */
@@ -38,6 +41,8 @@ export type CommandReply = string | undefined | Promise<string | undefined>;
 export interface Requester {
   readonly name: string;
   readonly endpoint: Endpoint;
+  /** This request added the client to the host table. */
+  readonly fresh?: boolean;
 }
 type Handler = (ctx: CommandContext, args: string[], exec: boolean, from: Requester | undefined) => CommandReply;
 
@@ -83,7 +88,7 @@ function hostList(ctx: CommandContext): string {
   const entries = ctx.hosts.entries();
   if (entries.length === 0) return "DONE: HOST No hosts currently connected to the ISIS server.";
   const list = entries.map((e) => `host${e.slot}=${e.name}`).join(" ");
-  return `DONE: HOST numHosts=${entries.length} maxHosts=${MAX_HOSTS} ${list}`;
+  return `DONE: HOST numHosts=${entries.length} maxHosts=${MAX_HOSTS} ${list}${hostListSuffix(entries)}`;
 }
 
 function hostDetail(ctx: CommandContext, e: HostEntry): string {
@@ -94,7 +99,7 @@ function hostDetail(ctx: CommandContext, e: HostEntry): string {
     e.endpoint.kind === "udp"
       ? `Method${i}=UDP udpAddr${i}=${e.endpoint.address} udpPort${i}=${e.endpoint.port}`
       : `Method${i}=Serial ttyPort${i}=${e.endpoint.index} Device${i}=${e.endpoint.device}`;
-  return `DONE: HOST Host${i}=${e.name} ${where} IdleTime${i}=${idle}`;
+  return `DONE: HOST Host${i}=${e.name} ${where} IdleTime${i}=${idle}${hostDetailSuffix(e, ctx.now())}`;
 }
 
 function host(ctx: CommandContext, args: string[]): string {
@@ -134,6 +139,8 @@ function udpPing(ctx: CommandContext, args: string[]): string {
   if (!isIPv4(address)) return `ERROR: UDPPING Invalid IPAddress '${address}'`;
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
   if (port < 1 || port > 65535) return `ERROR: UDPPING Invalid port '${portText}'`;
+  // It would PING itself, answer itself, and go round (a loop).
+  if (ctx.control.isOwnEndpoint(udpEndpoint(address, port))) return `ERROR: UDPPING ${address}:${port} is this server's own address, not PINGed`;
   ctx.pingAddress(address, port);
   return `DONE: UDPPING Sent PING to ${address}:${port}`;
 }

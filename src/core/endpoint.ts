@@ -3,8 +3,15 @@
 
 export interface UdpEndpoint {
   readonly kind: "udp";
+  /** The dotted quad. */
   readonly address: string;
   readonly port: number;
+  /**
+   * The same address as a number, first byte highest (127.0.0.1 is
+   * 0x7f000001): what the batched transport writes into a sockaddr and what
+   * network checks compare, so no datagram turns text into a number.
+   */
+  readonly ipv4: number;
 }
 
 export interface SerialEndpoint {
@@ -16,36 +23,63 @@ export interface SerialEndpoint {
 
 export type Endpoint = UdpEndpoint | SerialEndpoint;
 
-export const udpEndpoint = (address: string, port: number): UdpEndpoint => ({ kind: "udp", address, port });
+/** The number of a dotted IPv4 address (already checked with isIPv4), first byte highest. */
+export function ipv4Value(address: string): number {
+  let value = 0;
+  let part = 0;
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 46) {
+      value = value * 256 + part;
+      part = 0;
+    } else {
+      part = part * 10 + (c - 48);
+    }
+  }
+  return (value * 256 + part) >>> 0;
+}
+
+/** The dotted quad of an ipv4Value. */
+export const formatIpv4 = (ipv4: number): string => `${ipv4 >>> 24}.${(ipv4 >>> 16) & 255}.${(ipv4 >>> 8) & 255}.${ipv4 & 255}`;
+
+/** An endpoint for a dotted IPv4 address (callers check it with isIPv4 first). */
+export const udpEndpoint = (address: string, port: number): UdpEndpoint => ({ kind: "udp", address, port, ipv4: ipv4Value(address) });
 
 /**
- * Endpoints of the UDP peers heard from, reused for each datagram they send:
- * the message path then makes no endpoint per message. Keyed by port (clients
- * rarely share one across hosts); bounded, so a sender that rotates ports
- * cannot grow it.
+ * Endpoints of the UDP peers heard from, one object per address and port,
+ * reused for each datagram they send: the message path then makes no
+ * endpoint per message, and the transport finds a peer by the numbers a
+ * batched read gives it. Bounded, so a sender that rotates ports cannot grow it.
  */
 export class UdpEndpoints {
-  private readonly byPort = new Map<number, UdpEndpoint>();
+  private readonly byKey = new Map<number, UdpEndpoint>();
 
   constructor(private readonly limit = 4096) {}
 
   /** Peers remembered now. */
   get size(): number {
-    return this.byPort.size;
+    return this.byKey.size;
   }
 
-  of(address: string, port: number): UdpEndpoint {
-    const known = this.byPort.get(port);
-    if (known !== undefined && known.address === address) return known;
-    if (this.byPort.size >= this.limit) this.byPort.clear();
-    const endpoint = udpEndpoint(address, port);
-    this.byPort.set(port, endpoint);
+  /** The endpoint of ipv4:port (its dotted quad made once). */
+  of(ipv4: number, port: number): UdpEndpoint {
+    const key = ipv4 * 65536 + port;
+    const known = this.byKey.get(key);
+    if (known !== undefined) return known;
+    if (this.byKey.size >= this.limit) this.byKey.clear();
+    const endpoint: UdpEndpoint = { kind: "udp", address: formatIpv4(ipv4), port, ipv4 };
+    this.byKey.set(key, endpoint);
     return endpoint;
+  }
+
+  /** The endpoint of a dotted quad and port, as Bun names a sender. */
+  ofText(address: string, port: number): UdpEndpoint {
+    return this.of(ipv4Value(address), port);
   }
 }
 
 export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
-  if (a.kind === "udp") return b.kind === "udp" && a.port === b.port && a.address === b.address;
+  if (a.kind === "udp") return b.kind === "udp" && a.port === b.port && a.ipv4 === b.ipv4;
   return b.kind === "serial" && a.index === b.index;
 }
 

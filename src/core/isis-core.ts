@@ -2,15 +2,18 @@
 // host table and hands deliveries to the outbox. It knows nothing of sockets
 // or files; the server wires it to transports, the log and the console.
 import type { ServerConfig } from "../config/server-config.ts";
-import { escapeControls } from "../protocol/escape.ts";
 import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
 import { describePin, execAllowed, isExecBody, mayClaim } from "./access.ts";
 import { type CommandContext, runServerCommand } from "./commands.ts";
-import { describeEndpoint, type Endpoint, udpEndpoint } from "./endpoint.ts";
-import { HostTable, Touch } from "./host-table.ts";
+import { describeEndpoint, type Endpoint, type UdpEndpoint, udpEndpoint } from "./endpoint.ts";
+import { HostHealth } from "./host-health.ts";
+import { type HostEntry, HostTable, Touch } from "./host-table.ts";
+import { LoopGuard } from "./loop-guard.ts";
+import { Losses } from "./losses.ts";
 import { NoticeLimiter } from "./notice-limiter.ts";
 import { Observer } from "./observer.ts";
 import type { CoreEvents, Outbox, ServerControl } from "./ports.ts";
+import { preview } from "./preview.ts";
 
 export interface CoreOptions {
   config: ServerConfig;
@@ -32,9 +35,18 @@ export interface CoreCounters {
   malformed: number;
   oversized: number;
   unknownDestination: number;
+  /** Messages and datagrams not delivered, for any reason (the next two, a serial port down or backlogged). */
   dropped: number;
+  /** Datagrams the kernel would not send. */
+  notSent: number;
+  /** Datagrams that came back unreachable (ICMP: a closed port, an unreachable host). */
+  unreachable: number;
   /** Messages refused by a Pin or by ExecAllow. */
   refused: number;
+  /** Loops cut: messages to or from the server's own socket or in its own name, serial echoes. */
+  loops: number;
+  /** Dead clients whose slot went to a new one (the table was full). */
+  hostsEvicted: number;
 }
 
 export class IsisCore implements CommandContext {
@@ -53,7 +65,11 @@ export class IsisCore implements CommandContext {
     oversized: 0,
     unknownDestination: 0,
     dropped: 0,
+    notSent: 0,
+    unreachable: 0,
     refused: 0,
+    loops: 0,
+    hostsEvicted: 0,
   };
   config: ServerConfig;
   verbose: boolean;
@@ -62,6 +78,9 @@ export class IsisCore implements CommandContext {
   private readonly events: CoreEvents;
   private readonly clock: () => number;
   private readonly notices: NoticeLimiter;
+  private readonly loops: LoopGuard;
+  private readonly losses: Losses;
+  private readonly health: HostHealth;
   private restarting: Promise<string> | undefined;
 
   constructor(options: CoreOptions) {
@@ -75,13 +94,27 @@ export class IsisCore implements CommandContext {
       log: (text, at) => this.events.log(text, at),
       broadcast: (body) => this.broadcastFromServer(body),
       pingClients: () => this.pingKnownClients(),
+      monitorLapsed: (name, endpoint, renewedAt) => this.health.monitorLapsed(name, endpoint, renewedAt),
     });
-    // Every datagram goes out through the observer, which counts it.
-    this.outbox = this.observer.outbox;
     this.events = options.events;
     this.control = options.control;
     this.clock = options.clock;
     this.notices = new NoticeLimiter(options.clock);
+    const serverId = () => this.config.serverId;
+    this.loops = new LoopGuard({ control: this.control, hosts: this.hosts, counters: this.counters, events: this.events, clock: this.clock, serverId });
+    this.losses = new Losses({
+      hosts: this.hosts,
+      counters: this.counters,
+      events: this.events,
+      clock: this.clock,
+      inFlight: this.observer.inFlight,
+      serverId,
+      reply: (to, endpoint, body) => void this.reply(to, endpoint, body),
+    });
+    // Every datagram goes out through the loop guard, then the observer, which counts it.
+    const counted = this.observer.outbox;
+    this.outbox = { send: (to, text) => this.loops.mayGo(to, text) && counted.send(to, text) };
+    this.health = new HostHealth({ hosts: this.hosts, counters: this.counters, events: this.events, outbox: this.outbox, serverId });
     this.exeName = options.exeName;
     this.userId = options.userId;
     this.verbose = options.config.verbose;
@@ -96,20 +129,28 @@ export class IsisCore implements CommandContext {
   receive(raw: string, from: Endpoint): void {
     this.counters.received++;
     this.observer.arrived(from);
+    // Loops are cut before anything else, so they touch neither the host table nor anyone's route.
+    if (this.loops.cutArriving(raw, from)) return;
     const parsed = parseMessage(raw);
     if (!parsed.ok) return this.malformed(raw, from, parsed.reason);
     const { src, dest, body, line: text, wire } = parsed.message;
+    if (this.loops.cutMessage(src, dest, raw, from)) return;
     // A pinned name spoken from elsewhere must not move its route (one Map lookup).
-    if (!mayClaim(this.config.pins, src, from)) return this.refusePinned(src, from, raw);
+    if (!mayClaim(this.config.pins, src, from)) return this.refusePinned(src, from, raw, body);
 
     // One clock read per message: the host table, the log and the in-flight table share it.
     const now = this.clock();
-    const touched = this.hosts.touch(src, from, now);
+    let touched = this.hosts.touch(src, from, now);
+    if (touched === Touch.Full && this.health.evictFor(src, from, now)) touched = this.hosts.touch(src, from, now);
     this.observer.heard(src, dest, body, from, now);
     if (touched === Touch.Full) {
-      this.reply(src, from, "ERROR: Server Host Table Full, Cannot Service Request");
+      this.health.probeSilent(now);
+      // Never an error for a reply: two servers would answer each other's errors forever.
+      if (!isReply(body)) this.reply(src, from, "ERROR: Server Host Table Full, Cannot Service Request");
       return;
     }
+    const entry = this.hosts.touched as HostEntry;
+    if (entry.unreachableSince !== undefined) this.losses.heardAgain(entry, now);
     if (touched === Touch.Added) this.announce(src, from);
     else if (touched === Touch.Moved) this.events.log(`Client ${src} moved to ${describeEndpoint(from)}`);
 
@@ -124,9 +165,9 @@ export class IsisCore implements CommandContext {
     if (this.config.execAllow !== undefined && isExecBody(body) && !execAllowed(from, this.config.execAllow)) {
       return this.refuseExec(src, from, body);
     }
-    if (dest === this.config.serverId) return this.serverCommand(src, from, body);
+    if (dest === this.config.serverId) return this.serverCommand(src, from, body, touched === Touch.Added);
     if (isBroadcast(dest)) {
-      this.serverCommand(src, from, body);
+      this.serverCommand(src, from, body, touched === Touch.Added);
       this.counters.broadcast++;
       this.fanOut(`${src}>AL ${body}\r`, from);
       return;
@@ -134,7 +175,7 @@ export class IsisCore implements CommandContext {
     const target = this.hosts.get(dest);
     if (!target) {
       this.counters.unknownDestination++;
-      this.reply(src, from, `ERROR: No Route to Destination Host ${dest} - host is unknown/unlisted`);
+      if (!isReply(body)) this.reply(src, from, `ERROR: No Route to Destination Host ${dest} - host is unknown/unlisted`);
       return;
     }
     if (this.outbox.send(target.endpoint, wire)) {
@@ -144,9 +185,22 @@ export class IsisCore implements CommandContext {
     }
     this.counters.dropped++;
     const e = target.endpoint;
-    // A serial port that is up refused only because its output backlog is full (a slow or stuck line).
-    const why = e.kind === "serial" && this.control.serialPorts()[e.index]?.up ? "is backlogged, output queue full" : "is down";
-    this.reply(src, from, `ERROR: Cannot route to ${dest} - ${describeEndpoint(e)} ${why}`);
+    if (!isReply(body)) this.reply(src, from, `ERROR: Cannot route to ${dest} - ${describeEndpoint(e)} ${this.serialRefusal(e)}`);
+  }
+
+  /** Why a serial port refused a line: one that is up refuses only when its output backlog is full (a slow or stuck line). */
+  private serialRefusal(e: Endpoint): string {
+    return e.kind === "serial" && this.control.serialPorts()[e.index]?.up ? "is backlogged, output queue full" : "is down";
+  }
+
+  /** The UDP transport could not send a datagram, even after retries (see Losses). */
+  notSent(to: UdpEndpoint, text: string, reason: string): void {
+    this.losses.notSent(to, text, reason);
+  }
+
+  /** An ICMP error came back for a datagram sent to `to`, if the report said where (see Losses). */
+  unreachable(to: UdpEndpoint | undefined, reason: string, payload: string): void {
+    this.losses.unreachable(to, reason, payload);
   }
 
   /** Send a message from the server to every serial port and every UDP client (e.g. shutdown STATUS:). */
@@ -177,23 +231,51 @@ export class IsisCore implements CommandContext {
     return reply;
   }
 
-  /** PING one UDP address (UDPPING, preset retries). */
-  pingAddress(address: string, port: number): void {
-    this.outbox.send(udpEndpoint(address, port), `${this.config.serverId}>AL PING\r`);
+  /** PING one UDP address (UDPPING, preset retries); never the server's own socket (false). */
+  pingAddress(address: string, port: number): boolean {
+    const to = udpEndpoint(address, port);
+    if (this.control.isOwnEndpoint(to)) return false;
+    return this.outbox.send(to, `${this.config.serverId}>AL PING\r`);
   }
 
-  /** The cold-start and HANDSHAKE PING: every serial port and every preset UDP port. */
+  /** The cold-start and HANDSHAKE PING: every serial port and every preset UDP port (not one of its own). */
   handshake(): void {
     const ping = `${this.config.serverId}>AL PING\r`;
     this.control.serialPorts().forEach((port, index) => {
       if (port.up) this.outbox.send({ kind: "serial", index, device: port.device }, ping);
     });
-    for (const preset of this.config.presetPorts) this.outbox.send(udpEndpoint(preset.host, preset.port), ping);
+    for (const preset of this.config.presetPorts) this.pingAddress(preset.host, preset.port);
+  }
+
+  /**
+   * Warn about every UDPPort that names the server's own address and port
+   * (it would PING itself): at start and after each reload. They are never PINGed.
+   */
+  checkPresets(): void {
+    for (const preset of this.config.presetPorts) {
+      if (!this.control.isOwnEndpoint(udpEndpoint(preset.host, preset.port))) continue;
+      const line = `UDPPort ${preset.host} ${preset.port} is this server's own address and port: it is never PINGed (a loop)`;
+      this.events.notice(line);
+      this.events.log(line);
+    }
   }
 
   /** PING every client in the host table at the address it was last heard from. */
   pingKnownClients(): void {
-    for (const entry of this.hosts.entries()) this.outbox.send(entry.endpoint, `${this.config.serverId}>${entry.name} PING\r`);
+    const now = this.clock();
+    for (const entry of this.hosts.entries()) this.health.ping(entry, now);
+  }
+
+  /** The clients worth saving across a restart: not the known dead, not monitors (they subscribe again). */
+  savableEntries(): HostEntry[] {
+    return this.health.savable(this.clock(), (name) => this.observer.hub.isSubscriber(name));
+  }
+
+  /** A command removed a client that never was one (a refused monitor's made-up name). */
+  forget(name: string, why: string): void {
+    const entry = this.hosts.get(name);
+    if (!entry || !this.hosts.remove(name)) return;
+    this.events.log(`Removed ${name} (${describeEndpoint(entry.endpoint)}) from the host table: ${why}`);
   }
 
   /** Take a new configuration (RESTART, SIGHUP): the host table is kept. */
@@ -215,6 +297,7 @@ export class IsisCore implements CommandContext {
     const result = await this.control.reloadConfig();
     if (!result.ok) return `ERROR: RESTART ${result.reason} - running configuration kept`;
     this.applyConfig(result.config);
+    this.checkPresets();
     this.pingKnownClients();
     this.handshake();
     return (
@@ -223,14 +306,14 @@ export class IsisCore implements CommandContext {
     );
   }
 
-  private serverCommand(src: string, from: Endpoint, body: string): void {
+  private serverCommand(src: string, from: Endpoint, body: string, fresh: boolean): void {
     if (isReply(body)) {
       this.events.serverMessage(src, body);
       return;
     }
     let answer: ReturnType<typeof runServerCommand>;
     try {
-      answer = runServerCommand(this, body, { name: src, endpoint: from });
+      answer = runServerCommand(this, body, { name: src, endpoint: from, fresh });
     } catch (error) {
       // A bug in one command must not take the server down with it.
       this.events.notice(`internal error in server command '${body}': ${String(error)}`);
@@ -253,7 +336,13 @@ export class IsisCore implements CommandContext {
     this.observer.sent(to, line);
     this.events.log(line);
     if (this.verbose) this.events.traffic(line);
-    return this.outbox.send(endpoint, `${line}\r`);
+    if (this.outbox.send(endpoint, `${line}\r`)) return true;
+    // Logged above as sent: say it was not (a serial port down or backlogged; UDP losses are reported by the transport).
+    if (endpoint.kind === "serial") {
+      this.counters.dropped++;
+      this.events.log(`Not delivered to ${endpoint.device} (${to}): the port ${this.serialRefusal(endpoint)}: ${preview(line)}`);
+    }
+    return false;
   }
 
   /** Every serial port but the sender's, then every UDP client but the sender (each address once). */
@@ -281,14 +370,14 @@ export class IsisCore implements CommandContext {
     this.events.notice(line);
   }
 
-  private refusePinned(src: string, from: Endpoint, raw: string): void {
+  private refusePinned(src: string, from: Endpoint, raw: string, body: string): void {
     this.counters.refused++;
     const pins = (this.config.pins.get(src) ?? []).map(describePin).join(" ");
     const line = `Refused message from ${describeEndpoint(from)} claiming ${src}, which is pinned to ${pins}: ${preview(raw)}`;
     this.events.log(line);
     const notice = this.notices.pass(`pin:${src}`, line);
     if (notice) this.events.notice(notice);
-    this.reply(src, from, `ERROR: Node name ${src} is pinned to another address, message refused`);
+    if (!isReply(body)) this.reply(src, from, `ERROR: Node name ${src} is pinned to another address, message refused`);
   }
 
   private refuseExec(src: string, from: Endpoint, body: string): void {
@@ -309,11 +398,4 @@ export class IsisCore implements CommandContext {
     this.events.log(line);
     if (this.verbose) this.events.traffic(line);
   }
-}
-
-/** A printable, bounded excerpt of untrusted input for the log. */
-function preview(raw: string): string {
-  const clipped = raw.length > 80 ? raw.slice(0, 80) : raw;
-  const printable = escapeControls(clipped, { asciiOnly: true });
-  return raw.length > 80 ? `'${printable}'... (${raw.length} bytes)` : `'${printable}'`;
 }

@@ -49,6 +49,8 @@ export interface HubDeps {
   serverId(): string;
   /** Run fn once the current message has been handled (setImmediate in the server). */
   defer(fn: () => void): void;
+  /** A subscription lapsed (not renewed within its lease): `renewedAt` is when it was last renewed. */
+  lapsed?(name: string, endpoint: UdpEndpoint, renewedAt: number): void;
 }
 
 export class MonitorHub {
@@ -89,6 +91,11 @@ export class MonitorHub {
     return true;
   }
 
+  /** Is `name` subscribed now (lapsed or not)? */
+  isSubscriber(name: string): boolean {
+    return this.subscribers.has(name);
+  }
+
   unsubscribe(name: string): boolean {
     const had = this.subscribers.delete(name);
     this.active = this.subscribers.size > 0;
@@ -102,8 +109,13 @@ export class MonitorHub {
 
   /** Drop lapsed subscriptions. */
   prune(now: number): void {
-    for (const s of this.subscribers.values()) if (s.expiresAt <= now) this.subscribers.delete(s.name);
+    for (const s of this.subscribers.values()) if (s.expiresAt <= now) this.lapse(s);
+  }
+
+  private lapse(s: Subscriber): void {
+    this.subscribers.delete(s.name);
     this.active = this.subscribers.size > 0;
+    this.deps.lapsed?.(s.name, s.endpoint, s.expiresAt - MONITOR_LEASE_MS);
   }
 
   /**
@@ -120,8 +132,7 @@ export class MonitorHub {
     let text: string | undefined;
     for (const s of this.subscribers.values()) {
       if (s.expiresAt <= now) {
-        this.subscribers.delete(s.name);
-        this.active = this.subscribers.size > 0;
+        this.lapse(s);
         continue;
       }
       if (!nodesMatch(s.filter.nodes, src, dest)) continue;

@@ -96,10 +96,15 @@ const monitor: Handler = (ctx, args, _exec, from) => {
     return "DONE: MONITOR OFF";
   }
   if (action !== "ON") return `ERROR: MONITOR unknown argument '${args[0]}' (ON, OFF)`;
-  if (from?.endpoint.kind !== "udp") return "ERROR: MONITOR ON only a UDP client can watch the traffic";
+  // A refused monitor's name, if this request made it up, must not stay behind in the host table.
+  const refuse = (reply: string): string => {
+    if (from?.fresh) ctx.forget(from.name, `refused as a monitor (${reply.slice(7)})`);
+    return reply;
+  };
+  if (from?.endpoint.kind !== "udp") return refuse("ERROR: MONITOR ON only a UDP client can watch the traffic");
   const filter = parseFilter(args.slice(1));
-  if (typeof filter === "string") return filter;
-  if (!hub.subscribe(from.name, from.endpoint, filter, ctx.now())) return "ERROR: MONITOR ON too many monitors, try again later";
+  if (typeof filter === "string") return refuse(filter);
+  if (!hub.subscribe(from.name, from.endpoint, filter, ctx.now())) return refuse("ERROR: MONITOR ON too many monitors, try again later");
   const nodes = filter.nodes.length === 0 ? "*" : filter.nodes.join(",");
   const kinds = filter.kinds.size === 0 ? "*" : [...filter.kinds].join(",");
   return `DONE: MONITOR ON lease=${MONITOR_LEASE_MS / 1000} node=${nodes} type=${kinds}`;

@@ -34,8 +34,12 @@ export function livenessReport(entries: readonly HostEntry[], now: number, stale
       `in:${e.messagesIn}`,
       `out:${e.messagesOut}`,
       `rtt:${trip === undefined ? "-" : msText(trip)}`,
-      stale ? "stale" : "ok",
     ];
+    // Only when there is something to say, and before the last field, which stays ok|stale.
+    if (e.restored) fields.push("restored");
+    if (e.unreachableSince !== undefined) fields.push(`unreachable:${sec(now - e.unreachableSince)}`);
+    if (e.undelivered > 0) fields.push(`undelivered:${e.undelivered}`);
+    fields.push(stale ? "stale" : "ok");
     return { key: e.slot, text: `c${e.slot}=${fields.join(",")}` };
   });
   return { head: `numClients=${entries.length} numStale=${numStale} staleAfter=${seconds(staleAfterMs)}`, items };

@@ -6,7 +6,7 @@
 import type { ServerConfig } from "../config/server-config.ts";
 import { bodyInfo, isFinal, isProgress, isRequest } from "../protocol/body-kind.ts";
 import { firstWord } from "../protocol/message.ts";
-import type { Endpoint } from "./endpoint.ts";
+import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import { InFlight, isLate } from "./in-flight.ts";
 import { LatencyBook, millisText } from "./latency.ts";
@@ -29,6 +29,8 @@ export interface ObserverDeps {
   broadcast(body: string): void;
   /** PING every client in the host table (LIVENESS PING). */
   pingClients(): void;
+  /** A monitor subscription lapsed; `renewedAt` is when it was last renewed. */
+  monitorLapsed?(name: string, endpoint: UdpEndpoint, renewedAt: number): void;
   /** When monitor copies go out; default: after the current I/O callback. */
   defer?: (fn: () => void) => void;
 }
@@ -65,6 +67,7 @@ export class Observer {
       send: (to, text) => this.outbox.send(to, text),
       serverId: () => deps.config().serverId,
       defer: deps.defer ?? ((fn) => void setImmediate(fn)),
+      lapsed: (name, endpoint, renewedAt) => deps.monitorLapsed?.(name, endpoint, renewedAt),
     });
   }
 

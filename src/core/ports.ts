@@ -1,6 +1,6 @@
 // The narrow interfaces between the routing core and everything with I/O.
 import type { ServerConfig } from "../config/server-config.ts";
-import type { Endpoint } from "./endpoint.ts";
+import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
 
 /** Delivers wire text to an endpoint. Returns false when it cannot (a serial port that is down). */
 export interface Outbox {
@@ -31,6 +31,12 @@ export interface ServerControl {
   readonly rcFile: string;
   /** `host:port` as STATUS reports it. */
   hostAddr(): string;
+  /**
+   * Does a datagram to this endpoint reach the server's own socket? Its port,
+   * on any address of this host (127.x.y.z, 0.0.0.0, an interface's). Called
+   * for every datagram in and out: the port is compared first.
+   */
+  isOwnEndpoint(e: UdpEndpoint): boolean;
   /** True when the interactive console is running (+CLI). */
   readonly cli: boolean;
   logFile(): string;

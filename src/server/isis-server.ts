@@ -3,7 +3,7 @@
 // lifecycle is started and stopped here, nowhere else.
 import { hostname, userInfo } from "node:os";
 import { formatProblems, loadServerConfig, type ServerConfig } from "../config/server-config.ts";
-import type { Endpoint, SerialEndpoint } from "../core/endpoint.ts";
+import type { Endpoint, SerialEndpoint, UdpEndpoint } from "../core/endpoint.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
 import { SystemdNotifier } from "../installer/sd-notify.ts";
@@ -14,6 +14,7 @@ import { SerialPorts } from "../transport/serial/index.ts";
 import { UdpTransport } from "../transport/udp.ts";
 import { VERSION } from "../version.ts";
 import type { Journal } from "./journal.ts";
+import { OwnAddresses } from "./own-addresses.ts";
 import { Resilience } from "./resilience.ts";
 
 export interface ServerOptions {
@@ -39,6 +40,9 @@ export class IsisServer implements ServerControl, Outbox {
   /** State file, preset re-PINGs, flood guard. */
   readonly resilience: Resilience;
   private udp: UdpTransport | undefined;
+  private readonly ownAddresses = new OwnAddresses();
+  /** The bound port once bound; before (restoring the state file), the configured one. A plain field: it is read for every datagram. */
+  private ownPort: number;
   private readonly serial: SerialPorts;
   /** One endpoint object per serial port, so a line in allocates none. */
   private readonly serialEndpoints: readonly SerialEndpoint[];
@@ -62,6 +66,7 @@ export class IsisServer implements ServerControl, Outbox {
     this.rcFile = options.rcFile;
     this.cli = options.cli;
     this.configPath = options.configPath;
+    this.ownPort = config.serverPort;
     this.journal = options.journal;
     this.onConsole = options.onConsole ?? (() => {});
     this.log = new RuntimeLog({
@@ -114,11 +119,16 @@ export class IsisServer implements ServerControl, Outbox {
     const guard = server.resilience.guard;
     // ISIS_BATCHED_UDP=off keeps UDP I/O to Bun's API: a way back, should the batched path misbehave.
     const batched = process.env.ISIS_BATCHED_UDP !== "off";
+    const core = server.core;
     const bound = await UdpTransport.bind(
       config.serverPort,
-      (text, from) => {
-        if (guard.active && !guard.admit(from.address, from.port)) return;
-        server.core.receive(text, from);
+      {
+        received: (text, from) => {
+          if (guard.active && !guard.admit(from.address, from.port)) return;
+          core.receive(text, from);
+        },
+        notSent: (to, text, reason) => core.notSent(to, text, reason),
+        unreachable: (to, reason, payload) => core.unreachable(to, reason, payload),
       },
       { batched },
     );
@@ -127,11 +137,13 @@ export class IsisServer implements ServerControl, Outbox {
       return { ok: false, reason: bound.reason };
     }
     server.udp = bound.transport;
+    server.ownPort = bound.transport.port;
     if (!bound.transport.batched) {
       server.journal(`UDP datagrams go through Bun's API one by one: ${batched ? bound.transport.batchProblem : "ISIS_BATCHED_UDP=off"}`);
     }
     server.journal(`server started as host ${config.serverId} on port ${bound.transport.port}`);
     server.log.write(`${config.serverId} server version ${VERSION} started on port ${bound.transport.port}, rcFile=${options.rcFile}`);
+    server.core.checkPresets();
     if (config.handshake) {
       server.journal("cold start initiated");
       server.core.handshake();
@@ -182,7 +194,7 @@ export class IsisServer implements ServerControl, Outbox {
 
   send(to: Endpoint, text: string): boolean {
     if (to.kind === "udp") {
-      this.udp?.send(to.address, to.port, text);
+      this.udp?.send(to, text);
       return true;
     }
     return this.serial.write(to.index, text);
@@ -192,6 +204,10 @@ export class IsisServer implements ServerControl, Outbox {
 
   hostAddr(): string {
     return `${hostname()}:${this.port}`;
+  }
+
+  isOwnEndpoint(e: UdpEndpoint): boolean {
+    return e.port === this.ownPort && this.ownPort !== 0 && this.ownAddresses.has(e.ipv4);
   }
 
   logFile(): string {

@@ -50,7 +50,8 @@ export class Resilience {
     if (!path) return;
     this.saver = new StateSaver({
       path,
-      snapshot: () => encodeState(core.config.serverId, core.hosts.entries(), core.now()),
+      // The known dead and monitors (they subscribe again) are not worth bringing back.
+      snapshot: () => encodeState(core.config.serverId, core.savableEntries(), core.now()),
       onProblem: journal,
     });
     core.hosts.onChange = () => this.saver?.schedule();
@@ -59,7 +60,7 @@ export class Resilience {
       if (!state.missing) journal(`host table state file ${path} ignored: ${state.reason}; starting with an empty host table`);
       return;
     }
-    const { restored, skipped } = restoreHosts(core.hosts, state.hosts, core.config);
+    const { restored, skipped } = restoreHosts(core.hosts, state.hosts, core.config, (e) => core.control.isOwnEndpoint(e));
     const also = skipped.length > 0 ? `; skipped ${skipped.join(" ")}` : "";
     journal(`restored ${restored} clients from ${path}${also}`);
   }

@@ -8,9 +8,9 @@ import { isIPv4 } from "node:net";
 import { dirname, join } from "node:path";
 import { describeFsError, type ServerConfig } from "../config/server-config.ts";
 import { mayClaim } from "../core/access.ts";
-import type { Endpoint } from "../core/endpoint.ts";
+import { type Endpoint, type UdpEndpoint, udpEndpoint } from "../core/endpoint.ts";
 import { type HostEntry, type HostTable, MAX_HOSTS } from "../core/host-table.ts";
-import { nodeNameProblem } from "../protocol/message.ts";
+import { isBroadcast, nodeNameProblem } from "../protocol/message.ts";
 
 const FORMAT = "isis-hosts";
 const VERSION = 1;
@@ -82,9 +82,16 @@ export async function readState(path: string): Promise<ReadResult> {
 /**
  * Put saved clients back into an empty table. An entry that no longer fits
  * the configuration (bad name or address, a serial port that is now another
- * device, a name pinned elsewhere) is skipped and named in the result.
+ * device, a name pinned elsewhere) is skipped and named in the result, and
+ * so is one that would be a loop: the server's own name or AL, or the
+ * server's own socket (`isOwn`).
  */
-export function restoreHosts(table: HostTable, hosts: readonly SavedHost[], config: ServerConfig): { restored: number; skipped: string[] } {
+export function restoreHosts(
+  table: HostTable,
+  hosts: readonly SavedHost[],
+  config: ServerConfig,
+  isOwn: (e: UdpEndpoint) => boolean = () => false,
+): { restored: number; skipped: string[] } {
   let restored = 0;
   const skipped: string[] = [];
   for (const saved of hosts.slice(0, MAX_HOSTS * 2)) {
@@ -94,6 +101,9 @@ export function restoreHosts(table: HostTable, hosts: readonly SavedHost[], conf
     const ok =
       endpoint !== undefined &&
       nodeNameProblem(name) === undefined &&
+      name !== config.serverId &&
+      !isBroadcast(name) &&
+      !(endpoint.kind === "udp" && isOwn(endpoint)) &&
       Number.isInteger(saved.slot) &&
       mayClaim(config.pins, name, endpoint) &&
       table.restore(name, saved.slot, endpoint, lastHeard);
@@ -106,7 +116,7 @@ export function restoreHosts(table: HostTable, hosts: readonly SavedHost[], conf
 function savedEndpoint(saved: SavedHost | null | undefined, config: ServerConfig): Endpoint | undefined {
   const udp = saved?.udp;
   if (udp && typeof udp.address === "string" && isIPv4(udp.address) && Number.isInteger(udp.port) && udp.port > 0 && udp.port < 65536) {
-    return { kind: "udp", address: udp.address, port: udp.port };
+    return udpEndpoint(udp.address, udp.port);
   }
   const serial = saved?.serial;
   if (serial && Number.isInteger(serial.index) && config.ttyPorts[serial.index] === serial.device) {

@@ -25,6 +25,8 @@ export function makeCore(overrides: Partial<ServerConfig> = {}) {
     rcFile: "/etc/isis.ini",
     cli: false,
     hostAddr: () => "testhost:6600",
+    // The server's own socket: port 6600 on loopback or 0.0.0.0.
+    isOwnEndpoint: (e) => e.port === 6600 && (e.ipv4 >>> 24 === 127 || e.ipv4 === 0),
     logFile: () => "/logs/isis.20250915.log",
     logging: () => logging,
     setLogging: (on) => {

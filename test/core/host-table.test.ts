@@ -38,16 +38,18 @@ describe("HostTable", () => {
 describe("UdpEndpoints", () => {
   test("a peer heard again gets the same endpoint object; another address on the same port does not", () => {
     const peers = new UdpEndpoints();
-    const a = peers.of("127.0.0.1", 4000);
-    expect(peers.of("127.0.0.1", 4000)).toBe(a);
-    const b = peers.of("127.0.0.2", 4000);
+    const a = peers.ofText("127.0.0.1", 4000);
+    expect(peers.ofText("127.0.0.1", 4000)).toBe(a);
+    // Read in a batch, the same peer comes as numbers: the same object.
+    expect(peers.of(0x7f000001, 4000)).toBe(a);
+    const b = peers.ofText("127.0.0.2", 4000);
     expect(b).not.toBe(a);
-    expect(b).toEqual({ kind: "udp", address: "127.0.0.2", port: 4000 });
+    expect(b).toEqual({ kind: "udp", address: "127.0.0.2", port: 4000, ipv4: 0x7f000002 });
   });
 
   test("stays bounded when a sender rotates its source port", () => {
     const peers = new UdpEndpoints(8);
-    for (let port = 1; port <= 100; port++) expect(peers.of("127.0.0.1", port).port).toBe(port);
+    for (let port = 1; port <= 100; port++) expect(peers.ofText("127.0.0.1", port).port).toBe(port);
     expect(peers.size).toBeLessThanOrEqual(8);
   });
 });

@@ -58,7 +58,7 @@ describe("routes survive a restart", () => {
     expect(await talker.next()).toBe("IS>TALK PING\r");
     talker.send("TALK>QUIET are you there\r", second.port);
     expect(await silent.next()).toBe("TALK>QUIET are you there\r");
-    expect(await talker.request("TALK>IS HOSTS\r", second.port)).toBe("IS>TALK DONE: HOST numHosts=2 maxHosts=32 host0=QUIET host1=TALK\r");
+    expect(await talker.request("TALK>IS HOSTS\r", second.port)).toBe("IS>TALK DONE: HOST numHosts=2 maxHosts=32 host0=QUIET host1=TALK restored=QUIET\r");
   });
 
   test("a client that moved while the server was down is corrected by its next message", async () => {

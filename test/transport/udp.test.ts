@@ -1,24 +1,20 @@
 // The UDP transport on real loopback sockets, both ways it can run: batched
 // (recvmmsg/sendmmsg over bun:ffi on Bun's socket) and on Bun's API alone.
 import { afterEach, describe, expect, test } from "bun:test";
-import type { UdpEndpoint } from "../../src/core/endpoint.ts";
+import { formatIpv4, ipv4Value, type UdpEndpoint, udpEndpoint } from "../../src/core/endpoint.ts";
+import { BatchIO, RECEIVE_SLOTS, SEND_DATA_BYTES, SEND_SLOTS } from "../../src/transport/batch-io.ts";
+import { ErrorQueue } from "../../src/transport/error-queue.ts";
+import { findSocket, loadLibc } from "../../src/transport/socket-ffi.ts";
 import { UdpTransport } from "../../src/transport/udp.ts";
-import { BatchSocket, formatIpv4, parseIpv4, RECEIVE_SLOTS } from "../../src/transport/udp-batch.ts";
 import { UdpClient } from "../helpers/udp.ts";
 
 describe("IPv4 address numbers", () => {
-  test("are sockaddr_in's four bytes read as a little-endian u32, and format back to the dotted quad", () => {
-    expect(parseIpv4("127.0.0.1")).toBe(0x0100007f);
-    expect(parseIpv4("192.168.1.200")).toBe(0xc801a8c0);
-    expect(parseIpv4("255.255.255.255")).toBe(0xffffffff);
+  test("have the first byte highest, and format back to the dotted quad", () => {
+    expect(ipv4Value("127.0.0.1")).toBe(0x7f000001);
+    expect(ipv4Value("192.168.1.200")).toBe(0xc0a801c8);
+    expect(ipv4Value("255.255.255.255")).toBe(0xffffffff);
     for (const address of ["127.0.0.1", "0.0.0.0", "10.1.2.3", "255.255.255.255", "172.16.254.9"]) {
-      expect(formatIpv4(parseIpv4(address))).toBe(address);
-    }
-  });
-
-  test("anything but a dotted quad is -1, so it is sent through Bun's API instead", () => {
-    for (const address of ["localhost", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.-4", "1.2.3.4a", "", "::1", "1..2.3"]) {
-      expect(parseIpv4(address)).toBe(-1);
+      expect(formatIpv4(ipv4Value(address))).toBe(address);
     }
   });
 });
@@ -28,26 +24,47 @@ interface Heard {
   from: UdpEndpoint;
 }
 
+interface Lost {
+  to: UdpEndpoint | undefined;
+  text: string;
+  reason: string;
+}
+
+const loopback = (port: number) => udpEndpoint("127.0.0.1", port);
+
 const open: Array<{ close(): void }> = [];
 afterEach(() => {
   for (const thing of open.splice(0)) thing.close();
 });
 
-async function bindTransport(batched: boolean, onReceive?: (heard: Heard, transport: UdpTransport) => void) {
+async function bindTransport(
+  batched: boolean,
+  onReceive?: (heard: Heard, transport: UdpTransport) => void,
+  onUnreachable?: (lost: Lost, transport: UdpTransport) => void,
+) {
   const heard: Heard[] = [];
+  const notSent: Lost[] = [];
+  const unreachable: Lost[] = [];
   let transport: UdpTransport | undefined;
   const bound = await UdpTransport.bind(
     0,
-    (text, from) => {
-      heard.push({ text, from });
-      if (transport) onReceive?.({ text, from }, transport);
+    {
+      received: (text, from) => {
+        heard.push({ text, from });
+        if (transport) onReceive?.({ text, from }, transport);
+      },
+      notSent: (to, text, reason) => void notSent.push({ to, text, reason }),
+      unreachable: (to, reason, text) => {
+        unreachable.push({ to, text, reason });
+        if (transport) onUnreachable?.({ to, text, reason }, transport);
+      },
     },
     { hostname: "127.0.0.1", batched },
   );
   if (!bound.ok) throw new Error(bound.reason);
   transport = bound.transport;
   open.push(transport);
-  return { transport, heard };
+  return { transport, heard, notSent, unreachable };
 }
 
 async function client(): Promise<UdpClient> {
@@ -111,7 +128,7 @@ for (const batched of [true, false]) {
 
     test("every byte value arrives as the one char of that code, and goes back out as the same byte", async () => {
       const a = await client();
-      const { transport, heard } = await bindTransport(batched, (h, t) => t.send(h.from.address, h.from.port, `echo ${h.text}`));
+      const { transport, heard } = await bindTransport(batched, (h, t) => t.send(h.from, `echo ${h.text}`));
       a.send(Buffer.from(`${ALL_BYTES}\r`, "latin1"), transport.port);
       expect(await a.next()).toBe(`echo ${ALL_BYTES}\r`);
       expect(heard[0]?.text).toBe(`${ALL_BYTES}\r`);
@@ -141,7 +158,7 @@ for (const batched of [true, false]) {
         if (h.text !== "go\r") return;
         for (let i = 0; i < 300; i++) {
           const to = peers[i % 3] as UdpClient;
-          t.send("127.0.0.1", to.port, `R${i} ${"x".repeat(i % 7 === 0 ? 1500 : 10)}\r`);
+          t.send(loopback(to.port), `R${i} ${"x".repeat(i % 7 === 0 ? 1500 : 10)}\r`);
         }
       });
       (peers[0] as UdpClient).send("go\r", transport.port);
@@ -150,24 +167,59 @@ for (const batched of [true, false]) {
           expect(await peer.next()).toBe(`R${i} ${"x".repeat(i % 7 === 0 ? 1500 : 10)}\r`);
         }
       }
-      expect(transport.sendFailures).toBe(0);
+      expect(transport.notSent).toBe(0);
     });
 
-    test("a peer whose port is closed costs nothing to the others: its ICMP error is counted, the next send still goes", async () => {
-      const gone = await client();
-      const goneport = gone.port;
-      gone.close();
-      const live = await client();
-      const { transport } = await bindTransport(batched, (h, t) => {
-        t.send("127.0.0.1", goneport, "to nobody\r");
-        t.send("127.0.0.1", goneport, "to nobody again\r");
-        t.send(h.from.address, h.from.port, `back ${h.text}`);
+    test("peers whose ports are closed cost the others nothing: every datagram is attempted, and each loss is reported with its destination and text", async () => {
+      // Three peers that went away, then two live ones, all sent to in one turn:
+      // each ICMP error would take the next send with it if it were not made again.
+      const gone = await Promise.all([client(), client(), client()]);
+      const live = [await client(), await client()];
+      const goneTo = gone.map((g) => loopback(g.port));
+      for (const g of gone) g.close();
+      const { transport, unreachable, notSent } = await bindTransport(batched, (h, t) => {
+        for (const to of goneTo) t.send(to, `to nobody ${h.text}`);
+        for (const c of live) t.send(loopback(c.port), `copy ${h.text}`);
+        for (const to of goneTo) t.send(to, `again to nobody ${h.text}`);
+        t.send(h.from, `back ${h.text}`);
       });
+      const asker = live[0] as UdpClient;
       for (let i = 0; i < 5; i++) {
-        live.send(`ping ${i}\r`, transport.port);
-        expect(await live.next()).toBe(`back ping ${i}\r`);
+        asker.send(`ping ${i}\r`, transport.port);
+        expect(await asker.next()).toBe(`copy ping ${i}\r`);
+        expect(await asker.next()).toBe(`back ping ${i}\r`);
+        expect(await (live[1] as UdpClient).next()).toBe(`copy ping ${i}\r`);
       }
-      await until(() => transport.peerErrors > 0, "an ICMP error to be counted");
+      expect(notSent).toEqual([]);
+      // Every datagram to a closed port came back, read from the error queue with its destination and text.
+      await until(() => unreachable.length === 30, "30 reports");
+      for (const lost of unreachable) {
+        expect(lost.reason).toBe("port unreachable");
+        expect(goneTo.map((e) => e.port)).toContain(lost.to?.port as number);
+        expect(lost.text).toMatch(/^(again )?to nobody ping \d\r$/);
+      }
+      expect(transport.retried).toBeGreaterThan(0);
+    });
+
+    test("what a loss report leads to (an ERROR for the sender) goes out at once, not with the next datagram", async () => {
+      const gone = await client();
+      const goneTo = loopback(gone.port);
+      gone.close();
+      const asker = await client();
+      const { transport } = await bindTransport(
+        batched,
+        (h, t) => {
+          // The reply first (sent at once), then the datagram to the closed port (sent at the end of the turn).
+          t.send(h.from, `ack ${h.text}`);
+          t.send(goneTo, `for nobody ${h.text}`);
+        },
+        (lost, t) => {
+          if (lost.to) t.send(loopback(asker.port), `lost ${lost.text}`);
+        },
+      );
+      asker.send("one\r", transport.port);
+      expect(await asker.next()).toBe("ack one\r");
+      expect(await asker.next()).toBe("lost for nobody one\r");
     });
 
     test("after close, sends are refused quietly and the end of the turn leaves the descriptor alone (it may be a new socket's)", async () => {
@@ -176,9 +228,9 @@ for (const batched of [true, false]) {
       a.send("one\r", transport.port);
       await until(() => heard.length === 1, "one datagram");
       // Schedules the end of this turn, which runs after the close.
-      transport.send("127.0.0.1", a.port, "reply\r");
+      transport.send(loopback(a.port), "reply\r");
       transport.close();
-      expect(transport.send("127.0.0.1", a.port, "late\r")).toBe(false);
+      expect(transport.send(loopback(a.port), "late\r")).toBe(false);
       // Opened before that end of turn runs, this socket can be given the closed one's descriptor number.
       const fresh = await client();
       a.send("for the new socket\r", fresh.port);
@@ -189,27 +241,30 @@ for (const batched of [true, false]) {
   });
 }
 
-// The batch reader and writer by themselves, on a socket Bun bound. The test
-// never yields to the event loop between sending and reading, so Bun cannot
-// read first: every datagram is the batch reader's.
-describe.if(process.platform === "linux")("batch socket", () => {
+// The batch reader and writer and the error queue by themselves, on a socket
+// Bun bound. The test never yields to the event loop between sending and
+// reading, so Bun cannot read first: every datagram is the batch reader's.
+describe.if(process.platform === "linux")("batched I/O and the error queue", () => {
   async function attached() {
     const socket = await Bun.udpSocket({ hostname: "127.0.0.1", socket: { data() {}, error() {} } });
     open.push(socket);
-    const batch = BatchSocket.attach("127.0.0.1", socket.port);
-    if (typeof batch === "string") throw new Error(batch);
-    return { port: socket.port, batch };
+    const libc = loadLibc();
+    if (typeof libc === "string") throw new Error(libc);
+    const fd = findSocket(libc, ipv4Value("127.0.0.1"), socket.port);
+    if (typeof fd === "string") throw new Error(fd);
+    return { port: socket.port, batch: new BatchIO(libc, fd), errors: new ErrorQueue(libc, fd) };
   }
 
-  test("attaches to the socket bound to the address and port, and says why when there is none", async () => {
+  test("the socket is found by its address and port, and the answer says why when there is none", async () => {
     const { port } = await attached();
-    expect(BatchSocket.attach("127.0.0.1", port)).toBeInstanceOf(BatchSocket);
-    expect(BatchSocket.attach("0.0.0.0", port)).toBe(`no UDP socket bound to 0.0.0.0:${port} among this process's descriptors`);
-    expect(BatchSocket.attach("localhost", port)).toBe("not an IPv4 address: localhost");
+    const libc = loadLibc();
+    if (typeof libc === "string") throw new Error(libc);
+    expect(typeof findSocket(libc, ipv4Value("127.0.0.1"), port)).toBe("number");
+    expect(findSocket(libc, 0, port)).toBe(`no UDP socket bound to 0.0.0.0:${port} among this process's descriptors`);
     const free = await Bun.udpSocket({ hostname: "127.0.0.1" });
     const unused = free.port;
     free.close();
-    expect(BatchSocket.attach("127.0.0.1", unused)).toBe(`no UDP socket bound to 127.0.0.1:${unused} among this process's descriptors`);
+    expect(findSocket(libc, ipv4Value("127.0.0.1"), unused)).toBe(`no UDP socket bound to 127.0.0.1:${unused} among this process's descriptors`);
   });
 
   test("reads what is waiting without blocking, in order, with each sender's address and port; 0 when nothing is", async () => {
@@ -253,18 +308,64 @@ describe.if(process.platform === "linux")("batch socket", () => {
     expect(got[1]).toBe("small\r");
   });
 
-  test("queued datagrams go out in one call, each to its own peer, byte for byte; a full batch says so", async () => {
+  test("queued datagrams go out in one flush, each to its own peer, byte for byte; a full batch says so", async () => {
     const { batch } = await attached();
     const a = await client();
     const b = await client();
-    const ip = parseIpv4("127.0.0.1");
+    const ip = ipv4Value("127.0.0.1");
     let queued = 0;
-    while (batch.queue(ip, queued % 2 ? b.port : a.port, `Q${queued} ${ALL_BYTES}\r`)) queued++;
+    while (batch.queue(ip, "127.0.0.1", queued % 2 ? b.port : a.port, `Q${queued} ${ALL_BYTES}\r`)) queued++;
     // 256 slots, or the 64 KiB data area, whichever fills first.
-    expect(queued).toBe(Math.min(256, Math.floor(65536 / (ALL_BYTES.length + 6))));
+    expect(queued).toBe(Math.min(SEND_SLOTS, Math.floor(SEND_DATA_BYTES / (ALL_BYTES.length + 6))));
     expect(batch.queued).toBe(queued);
-    expect(batch.sendQueued()).toEqual({ failed: 0, refused: 0 });
+    const lost: string[] = [];
+    expect(batch.flush((_ip, _port, text) => void lost.push(text))).toBe(0);
+    expect(lost).toEqual([]);
     expect(batch.queued).toBe(0);
     for (let i = 0; i < queued; i++) expect(await (i % 2 ? b : a).next()).toBe(`Q${i} ${ALL_BYTES}\r`);
+  });
+
+  test("a datagram displaced by an earlier one's ICMP error is sent again; the error queue names each closed port and the text sent there", async () => {
+    const { batch, errors } = await attached();
+    const live = await client();
+    const gone = [await client(), await client()];
+    const ports = gone.map((g) => g.port);
+    for (const g of gone) g.close();
+    const ip = ipv4Value("127.0.0.1");
+    // dead, live, dead, live, live: without the retries sendmmsg stops after each dead one.
+    const plan: Array<[number, string]> = [
+      [ports[0] as number, "lost 0\r"],
+      [live.port, "one\r"],
+      [ports[1] as number, "lost 1\r"],
+      [live.port, "two\r"],
+      [live.port, "three\r"],
+    ];
+    for (const [port, text] of plan) expect(batch.queue(ip, "127.0.0.1", port, text)).toBe(true);
+    const lost: string[] = [];
+    expect(batch.flush((_ip, _port, text) => void lost.push(text))).toBe(2);
+    expect(lost).toEqual([]);
+    // Read before the event loop gets a turn: Bun would read the queue itself (and keep only the errno).
+    const reports: Array<[string, number, number, string]> = [];
+    expect(errors.drain((ipv4, port, errno, payload) => void reports.push([formatIpv4(ipv4), port, errno, payload]))).toBe(2);
+    expect(reports).toEqual([
+      ["127.0.0.1", ports[0] as number, 111, "lost 0\r"],
+      ["127.0.0.1", ports[1] as number, 111, "lost 1\r"],
+    ]);
+    expect(errors.drain(() => {})).toBe(0);
+    expect([await live.next(), await live.next(), await live.next()]).toEqual(["one\r", "two\r", "three\r"]);
+  });
+
+  test("a datagram the kernel refuses on its own account is reported once, with its errno, and the rest still go", async () => {
+    const { batch } = await attached();
+    const live = await client();
+    const ip = ipv4Value("127.0.0.1");
+    batch.queue(ip, "127.0.0.1", live.port, "before\r");
+    // A broadcast address without SO_BROADCAST: EACCES, this datagram's own fault.
+    batch.queue(ipv4Value("255.255.255.255"), "255.255.255.255", 9, "refused\r");
+    batch.queue(ip, "127.0.0.1", live.port, "after\r");
+    const lost: Array<[string, number, string, number]> = [];
+    batch.flush((ipv4, port, text, errno) => void lost.push([formatIpv4(ipv4), port, text, errno]));
+    expect(lost).toEqual([["255.255.255.255", 9, "refused\r", 13]]);
+    expect([await live.next(), await live.next()]).toEqual(["before\r", "after\r"]);
   });
 });

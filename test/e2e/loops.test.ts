@@ -1,0 +1,197 @@
+// Issue 14, point 2: loops through the server itself, end to end. Each of
+// these, left alone, has the server route its own output again (at ~120,000
+// messages/s through its own socket, or at line rate through an echoing
+// serial device) or take a client for itself. Every one is cut at its first
+// turn: counted (STATS loops=), logged, and the host table left alone.
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freeUdpPort } from "../helpers/proc.ts";
+import { openPty, type Pty } from "../helpers/pty.ts";
+import { makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
+import { UdpClient } from "../helpers/udp.ts";
+
+const open: Array<{ close(): void }> = [];
+const servers: RunningServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.stop();
+  for (const thing of open.splice(0)) thing.close();
+});
+
+async function server(options: Parameters<typeof startServer>[0] = {}): Promise<RunningServer> {
+  const s = await startServer(options);
+  servers.push(s);
+  return s;
+}
+
+async function client(): Promise<UdpClient> {
+  const c = await UdpClient.open();
+  open.push(c);
+  return c;
+}
+
+/** The value of `key=` in a STATS reply. */
+const stat = (reply: string, key: string): number => Number(new RegExp(` ${key}=(\\d+)`).exec(reply)?.[1]);
+
+async function stats(c: UdpClient, name: string, s: RunningServer): Promise<string> {
+  return c.request(`${name}>IS STATS\r`, s.port);
+}
+
+/** The next datagram matching re, skipping others (PINGs); fails after timeoutMs. */
+async function nextMatching(c: UdpClient, re: RegExp, timeoutMs = 3000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await c.next(Math.max(1, deadline - Date.now()));
+    if (re.test(text)) return text;
+  }
+}
+
+/** Ask STATS until `key` reaches `value` (the server has seen what it waits for); returns the reply and how many were asked. */
+async function statsUntil(c: UdpClient, name: string, s: RunningServer, key: string, value: number, timeoutMs = 3000) {
+  const deadline = Date.now() + timeoutMs;
+  for (let asked = 1; ; asked++) {
+    const reply = await stats(c, name, s);
+    if (stat(reply, key) >= value || Date.now() > deadline) return { reply, asked };
+    await Bun.sleep(10);
+  }
+}
+
+describe("the server's own socket", () => {
+  test("UDPPING aimed at the server itself is refused, and a broadcast after it goes round once, not forever", async () => {
+    const s = await server();
+    const a = await client();
+    const b = await client();
+    expect(await a.request("A1>IS PING\r", s.port)).toBe("IS>A1 PONG\r");
+    expect(await b.request("B1>IS PING\r", s.port)).toBe("IS>B1 PONG\r");
+    for (const address of ["127.0.0.1", "0.0.0.0", "127.9.8.7"]) {
+      expect(await a.request(`A1>IS UDPPING ${address} ${s.port}\r`, s.port)).toBe(
+        `IS>A1 ERROR: UDPPING ${address}:${s.port} is this server's own address, not PINGed\r`,
+      );
+    }
+    a.send("A1>AL STATUS: hello\r", s.port);
+    expect(await b.next()).toBe("A1>AL STATUS: hello\r");
+    // Nothing circles: the server received exactly what the clients sent (2 PINGs, 3 UDPPINGs, the broadcast, this STATS).
+    const reply = await stats(b, "B1", s);
+    expect(stat(reply, "received")).toBe(7);
+    expect(await b.request("B1>IS HOSTS\r", s.port)).toBe("IS>B1 DONE: HOST numHosts=2 maxHosts=32 host0=A1 host1=B1\r");
+    expect(await a.drain(100)).toEqual([]);
+  });
+
+  test("a UDPPort naming the server's own address and port is warned about and never PINGed", async () => {
+    const port = await freeUdpPort();
+    const s = await server({ config: `ServerPort ${port}\nUDPPort 127.0.0.1 ${port}\n` });
+    await s.waitFor(new RegExp(`UDPPort 127\\.0\\.0\\.1 ${port} is this server's own address and port: it is never PINGed`));
+    const a = await client();
+    a.send("A1>IS RESTART\r", s.port);
+    expect(await nextMatching(a, /RESTART/)).toMatch(/DONE: RESTART/);
+    const reply = await stats(a, "A1", s);
+    expect([stat(reply, "received"), stat(reply, "loops")]).toEqual([2, 0]);
+    expect(await a.request("A1>IS HOSTS\r", s.port)).toBe("IS>A1 DONE: HOST numHosts=1 maxHosts=32 host0=A1\r");
+  });
+
+  test("a state file that routes clients to the server's own socket, or names the server or AL, brings none of them back", async () => {
+    const dir = makeTempDir();
+    const port = await freeUdpPort();
+    const state = join(dir, "state", "hosts.json");
+    mkdirSync(join(dir, "state"));
+    const live = await client();
+    const saved = (name: string, slot: number, address: string, p: number) => ({ name, slot, lastHeard: 0, udp: { address, port: p } });
+    const hosts = [
+      saved("GHOST", 0, "127.0.0.1", port),
+      saved("IS", 1, "127.0.0.5", 7000),
+      saved("AL", 2, "127.0.0.5", 7001),
+      saved("LIVE", 3, "127.0.0.1", live.port),
+    ];
+    writeFileSync(state, JSON.stringify({ format: "isis-hosts", version: 1, serverId: "IS", saved: "", hosts }));
+    const s = await server({ config: `ServerPort ${port}\nStateFile ${state}\n` });
+    await s.waitFor(/restored 1 clients from .*; skipped GHOST IS AL/);
+    expect(await live.next()).toBe("IS>LIVE PING\r");
+    expect(await live.request("LIVE>IS HOSTS\r", s.port)).toBe("IS>LIVE DONE: HOST numHosts=1 maxHosts=32 host3=LIVE\r");
+    expect(stat(await stats(live, "LIVE", s), "loops")).toBe(0);
+  });
+});
+
+describe("messages in the server's name", () => {
+  test("an echo service reflecting IS>AL PING is neither registered nor answered", async () => {
+    const s = await server();
+    const a = await client();
+    const echo = await Bun.udpSocket({
+      hostname: "127.0.0.1",
+      socket: {
+        data(socket, data, port, address) {
+          socket.send(data, port, address);
+        },
+        error() {},
+      },
+    });
+    open.push(echo);
+    expect(await a.request("A1>IS PING\r", s.port)).toBe("IS>A1 PONG\r");
+    expect(await a.request(`A1>IS UDPPING 127.0.0.1 ${echo.port}\r`, s.port)).toBe(`IS>A1 DONE: UDPPING Sent PING to 127.0.0.1:${echo.port}\r`);
+    const { reply, asked } = await statsUntil(a, "A1", s, "loops", 1);
+    expect(stat(reply, "loops")).toBe(1);
+    // The PING came back once and stopped there: no PONG to it, no client called IS.
+    expect(stat(reply, "received")).toBe(2 + asked + 1);
+    expect(await a.drain(100)).toEqual([]);
+    expect(stat(await stats(a, "A1", s), "loops")).toBe(1);
+    expect(await a.request("A1>IS HOSTS\r", s.port)).toBe("IS>A1 DONE: HOST numHosts=1 maxHosts=32 host0=A1\r");
+  });
+
+  test("two servers PINGing each other take neither for a client", async () => {
+    const one = await server();
+    const two = await server();
+    const a = await client();
+    expect(await a.request(`A1>IS UDPPING 127.0.0.1 ${two.port}\r`, one.port)).toMatch(/DONE: UDPPING/);
+    expect(await a.request(`A1>IS UDPPING 127.0.0.1 ${one.port}\r`, two.port)).toMatch(/DONE: UDPPING/);
+    expect(stat((await statsUntil(a, "A1", one, "loops", 1)).reply, "loops")).toBe(1);
+    expect(stat((await statsUntil(a, "A1", two, "loops", 1)).reply, "loops")).toBe(1);
+    expect(await a.request("A1>IS HOSTS\r", one.port)).toBe("IS>A1 DONE: HOST numHosts=1 maxHosts=32 host0=A1\r");
+    expect(await a.request("A1>IS HOSTS\r", two.port)).toBe("IS>A1 DONE: HOST numHosts=1 maxHosts=32 host0=A1\r");
+  });
+});
+
+describe("an echoing serial device", () => {
+  let tty: Pty;
+  afterEach(() => {
+    if (tty && !tty.closed) tty.close();
+  });
+
+  /** Play a device with local echo on for `ms`: every line it is sent comes straight back. Returns the lines it was sent. */
+  async function echoFor(ms: number): Promise<string[]> {
+    const seen: string[] = [];
+    const until = Date.now() + ms;
+    for (;;) {
+      const left = until - Date.now();
+      if (left <= 0) return seen;
+      const line = await tty.next(left).catch(() => undefined);
+      if (line === undefined) return seen;
+      seen.push(line);
+      tty.write(`${line}\r`);
+    }
+  }
+
+  test("a routed message and a broadcast echoed back by the device go round once; senders keep their routes", async () => {
+    const dir = makeTempDir("isis-echo-");
+    tty = openPty();
+    symlinkSync(tty.slavePath, join(dir, "ttyE"));
+    const s = await server({ config: `TTYPort ${join(dir, "ttyE")}\n` });
+    expect(await tty.next()).toBe("IS>AL PING");
+    tty.write("M1.IE>IS PING\r");
+    expect(await tty.next()).toBe("IS>M1.IE PONG");
+    const a = await client();
+    const b = await client();
+    expect(await a.request("A1>IS PING\r", s.port)).toBe("IS>A1 PONG\r");
+    expect(await b.request("B1>IS PING\r", s.port)).toBe("IS>B1 PONG\r");
+
+    a.send("A1>M1.IE FILTER 2\r", s.port);
+    a.send("A1>AL STATUS: hello\r", s.port);
+    const seen = await echoFor(400);
+    expect(seen).toEqual(["A1>M1.IE FILTER 2", "A1>AL STATUS: hello"]);
+    expect(await b.drain(50)).toEqual(["A1>AL STATUS: hello\r"]);
+    expect(await a.request("A1>IS HOST A1\r", s.port)).toMatch(/^IS>A1 DONE: HOST Host\d=A1 Method\d=UDP /);
+    const reply = await stats(a, "A1", s);
+    expect(stat(reply, "loops")).toBe(2);
+    // The tty still carries messages both ways.
+    tty.write("M1.IE>A1 DONE: FILTER 2\r");
+    expect(await a.next()).toBe("M1.IE>A1 DONE: FILTER 2\r");
+  });
+});
