@@ -17,6 +17,7 @@ export const subCommands = {
   monitor: () => import("./commands/monitor.ts").then(_rDefault),
   install: () => import("./commands/install.ts").then(_rDefault),
   uninstall: () => import("./commands/uninstall.ts").then(_rDefault),
+  log: () => import("./commands/log.ts").then(_rDefault),
 };
 
 export const main = defineCommand({
