@@ -23,7 +23,7 @@ export function renderSummary(s: Summary, style: Style): string {
   const days = new Set([s.first, s.last].filter((t): t is string => t !== null).map((t) => t.slice(0, 10))).size > 1;
   const time = (t: string | null) => (t === null ? "-" : days ? `${t.slice(5, 10)} ${t.slice(11, 19)}` : t.slice(11, 19));
   const out: string[] = [];
-  const section = (title: string) => out.push("", bold(title));
+  const section = (title: string, note = "") => out.push("", bold(title) + (note ? `   ${dim(note)}` : ""));
 
   const what = s.range.night
     ? `night ${s.range.night.slice(0, 4)}-${s.range.night.slice(4, 6)}-${s.range.night.slice(6)}`
@@ -49,7 +49,7 @@ export function renderSummary(s: Summary, style: Style): string {
       `${plural(sv.restarts, "restart")}${sv.restartsRefused > 0 ? red(`, ${plural(sv.restartsRefused, "restart")} refused`) : ""}`,
   );
 
-  section(`Clients   ${dim(`silences longer than StaleAfter (${s.settings.staleAfter} s)`)}`);
+  section("Clients", `silences longer than StaleAfter (${s.settings.staleAfter} s)`);
   if (s.clients.length === 0) out.push("  none heard");
   const nameWidth = Math.max(6, ...s.clients.map((c) => c.name.length));
   const addrWidth = Math.max(8, ...s.clients.map((c) => where(c).length));
@@ -69,11 +69,11 @@ export function renderSummary(s: Summary, style: Style): string {
     );
   }
 
-  section(`Commands   ${dim(`late: no answer or progress for CommandTimeout (${s.settings.commandTimeout} s)`)}`);
+  section("Commands", `late: no answer or progress for CommandTimeout (${s.settings.commandTimeout} s)`);
   if (s.commands.length === 0) out.push("  none");
   else out.push(...commandRows(s.commands, red, yellow, dim));
 
-  section(`Errors   ${dim(`${num(s.errorsTotal)} ERROR:/FATAL: in all`)}`);
+  section("Errors", `${num(s.errorsTotal)} ERROR:/FATAL: in all`);
   if (s.errors.length === 0) out.push("  none");
   for (const e of s.errors) {
     out.push(`  ${num(e.count).padStart(6)}  ${e.from.padEnd(8)} ${red(escapeControl(clip(e.text, 90)))}  ${dim(`${time(e.first)} to ${time(e.last)}`)}`);
@@ -95,11 +95,11 @@ export function renderSummary(s: Summary, style: Style): string {
     );
   }
 
-  section(`Traffic   ${dim(`messages per ${s.traffic.bucketSeconds / 60} min`)}`);
+  section("Traffic", `messages per ${s.traffic.bucketSeconds / 60} min`);
   out.push(...sparkRows(s, time));
 
   const open = s.inFlightAtEnd;
-  section(`In flight at the end   ${dim(`${open.open} open, ${open.late} late`)}`);
+  section("In flight at the end", `${open.open} open, ${open.late} late`);
   for (const c of open.commands.slice(0, 20)) {
     const text = `  ${c.requester}>${c.target} ${c.word}  sent ${time(c.sentAt)}, ${span(c.age)} ago${c.late ? ", late" : ""}`;
     out.push(c.late ? yellow(text) : text);
@@ -108,7 +108,7 @@ export function renderSummary(s: Summary, style: Style): string {
 
   const run = s.runs.at(-1);
   if (run) {
-    section(`Counters of the last run   ${dim(run.complete ? "as STATS counts them" : "partial: the log does not hold all of this run")}`);
+    section("Counters of the last run", run.complete ? "as STATS counts them" : "partial: the log does not hold all of this run");
     const c = run.counters;
     out.push(
       `  received=${c.received} routed=${c.routed} broadcast=${c.broadcast} replied=${c.replied} malformed=${c.malformed} oversized=${c.oversized}`,
