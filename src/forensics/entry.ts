@@ -145,7 +145,12 @@ function minuteMs(text: string, from: number): number | undefined {
     if (c < 48 || c > 57) return undefined;
   }
   for (const [i, c] of SEPARATORS) if (text.charCodeAt(from + i) !== c) return undefined;
-  const n = (a: number, b: number) => Number(text.slice(from + a, from + b));
+  // Digits already checked: two or four of them as a number, with no string made.
+  const n = (a: number, b: number) => {
+    let v = 0;
+    for (let i = from + a; i < from + b; i++) v = v * 10 + text.charCodeAt(i) - 48;
+    return v;
+  };
   const month = n(5, 7);
   const ms = Date.UTC(n(0, 4), month - 1, n(8, 10), n(11, 13), n(14, 16));
   // Date.UTC rolls 2025-02-30 over into March: such a stamp is not one we wrote.

@@ -171,12 +171,16 @@ export class FloodBook {
 
 const BUCKET_MS = 600_000;
 const MAX_BUCKETS = 10_000;
+/** Ten-minute buckets kept (two years); a damaged log with stamps all over the calendar cannot grow the reader. */
+const MAX_KEPT_BUCKETS = 105_120;
 
 /** Messages per 10 minutes; a range longer than MAX_BUCKETS of them is folded into wider buckets. */
 export class Traffic {
   private readonly buckets = new Map<number, number>();
   private bucket = Number.NaN;
   private count = 0;
+  /** Messages in buckets beyond MAX_KEPT_BUCKETS. */
+  uncounted = 0;
 
   add(at: number): void {
     const b = Math.floor(at / BUCKET_MS);
@@ -191,9 +195,12 @@ export class Traffic {
   series(): Summary["traffic"] {
     this.flush();
     if (this.buckets.size === 0) return { bucketSeconds: BUCKET_MS / 1000, start: null, counts: [] };
-    const keys = [...this.buckets.keys()];
-    const lo = Math.min(...keys);
-    const hi = Math.max(...keys);
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const b of this.buckets.keys()) {
+      if (b < lo) lo = b;
+      if (b > hi) hi = b;
+    }
     const fold = Math.ceil((hi - lo + 1) / MAX_BUCKETS);
     const counts = new Array<number>(Math.floor((hi - lo) / fold) + 1).fill(0);
     for (const [b, n] of this.buckets) {
@@ -204,7 +211,10 @@ export class Traffic {
   }
 
   private flush(): void {
-    if (this.count > 0) this.buckets.set(this.bucket, (this.buckets.get(this.bucket) ?? 0) + this.count);
+    if (this.count === 0) return;
+    const known = this.buckets.get(this.bucket);
+    if (known !== undefined || this.buckets.size < MAX_KEPT_BUCKETS) this.buckets.set(this.bucket, (known ?? 0) + this.count);
+    else this.uncounted += this.count;
     this.count = 0;
   }
 }

@@ -261,3 +261,18 @@ describe("a C server's log", () => {
     expect(s.runs[0]?.counters).toMatchObject({ received: 14, routed: 8, replied: 5, unknownDestination: 1, completed: 2, unmatched: 1 });
   });
 });
+
+describe("a damaged log", () => {
+  test("stamps all over the calendar neither throw nor grow the reader: the traffic keeps at most 10,000 buckets", () => {
+    const replay = new NightReplay({ serverId: "IS", staleAfterMs: 120_000, commandTimeoutMs: 120_000 });
+    for (let i = 0; i < 120_000; i++) {
+      const year = 1000 + ((i * 7919) % 8000);
+      replay.add(parseEntry(`${year}-0${1 + (i % 9)}-1${i % 10}T0${i % 10}:${10 + (i % 50)}:00.000000 A${i % 10}>IS PING`));
+    }
+    const s = replay.finish([], Date.now());
+    expect(s.lines.messages).toBe(120_000);
+    expect(s.traffic.counts.length).toBeLessThanOrEqual(10_000);
+    expect(s.gaps.clockStepsBack).toBeGreaterThan(0);
+    expect(s.server.events.length).toBeLessThanOrEqual(500);
+  });
+});
