@@ -83,7 +83,7 @@ export function renderSummary(s: Summary, style: Style): string {
   const i = s.input;
   out.push(
     `  malformed ${num(i.malformed)}, oversized ${num(i.oversized)}, serial junk ${num(i.junk)}; ` +
-      `refused ${num(i.refusedPin + i.refusedExec)} (Pin ${num(i.refusedPin)}, ExecAllow ${num(i.refusedExec)})`,
+      `refused ${num(Object.values(i.refused).reduce((a, b) => a + b, 0))}${refusals(i.refused)}`,
   );
   if (i.flood.senders.length === 0) out.push("  no flood");
   for (const f of i.flood.senders) {
@@ -161,6 +161,13 @@ function sparkRows(s: Summary, time: (t: string | null) => string): string[] {
   rows.push(`  ${"".padStart(14)} ${"peak"} ${num(max)} per ${bucketSeconds / 60} min, ${num(counts.reduce((a, b) => a + b, 0))} in all`);
   return rows;
 }
+
+const REFUSAL_NAMES: Record<string, string> = { pin: "Pin", exec: "ExecAllow" };
+
+const refusals = (by: Readonly<Record<string, number>>): string => {
+  const parts = Object.entries(by).map(([event, n]) => `${REFUSAL_NAMES[event] ?? event} ${num(n)}`);
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
+};
 
 const where = (c: ClientSummary): string => (c.address === null ? "-" : `${c.transport === "serial" ? "tty" : "udp"} ${c.address}`);
 

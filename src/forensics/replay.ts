@@ -84,7 +84,7 @@ export class NightReplay {
   private readonly book = new CommandBook();
   private readonly clients: ClientBook;
   private readonly errors = new ErrorBook();
-  private readonly input = { malformed: 0, oversized: 0, junk: 0, refusedPin: 0, refusedExec: 0 };
+  private readonly input = { malformed: 0, oversized: 0, junk: 0, refused: {} as Record<string, number> };
   private readonly flood = new FloodBook();
   private readonly traffic = new Traffic();
   private readonly events = new EventLog();
@@ -300,11 +300,13 @@ export class NightReplay {
     const counters = this.run.counters;
     switch (kind) {
       case "client": {
+        // Events a later server adds (a client unreachable, evicted...) are shown by grep; these two move it.
+        if (event !== "added" && event !== "moved") return;
         const c = this.clients.get(f.name as string);
         if (!c) return;
         this.clients.locate(c, f.address);
         if (event === "added") c.added++;
-        else if (event === "moved") c.moves++;
+        else c.moves++;
         return;
       }
       case "hb": {
@@ -319,18 +321,19 @@ export class NightReplay {
         // Completions not awaited: their answer was before the range.
         if (entry.note === COMMAND_ENDED) this.completed(f.target as string, f.word as string, f.outcome as string, at, Number(f.ms), false);
         return;
-      case "refused":
+      case "refused": {
         counters.refused++;
+        this.input.refused[event] = (this.input.refused[event] ?? 0) + 1;
+        // A claim of a pinned name is refused before it is logged as a message; other refusals follow their message.
         if (entry.note === REFUSED_PINNED) {
           counters.received++;
           this.traffic.add(at);
-          this.input.refusedPin++;
-        } else {
-          this.input.refusedExec++;
-          const p = this.pending;
-          if (p && p.src === f.name) p.refused = true;
+          return;
         }
+        const p = this.pending;
+        if (p && p.src === f.name) p.refused = true;
         return;
+      }
       case "bad":
         if (entry.note === MALFORMED) {
           counters.received++;

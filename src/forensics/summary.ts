@@ -167,8 +167,8 @@ export interface InputSummary {
   readonly malformed: number;
   readonly oversized: number;
   readonly junk: number;
-  readonly refusedPin: number;
-  readonly refusedExec: number;
+  /** By the refusal's event: `pin` (a Pin), `exec` (ExecAllow), and any a later server adds. */
+  readonly refused: Readonly<Record<string, number>>;
   readonly flood: {
     readonly episodes: number;
     /** Datagrams dropped, as the `calmed down` lines count them. */

@@ -207,7 +207,7 @@ describe("input", () => {
       ],
       "19:10:00",
     );
-    expect(s.input).toMatchObject({ malformed: 1, oversized: 1, junk: 1, refusedPin: 1, refusedExec: 2 });
+    expect(s.input).toMatchObject({ malformed: 1, oversized: 1, junk: 1, refused: { pin: 1, exec: 2 } });
     expect(s.input.flood).toEqual({
       episodes: 2,
       dropped: 12345,
