@@ -143,10 +143,12 @@ export class RuntimeLog {
     }
     at += 6;
     bytes[at++] = 32; // " "
+    // Entries are bounded (MAX_ENTRY_BYTES); anything longer is cut, not lost whole.
+    const textAt = at;
+    at += writeLatin1(bytes, bounded(text), at);
     // One entry, one line: control bytes from clients are written as \xNN.
-    // Entries are bounded (MAX_ENTRY_BYTES, after escaping); anything longer is cut, not lost whole.
-    const clean = escapeControl(text);
-    at += writeLatin1(bytes, clean.length > MAX_ENTRY_BYTES - 40 ? clean.slice(0, MAX_ENTRY_BYTES - 40) : clean, at);
+    // Looked for in the bytes just written: cheaper than a test of the text, and almost never found.
+    if (hasControlByte(bytes, textAt, at)) at = textAt + writeLatin1(bytes, bounded(escapeControl(text)), textAt);
     bytes[at++] = 10; // "\n"
     chunk.length = at;
   }
@@ -312,6 +314,17 @@ export class RuntimeLog {
       }
     }
   }
+}
+
+const bounded = (text: string): string => (text.length > MAX_ENTRY_BYTES - 40 ? text.slice(0, MAX_ENTRY_BYTES - 40) : text);
+
+/** A byte escapeControl would change: below 0x20, or 0x7f. */
+function hasControlByte(bytes: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const b = bytes[i] as number;
+    if (b < 32 || b === 127) return true;
+  }
+  return false;
 }
 
 /** What is left of `views` after a short write of `n` bytes. */
