@@ -72,6 +72,10 @@ export function renderSummary(s: Summary, style: Style): string {
   section("Commands", `late: no answer or progress for CommandTimeout (${s.settings.commandTimeout} s)`);
   if (s.commands.length === 0) out.push("  none");
   else out.push(...commandRows(s.commands, red, yellow, dim));
+  // Who stopped answering, and since when: the last answer of each destination with requests left unanswered.
+  for (const [dest, w] of unanswered(s.commands)) {
+    out.push(yellow(`  ${dest}: ${num(w.count)} unanswered (${w.words.join(", ")}); last answer ${w.last === null ? "none in the range" : time(w.last)}`));
+  }
 
   section("Errors", `${num(s.errorsTotal)} ERROR:/FATAL: in all`);
   if (s.errors.length === 0) out.push("  none");
@@ -145,6 +149,21 @@ function commandRows(rows: readonly CommandSummary[], red: (t: string) => string
   }
   if (rows.length > shown.length) out.push(dim(`  and ${rows.length - shown.length} more (--json has them all)`));
   return out;
+}
+
+function unanswered(rows: readonly CommandSummary[]): Map<string, { count: number; words: string[]; last: string | null }> {
+  const byDest = new Map<string, { count: number; words: string[]; last: string | null }>();
+  for (const r of rows) {
+    const w = byDest.get(r.dest) ?? { count: 0, words: [], last: null };
+    if (r.lastAnswered !== null && (w.last === null || r.lastAnswered > w.last)) w.last = r.lastAnswered;
+    if (r.unanswered > 0) {
+      w.count += r.unanswered;
+      w.words.push(`${escapeControl(r.word)} ${num(r.unanswered)}`);
+    }
+    byDest.set(r.dest, w);
+  }
+  for (const [dest, w] of byDest) if (w.count === 0) byDest.delete(dest);
+  return byDest;
 }
 
 function sparkRows(s: Summary, time: (t: string | null) => string): string[] {

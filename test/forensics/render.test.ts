@@ -29,6 +29,8 @@ test("colour only on a terminal without NO_COLOR; the words are the same either 
   expect(text).toContain("  10-06 00:00:11  stopped            normally\n");
   expect(text).toMatch(/\n {2}M1\.TC {3}tty \/dev\/ttyS0 +10-06 00:00:06 {2}10-06 00:00:07 +3 +0\n/);
   expect(text).toMatch(/\n {2}M1\.TC +TEMP +1 +1 +0 +0 +250\.0 +250\.0 +250\.0\n/);
+  // Who stopped answering, and since when.
+  expect(text).toContain("\n  M1.IE: 1 unanswered (HOME 1); last answer 10-06 00:00:04\n");
 });
 
 test("a client's control bytes never reach the terminal as such", () => {
