@@ -23,8 +23,6 @@ export type Entry =
   /** No stamp and not a banner: not a line the server writes. */
   | { readonly type: "garbage"; readonly line: string };
 
-export type EntryType = Entry["type"];
-
 /** The text after the stamp. */
 export const entryText = (entry: Entry): string => ("text" in entry ? entry.text : entry.type === "message" ? entry.line.slice(STAMP_LENGTH + 1) : entry.line);
 

@@ -1,11 +1,11 @@
 // What `isis log` does once its arguments are understood: find the files,
 // stream them through the parser, and summarise or filter.
 import { stat } from "node:fs/promises";
-import { logDateKey } from "../log/log-name.ts";
+import { logDateKey, logFileName } from "../log/log-name.ts";
 import { type Entry, parseEntry } from "./entry.ts";
 import { follow } from "./follow.ts";
 import { type GrepFilter, matches } from "./grep.ts";
-import { filesBetween, nightFile, nightWindow } from "./range.ts";
+import { filesBetween, nightWindow } from "./range.ts";
 import { readLines } from "./read-lines.ts";
 import { NightReplay } from "./replay.ts";
 import type { FileRead, Summary } from "./summary.ts";
@@ -38,7 +38,7 @@ export async function selectFiles(q: LogQuery): Promise<Selection> {
   const night = q.night ?? (q.since === undefined && q.until === undefined ? logDateKey(q.now, q.utc) : undefined);
   if (night !== undefined) {
     const window = nightWindow(night, q.utc);
-    return { files: [nightFile(q.root, night)], end: Math.min(q.now, q.until ?? window.end), night };
+    return { files: [logFileName(q.root, night)], end: Math.min(q.now, q.until ?? window.end), night };
   }
   const until = Math.min(q.until ?? q.now, q.now);
   return { files: await filesBetween(q.root, q.since, until, q.utc), end: until, night: undefined };
@@ -92,15 +92,15 @@ export async function grep(q: LogQuery, selection: Selection, run: GrepRun, out:
   let liveOffset = 0;
   const liveKey = logDateKey(q.now, q.utc);
   for (const path of selection.files) {
-    const live = path === nightFile(q.root, liveKey);
+    const live = path === logFileName(q.root, liveKey);
     // The live file's last line may be half written: it is read whole once it is.
     const result = await readLines(path, onLine, { final: !(run.follow && live) });
     if (live) liveOffset = result.offset;
   }
   if (!run.follow) return matched;
-  if (!selection.files.includes(nightFile(q.root, liveKey))) {
+  if (!selection.files.includes(logFileName(q.root, liveKey))) {
     // Nothing of the live file read yet: start at its end, as `tail -f` does.
-    liveOffset = (await stat(nightFile(q.root, liveKey)).catch(() => undefined))?.size ?? 0;
+    liveOffset = (await stat(logFileName(q.root, liveKey)).catch(() => undefined))?.size ?? 0;
   }
   await follow({ root: q.root, utc: q.utc, from: { key: liveKey, offset: liveOffset }, signal: run.signal, clock: run.clock, pollMs: run.pollMs }, onLine);
   return matched;

@@ -28,7 +28,7 @@ export function parseNight(text: string, now: number, utc: boolean): Parsed<stri
 }
 
 /** The CCYYMMDD before `key`. */
-export function previousKey(key: string): string {
+function previousKey(key: string): string {
   const d = new Date(Date.UTC(Number(key.slice(0, 4)), Number(key.slice(4, 6)) - 1, Number(key.slice(6, 8)) - 1));
   return d.toISOString().slice(0, 10).replaceAll("-", "");
 }
@@ -83,7 +83,5 @@ export async function filesBetween(root: string, since: number | undefined, unti
     .sort()
     .map((key) => logFileName(root, key));
 }
-
-export const nightFile = (root: string, key: string): string => logFileName(root, key);
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
