@@ -84,7 +84,20 @@ async function runLog(rawArgs: readonly string[]): Promise<number> {
     now,
   };
   const style = styleFor(process.stdout.isTTY, process.env);
-  const write = (text: string) => void process.stdout.write(text);
+  // `isis log grep ... | head`: once the reader has gone, stop quietly, as grep does.
+  const controller = new AbortController();
+  const write = (text: string) => {
+    if (controller.signal.aborted) return;
+    try {
+      process.stdout.write(text);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EPIPE") throw error;
+      controller.abort();
+    }
+  };
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") controller.abort();
+  });
 
   if (action === "summary") {
     const selection = await selectFiles(query);
@@ -107,7 +120,6 @@ async function runLog(rawArgs: readonly string[]): Promise<number> {
     const missing = await missingFile(selection.files);
     if (missing !== undefined) return noLog(missing);
   }
-  const controller = new AbortController();
   const stop = () => controller.abort();
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

@@ -37,7 +37,7 @@ export async function follow(options: FollowOptions, onLine: (line: string) => v
   const graceMs = options.graceMs ?? 10_000;
   let files: Followed[] = [{ key: options.from.key, path: logFileName(options.root, options.from.key), offset: options.from.offset, retiredAt: undefined }];
   const read = async (f: Followed, sink: (line: string) => void) => {
-    f.offset = (await readLines(f.path, sink, { offset: f.offset, final: false })).offset;
+    f.offset = (await readLines(f.path, sink, { offset: f.offset, final: false, signal: options.signal })).offset;
   };
   while (!options.signal.aborted) {
     const now = clock();

@@ -92,9 +92,10 @@ export async function grep(q: LogQuery, selection: Selection, run: GrepRun, out:
   let liveOffset = 0;
   const liveKey = logDateKey(q.now, q.utc);
   for (const path of selection.files) {
+    if (run.signal.aborted) return matched;
     const live = path === logFileName(q.root, liveKey);
     // The live file's last line may be half written: it is read whole once it is.
-    const result = await readLines(path, onLine, { final: !(run.follow && live) });
+    const result = await readLines(path, onLine, { final: !(run.follow && live), signal: run.signal });
     if (live) liveOffset = result.offset;
   }
   if (!run.follow) return matched;

@@ -11,6 +11,8 @@ export interface ReadOptions {
   offset?: number;
   /** Hand over a last line with no newline (a finished file); else leave it for the next read (a live one). */
   final?: boolean;
+  /** Stop reading (the reader of the output went away). */
+  signal?: AbortSignal;
 }
 
 export interface ReadResult {
@@ -36,7 +38,7 @@ export async function readLines(path: string, onLine: (line: string) => void, op
   let filled = 0;
   let lines = 0;
   try {
-    for (;;) {
+    while (!options.signal?.aborted) {
       const { bytesRead } = await handle.read(buffer, filled, BUFFER_BYTES - filled, offset + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
@@ -56,7 +58,7 @@ export async function readLines(path: string, onLine: (line: string) => void, op
       buffer.copy(buffer, 0, start, filled);
       filled -= start;
     }
-    if (filled > 0 && options.final !== false) {
+    if (filled > 0 && options.final !== false && !options.signal?.aborted) {
       onLine(readLatin1(buffer, 0, filled));
       lines++;
       offset += filled;

@@ -5,7 +5,7 @@
 // and against STATS and INFLIGHT taken at the end; `isis log grep` against
 // the lines it must find; `--follow` against a line written while it runs.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Summary } from "../../src/forensics/summary.ts";
 import { ISIS_BIN, type RunningServer, startServer } from "../helpers/server.ts";
@@ -305,6 +305,16 @@ describe("isis log grep", () => {
     expect(out).toMatch(/(^|\n)\d{4}-\d\d-\d\dT[\d:.]{15} LATE>IS PING\n/);
     tail.kill("SIGINT");
     expect(await tail.exited).toBe(0);
+  });
+
+  test("output to a reader that goes away (| head) ends it quietly", () => {
+    // The night's log is far more than a pipe holds: isis is still writing when head has gone.
+    expect(statSync(`${logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`).size).toBeGreaterThan(256 * 1024);
+    const p = Bun.spawnSync(["bash", "-c", 'set -o pipefail; "$0" log grep -f "$1" | head -1 >/dev/null', ISIS_BIN, config], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect({ code: p.exitCode, stderr: p.stderr.toString() }).toEqual({ code: 0, stderr: "" });
   });
 
   test("bad use is one line and a non-zero exit; a missing log says where it looked", () => {
