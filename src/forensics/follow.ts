@@ -5,6 +5,7 @@
 // entries the server's writer had queued. The server writes a day's entries
 // before the next day's, so reading the old file both before and after the
 // new one hands lines over in the order they were written.
+import { stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { logDateKey, logFileName } from "../log/log-name.ts";
 import { readLines } from "./read-lines.ts";
@@ -37,6 +38,9 @@ export async function follow(options: FollowOptions, onLine: (line: string) => v
   const graceMs = options.graceMs ?? 10_000;
   let files: Followed[] = [{ key: options.from.key, path: logFileName(options.root, options.from.key), offset: options.from.offset, retiredAt: undefined }];
   const read = async (f: Followed, sink: (line: string) => void) => {
+    // A file that shrank was truncated or replaced (by hand, by logrotate): read it again from its start.
+    const size = (await stat(f.path).catch(() => undefined))?.size;
+    if (size !== undefined && size < f.offset) f.offset = 0;
     f.offset = (await readLines(f.path, sink, { offset: f.offset, final: false, signal: options.signal })).offset;
   };
   while (!options.signal.aborted) {

@@ -54,3 +54,36 @@ test("the live file's new lines, then the next day's file from its first line; a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a followed file that is truncated (logrotate's copytruncate) is read again from its start", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "isis-follow-"));
+  const root = join(dir, "isis");
+  const path = `${root}.20250915.log`;
+  writeFileSync(path, "2025-09-15T23:00:00.000000 A1>IS PING\n2025-09-15T23:00:00.000100 IS>A1 PONG\n");
+  const seen: string[] = [];
+  let wake: (() => void) | undefined;
+  const controller = new AbortController();
+  const done = follow(
+    {
+      root,
+      utc: true,
+      from: { key: "20250915", offset: Bun.file(path).size },
+      signal: controller.signal,
+      clock: () => Date.parse("2025-09-15T23:00:01Z"),
+      pollMs: 2,
+    },
+    (line) => {
+      seen.push(line);
+      wake?.();
+    },
+  );
+  try {
+    writeFileSync(path, "2025-09-15T23:00:02.000000 A1>B1 after the truncation\n");
+    while (seen.length < 1) await new Promise<void>((resolve) => (wake = resolve));
+    expect(seen).toEqual(["2025-09-15T23:00:02.000000 A1>B1 after the truncation"]);
+  } finally {
+    controller.abort();
+    await done;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
