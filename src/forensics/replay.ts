@@ -184,7 +184,7 @@ export class NightReplay {
 
   /** A request to the server, from a client or typed at the console (`by`). */
   private serverRequest(src: string, info: BodyInfo, body: string, at: number, by: string): void {
-    if (!isRequest(info.kind)) return;
+    if (!isRequest(info.kind) || info.word === "") return;
     const word = info.word;
     if (word === "RESTART") this.events.add(at, "restart-requested", `by ${by}`);
     else if (word === "QUIT" && info.kind === "EXEC") this.events.add(at, "quit-requested", `by ${by}`);
