@@ -139,9 +139,9 @@ function commandRows(rows: readonly CommandSummary[], red: (t: string) => string
     ),
   ];
   for (const r of shown) {
-    const errors = String(r.errors).padStart(6);
-    const late = String(r.late).padStart(5);
-    const unanswered = `${r.unanswered}${r.open > 0 ? ` (${r.open} open)` : ""}`.padStart(10);
+    const errors = num(r.errors).padStart(6);
+    const late = num(r.late).padStart(5);
+    const unanswered = `${num(r.unanswered)}${r.open > 0 ? ` (${num(r.open)} open)` : ""}`.padStart(10);
     out.push(
       `  ${r.dest.padEnd(destWidth)}  ${escapeControl(r.word).padEnd(wordWidth)}  ${num(r.count).padStart(7)}  ${r.errors > 0 ? red(errors) : errors}  ` +
         `${r.late > 0 ? yellow(late) : late}  ${r.unanswered > 0 ? yellow(unanswered) : unanswered}  ${ms(r.p50).padStart(8)}  ${ms(r.p90).padStart(8)}  ${ms(r.max).padStart(9)}`,
