@@ -27,6 +27,7 @@ import { isBroadcast } from "../protocol/message.ts";
 import { CommandBook, round3 } from "./command-book.ts";
 import type { Entry } from "./entry.ts";
 import { ClientBook, ErrorBook, EventLog, FloodBook, stampOf, Traffic } from "./facts.ts";
+import { numericKeys } from "./keys.ts";
 import { Run, runSummary } from "./run.ts";
 import type { FileRead, Summary } from "./summary.ts";
 
@@ -80,7 +81,8 @@ export class NightReplay {
   private last: number | undefined;
   private readonly runs: Run[] = [];
   private runsDropped = 0;
-  private run: Run = new Run(undefined, null, null);
+  private readonly keys = numericKeys();
+  private run: Run = new Run(undefined, null, null, this.keys);
   private readonly book = new CommandBook();
   private readonly clients: ClientBook;
   private readonly errors = new ErrorBook();
@@ -406,7 +408,7 @@ export class NightReplay {
     if (seen) this.keep(previous);
     if (f.id) this.serverId = f.id;
     this.server.starts++;
-    this.run = new Run(at, f.version ?? null, f.port ?? null);
+    this.run = new Run(at, f.version ?? null, f.port ?? null, this.keys);
     this.events.add(at, "started", `as ${this.serverId} on port ${f.port}${f.version ? `, isis ${f.version}` : ""}`);
   }
 

@@ -1,7 +1,7 @@
 // One server process as the log shows it: from its start line (or the start
 // of the range) to its shutdown line, the next start, or the end. Its
 // counters and in-flight table are replayed as the server kept them.
-import { InFlight } from "../core/in-flight.ts";
+import { DEFAULT_IN_FLIGHT_LIMIT, InFlight, type InFlightKey } from "../core/in-flight.ts";
 import { LatencyBook } from "../core/latency.ts";
 import { round3 } from "./command-book.ts";
 import { stampOf } from "./facts.ts";
@@ -26,9 +26,9 @@ export class Run {
   };
   readonly latency = new LatencyBook();
   /** Commands routed between clients, paired as the server pairs them. */
-  readonly routes = new InFlight();
+  readonly routes: InFlight;
   /** Commands to the server itself. */
-  readonly server = new InFlight();
+  readonly server: InFlight;
   entries = 0;
   endedAt: number | undefined;
   end: RunSummary["end"] = "running";
@@ -39,8 +39,11 @@ export class Run {
     readonly startedAt: number | undefined,
     readonly version: string | null,
     readonly port: string | null,
+    keys: InFlightKey,
   ) {
     this.complete = startedAt !== undefined;
+    this.routes = new InFlight(DEFAULT_IN_FLIGHT_LIMIT, keys);
+    this.server = new InFlight(DEFAULT_IN_FLIGHT_LIMIT, keys);
   }
 }
 
