@@ -117,7 +117,7 @@ beforeAll(async () => {
   for (let n = 0; n < 5; n++) await filter(port, ie2, n);
 
   // A flood, until the server has limited it and let it go again.
-  const flooder = Bun.spawn([process.execPath, FLOODER, String(port), "1.5", "FL>NOBODY junk"], { stdout: "pipe", stderr: "inherit" });
+  const flooder = Bun.spawn([process.execPath, FLOODER, String(port), "1", "FL>NOBODY junk"], { stdout: "pipe", stderr: "inherit" });
   await flooder.exited;
   const calmed = await second.waitFor(/flood: 127\.0\.0\.1:\d+ calmed down; (\d+) datagrams from it were dropped/, 10_000);
   floodDropped = Number(calmed[1]);
@@ -152,26 +152,35 @@ afterAll(async () => {
 });
 
 describe("isis log summary of a scripted night", () => {
-  test("every line read; two runs, the first stopped cleanly, a RESTART in between", () => {
+  // A flood can outrun the runtime log's writer (its queue holds 8 MiB): the
+  // server then writes how many entries it lost, and the summary must say the
+  // run is not whole. Otherwise it must equal what the server counted.
+  const lost = () => summary.gaps.logLost;
+
+  test("every line read; two runs, the first stopped cleanly, a RESTART in between; a loss said, never silent", () => {
     expect(summary.lines).toMatchObject({ unknown: 0, garbage: 0, skipped: 0 });
     expect(summary.server).toMatchObject({ starts: 2, stops: 1, uncleanStops: 0, restarts: 1, restartsRefused: 0 });
-    expect(summary.server.events.map((e) => `${e.event} ${e.detail}`)).toEqual([
+    expect(summary.server.events.filter((e) => e.event !== "log-lost").map((e) => `${e.event} ${e.detail}`)).toEqual([
       expect.stringMatching(/^started as IS on port \d+, isis /),
       "restart-requested by IPC1",
       expect.stringMatching(/^restarted configuration reloaded from /),
       "stopped SIGTERM",
       expect.stringMatching(/^started as IS on port \d+, isis /),
     ]);
-    expect(summary.runs.map((r) => `${r.end} ${r.complete}`)).toEqual(["stopped true", "running true"]);
-    expect(summary.gaps).toEqual({ logOff: 0, logLost: 0, clockStepsBack: 0 });
+    expect(summary.server.events.some((e) => e.event === "log-lost")).toBe(lost() > 0);
+    expect(summary.runs.map((r) => `${r.end} ${r.complete}`)).toEqual(["stopped true", `running ${lost() === 0}`]);
+    expect(summary.gaps).toMatchObject({ logOff: 0, clockStepsBack: 0 });
   });
 
-  test("the last run's counters are STATS's, and what is still open is INFLIGHT's", () => {
+  test("the last run's counters are STATS's (short by no more than the log said it lost), and what is still open is INFLIGHT's", () => {
     const c = { ...summary.runs.at(-1)?.counters } as Record<string, number>;
-    for (const name of [
+    // The log also has the reply to STATS itself.
+    const fromStats = (name: string) => Number(stats[name]) + (name === "replied" ? 1 : 0);
+    const names = [
       "received",
       "routed",
       "broadcast",
+      "replied",
       "malformed",
       "oversized",
       "unknownDestination",
@@ -180,13 +189,16 @@ describe("isis log summary of a scripted night", () => {
       "completed",
       "unmatched",
       "evicted",
-      "inFlight",
-      "late",
-    ]) {
-      expect({ name, value: c[name] }).toEqual({ name, value: Number(stats[name]) });
+    ];
+    if (lost() === 0) {
+      for (const name of [...names, "inFlight", "late"]) expect({ name, value: c[name] }).toEqual({ name, value: fromStats(name) });
+    } else {
+      console.log(`the runtime log lost ${lost()} entries during the flood: counters compared as at most STATS's`);
+      for (const name of names) {
+        expect(c[name]).toBeLessThanOrEqual(fromStats(name));
+        expect(fromStats(name) - (c[name] as number)).toBeLessThanOrEqual(lost());
+      }
     }
-    // The log also has the reply to STATS itself.
-    expect(c.replied).toBe(Number(stats.replied) + 1);
     const open = fields(inflight);
     expect(summary.inFlightAtEnd).toMatchObject({ open: Number(open.numOpen), late: Number(open.numLate) });
     expect(summary.inFlightAtEnd.commands.map((x) => `${x.requester}>${x.target},${x.word}`)).toEqual(
