@@ -87,17 +87,17 @@ export function defineNote<T extends string>(kind: NoteKind, event: string, temp
   const count = fields.length;
   const head = parts[0] as string;
   const tail = parts[count] as string;
+  // The server formats a completion line per answered command: the template is
+  // compiled into one concatenation, as fast as a template literal (a loop over
+  // the fields cost twice as much). Literals and field names are our own.
+  const body = fields.map((f, i) => ` + v[${JSON.stringify(f)}] + ${JSON.stringify(parts[i + 1])}`).join("");
+  const format = new Function("v", `return ${JSON.stringify(head)}${body};`) as LogNote<T>["format"];
   return {
     kind,
     event,
     template,
     firstWord,
-    format(values) {
-      const v = values as Readonly<Record<string, string | number>>;
-      let text = head;
-      for (let i = 0; i < count; i++) text += `${v[fields[i] as string]}${parts[i + 1]}`;
-      return text;
-    },
+    format,
     // indexOf, not a regular expression: the reader parses a million of these a second.
     parse(text) {
       if (count === 0) return text === head ? ({} as Record<NoteFields<T>, string>) : undefined;
