@@ -5,7 +5,7 @@
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { describeFsError } from "../config/server-config.ts";
-import { escapeControl } from "../protocol/escape.ts";
+import { escapeControl, hasControlByte } from "../protocol/escape.ts";
 import { writeLatin1 } from "../protocol/latin1.ts";
 import { LOG_LOST } from "../protocol/log-grammar.ts";
 import { logBanner, logDateKey, logFileName } from "./log-name.ts";
@@ -317,15 +317,6 @@ export class RuntimeLog {
 }
 
 const bounded = (text: string): string => (text.length > MAX_ENTRY_BYTES - 40 ? text.slice(0, MAX_ENTRY_BYTES - 40) : text);
-
-/** A byte escapeControl would change: below 0x20, or 0x7f. */
-function hasControlByte(bytes: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const b = bytes[i] as number;
-    if (b < 32 || b === 127) return true;
-  }
-  return false;
-}
 
 /** What is left of `views` after a short write of `n` bytes. */
 function skipBytes(views: Buffer[], n: number): Buffer[] {

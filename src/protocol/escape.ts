@@ -14,3 +14,12 @@ export const hasControl = (text: string): boolean => CONTROL.test(text);
 /** `text` with every C0 control byte and DEL written as `\xNN` (a backslash itself is left as is). */
 export const escapeControl = (text: string): string =>
   CONTROL.test(text) ? text.replace(CONTROL_ALL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`) : text;
+
+/** True when `bytes[from, to)` holds a byte escapeControl would change (the runtime log asks it of every entry it writes). */
+export function hasControlByte(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const b = bytes[i] as number;
+    if (b < 32 || b === 127) return true;
+  }
+  return false;
+}
