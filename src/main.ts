@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, Entry>> = {
   monitor: { summary: "watch a server live: traffic, clients, commands in flight", load: () => import("./commands/monitor.ts") },
   install: { summary: "install isis as a systemd service (as root)", load: () => import("./commands/install.ts") },
   uninstall: { summary: "remove the service and binary, keep config and logs (as root)", load: () => import("./commands/uninstall.ts") },
+  log: { summary: "what happened last night: summarise or search the runtime log", load: () => import("./commands/log.ts") },
 };
 
 const topHelp = (): string => {

@@ -37,11 +37,14 @@ export const DEFAULT_IN_FLIGHT_LIMIT = 256;
 /** Quiet for longer than the timeout (ms; 0 = never): no answer and no progress. */
 export const isLate = (command: OpenCommand, now: number, timeoutMs: number): boolean => timeoutMs > 0 && now - command.lastActivity > timeoutMs;
 
-const keyOf = (requester: string, target: string, word: string): string => `${requester}>${target} ${word}`;
+/** How the entries of one `REQUESTER>TARGET WORD` are found: a string by default; a reader of a season of logs may give numbers. */
+export type InFlightKey = (requester: string, target: string, word: string) => string | number;
+
+const textKey: InFlightKey = (requester, target, word) => `${requester}>${target} ${word}`;
 
 /** An open command as the table keeps it: its key, and its neighbours in age order. */
 interface Entry extends OpenCommand {
-  readonly key: string;
+  readonly key: string | number;
   older: Entry | undefined;
   newer: Entry | undefined;
 }
@@ -61,10 +64,13 @@ export class InFlight {
   private count = 0;
   private oldest: Entry | undefined;
   private newest: Entry | undefined;
-  /** The open commands of each `REQUESTER>TARGET WORD`, oldest first. */
-  private readonly byKey = new Map<string, Entry[]>();
+  /** The open commands of each `REQUESTER>TARGET WORD` (by keyOf), oldest first. */
+  private readonly byKey = new Map<string | number, Entry[]>();
 
-  constructor(private readonly limit = DEFAULT_IN_FLIGHT_LIMIT) {}
+  constructor(
+    private readonly limit = DEFAULT_IN_FLIGHT_LIMIT,
+    private readonly keyOf: InFlightKey = textKey,
+  ) {}
 
   get size(): number {
     return this.count;
@@ -72,7 +78,7 @@ export class InFlight {
 
   /** A request was routed. Returns the command evicted to make room, if any. */
   request(requester: string, target: string, word: string, exec: boolean, now: number, timeoutMs: number): OpenCommand | undefined {
-    const key = keyOf(requester, target, word);
+    const key = this.keyOf(requester, target, word);
     let same = this.byKey.get(key);
     if (same && timeoutMs > 0) {
       for (let i = same.length - 1; i >= 0; i--) {
@@ -112,7 +118,7 @@ export class InFlight {
 
   /** `replier` sent STATUS:/WARNING: about `word` to `to`; true if it belongs to an open command (the oldest). */
   progress(replier: string, to: string, word: string, body: string, now: number): boolean {
-    const command = this.byKey.get(keyOf(to, replier, word))?.[0];
+    const command = this.byKey.get(this.keyOf(to, replier, word))?.[0];
     if (!command) return false;
     command.lastActivity = now;
     command.progressCount++;
@@ -122,7 +128,7 @@ export class InFlight {
 
   /** `replier` sent the final answer about `word` to `to`: the oldest such command leaves the table. */
   finish(replier: string, to: string, word: string, outcome: string, now: number): Completion | undefined {
-    const command = this.byKey.get(keyOf(to, replier, word))?.[0];
+    const command = this.byKey.get(this.keyOf(to, replier, word))?.[0];
     if (!command) {
       this.unmatched++;
       return undefined;

@@ -2,6 +2,17 @@
 // host table and hands deliveries to the outbox. It knows nothing of sockets
 // or files; the server wires it to transports, the log and the console.
 import type { ServerConfig } from "../config/server-config.ts";
+import {
+  CLIENT_ADDED,
+  CLIENT_MOVED,
+  HEARTBEAT,
+  MALFORMED,
+  REFUSED_EXEC,
+  REFUSED_PINNED,
+  SERIAL_CLIENT_ADDED,
+  SERVER_RESTART_REFUSED,
+  SERVER_RESTARTED,
+} from "../protocol/log-grammar.ts";
 import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
 import { describePin, execAllowed, isExecBody, mayClaim } from "./access.ts";
 import { type CommandContext, runServerCommand } from "./commands.ts";
@@ -142,6 +153,11 @@ export class IsisCore implements CommandContext {
     const now = this.clock();
     let touched = this.hosts.touch(src, from, now);
     if (touched === Touch.Full && this.health.evictFor(src, from, now)) touched = this.hosts.touch(src, from, now);
+    // The runtime log reads in the order things happened: the message first,
+    // then what it changed, stamped with its arrival; then what the server did.
+    this.events.log(body === "" ? HEARTBEAT.format({ name: src, address: describeEndpoint(from) }) : text, now);
+    if (touched === Touch.Added) this.announce(src, from, now);
+    else if (touched === Touch.Moved) this.events.log(CLIENT_MOVED.format({ name: src, address: describeEndpoint(from) }), now);
     this.observer.heard(src, dest, body, from, now);
     if (touched === Touch.Full) {
       this.health.probeSilent(now);
@@ -151,14 +167,7 @@ export class IsisCore implements CommandContext {
     }
     const entry = this.hosts.touched as HostEntry;
     if (entry.unreachableSince !== undefined) this.losses.heardAgain(entry, now);
-    if (touched === Touch.Added) this.announce(src, from);
-    else if (touched === Touch.Moved) this.events.log(`Client ${src} moved to ${describeEndpoint(from)}`);
-
-    if (body === "") {
-      this.events.log(`heartbeat ${src} (${describeEndpoint(from)})`);
-      return;
-    }
-    this.events.log(text, now);
+    if (body === "") return;
     if (this.verbose) this.events.traffic(text);
 
     // Executive requests (to the server or through it) only from ExecAllow networks.
@@ -295,7 +304,12 @@ export class IsisCore implements CommandContext {
 
   private async reloadAndPing(): Promise<string> {
     const result = await this.control.reloadConfig();
-    if (!result.ok) return `ERROR: RESTART ${result.reason} - running configuration kept`;
+    if (!result.ok) {
+      this.events.log(SERVER_RESTART_REFUSED.format({ reason: `${result.reason} - running configuration kept` }));
+      return `ERROR: RESTART ${result.reason} - running configuration kept`;
+    }
+    // Whatever asked for it (RESTART, the console, SIGHUP), the log says it happened.
+    this.events.log(SERVER_RESTARTED.format({ rcFile: this.control.rcFile }));
     this.applyConfig(result.config);
     this.checkPresets();
     this.pingKnownClients();
@@ -364,16 +378,17 @@ export class IsisCore implements CommandContext {
     }
   }
 
-  private announce(name: string, from: Endpoint): void {
-    const line = from.kind === "udp" ? `Added UDP Client ${name} on host ${from.address}:${from.port}` : `Added Serial Client ${name} on device ${from.device}`;
-    this.events.log(line);
+  private announce(name: string, from: Endpoint, now: number): void {
+    const note = from.kind === "udp" ? CLIENT_ADDED : SERIAL_CLIENT_ADDED;
+    const line = note.format({ name, address: describeEndpoint(from) });
+    this.events.log(line, now);
     this.events.notice(line);
   }
 
   private refusePinned(src: string, from: Endpoint, raw: string, body: string): void {
     this.counters.refused++;
     const pins = (this.config.pins.get(src) ?? []).map(describePin).join(" ");
-    const line = `Refused message from ${describeEndpoint(from)} claiming ${src}, which is pinned to ${pins}: ${preview(raw)}`;
+    const line = REFUSED_PINNED.format({ from: describeEndpoint(from), name: src, detail: `${pins}: ${preview(raw)}` });
     this.events.log(line);
     const notice = this.notices.pass(`pin:${src}`, line);
     if (notice) this.events.notice(notice);
@@ -383,7 +398,7 @@ export class IsisCore implements CommandContext {
   private refuseExec(src: string, from: Endpoint, body: string): void {
     this.counters.refused++;
     const where = describeEndpoint(from);
-    const line = `Refused executive request from ${src} (${where}), not in ExecAllow: ${preview(body)}`;
+    const line = REFUSED_EXEC.format({ name: src, from: where, input: preview(body) });
     this.events.log(line);
     const notice = this.notices.pass("exec", line);
     if (notice) this.events.notice(notice);
@@ -393,7 +408,7 @@ export class IsisCore implements CommandContext {
   private malformed(raw: string, from: Endpoint, reason: string): void {
     if (reason.startsWith("oversized")) this.counters.oversized++;
     else this.counters.malformed++;
-    const line = `Ignored malformed message from ${describeEndpoint(from)}: ${reason}: ${preview(raw)}`;
+    const line = MALFORMED.format({ from: describeEndpoint(from), reason: `${reason}: ${preview(raw)}` });
     this.observer.malformed(line);
     this.events.log(line);
     if (this.verbose) this.events.traffic(line);

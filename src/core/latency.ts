@@ -21,7 +21,8 @@ export class LatencyHistogram {
     this.count++;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    this.buckets[bucketOf(value)] = (this.buckets[bucketOf(value)] ?? 0) + 1;
+    const bucket = bucketOf(value);
+    this.buckets[bucket] = (this.buckets[bucket] ?? 0) + 1;
   }
 
   /** The latency below which a fraction p (0..1) of the samples fall, within a bucket's width. */

@@ -5,6 +5,7 @@
 // watching (then the message is also copied to it, after routing).
 import type { ServerConfig } from "../config/server-config.ts";
 import { bodyInfo, isFinal, isProgress, isRequest } from "../protocol/body-kind.ts";
+import { COMMAND_ENDED, COMMAND_EVICTED } from "../protocol/log-grammar.ts";
 import { firstWord } from "../protocol/message.ts";
 import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
@@ -102,7 +103,7 @@ export class Observer {
       const evicted = this.inFlight.request(src, target.name, info.word, info.kind === "EXEC", now, timeoutMs);
       if (evicted) {
         const age = ((now - evicted.sentAt) / 1000).toFixed(3);
-        this.deps.log(`In-flight table full: stopped tracking ${evicted.requester}>${evicted.target} ${evicted.word} (open ${age} s)`);
+        this.deps.log(COMMAND_EVICTED.format({ requester: evicted.requester, target: evicted.target, word: evicted.word, seconds: age }), now);
       }
     } else if (isProgress(info.kind)) {
       this.inFlight.progress(src, target.name, info.word, body, now);
@@ -111,7 +112,10 @@ export class Observer {
       if (!done) return;
       this.latency.record(info.word, done.latencyMs);
       const c = done.command;
-      this.deps.log(`Command ${c.requester}>${c.target} ${c.word} ended with ${done.outcome}: after ${millisText(done.latencyMs)} ms`, now);
+      this.deps.log(
+        COMMAND_ENDED.format({ requester: c.requester, target: c.target, word: c.word, outcome: done.outcome, ms: millisText(done.latencyMs) }),
+        now,
+      );
     }
   }
 

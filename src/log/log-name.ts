@@ -1,4 +1,5 @@
 // Which file a log entry belongs in. Pure: the clock is an argument.
+import { formatLogOpened, LOG_RULE } from "../protocol/log-grammar.ts";
 
 /**
  * CCYYMMDD for the log file of an entry made at `ms`. With `utc` it is the
@@ -21,7 +22,6 @@ export function logDateKey(ms: number, utc: boolean): string {
 export const logFileName = (root: string, dateKey: string): string => `${root}.${dateKey}.log`;
 
 /** The two lines written whenever a log file is (re)opened. */
-export const logBanner = (serverId: string, isoTime: string): string =>
-  `------------------------------\n${serverId} runtime log (re)started at UTC ${isoTime}\n`;
+export const logBanner = (serverId: string, isoTime: string): string => `${LOG_RULE}\n${formatLogOpened(serverId, isoTime)}\n`;
 
 const ymd = (y: number, m: number, d: number): string => `${String(y).padStart(4, "0")}${String(m).padStart(2, "0")}${String(d).padStart(2, "0")}`;

@@ -5,7 +5,9 @@
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { describeFsError } from "../config/server-config.ts";
+import { escapeControls, hasControlByte } from "../protocol/escape.ts";
 import { writeLatin1 } from "../protocol/latin1.ts";
+import { LOG_LOST } from "../protocol/log-grammar.ts";
 import { logBanner, logDateKey, logFileName } from "./log-name.ts";
 import { formatIsoMicros, microsWithinSecond, wallClock } from "./timestamp.ts";
 
@@ -67,6 +69,8 @@ export class RuntimeLog {
   private reopen = true;
   /** Entries lost to a full queue or a failed write since start. */
   dropped = 0;
+  /** `dropped` when the current trouble began: the log says how many it cost once it is over. */
+  private droppedBefore = 0;
 
   constructor(options: RuntimeLogOptions) {
     this.root = options.root;
@@ -140,7 +144,11 @@ export class RuntimeLog {
     at += 6;
     bytes[at++] = 32; // " "
     // Entries are bounded (MAX_ENTRY_BYTES); anything longer is cut, not lost whole.
-    at += writeLatin1(bytes, text.length > MAX_ENTRY_BYTES - 40 ? text.slice(0, MAX_ENTRY_BYTES - 40) : text, at);
+    const textAt = at;
+    at += writeLatin1(bytes, bounded(text), at);
+    // One entry, one line: control bytes from clients are written as \xNN.
+    // Looked for in the bytes just written: cheaper than a test of the text, and almost never found.
+    if (hasControlByte(bytes, textAt, at)) at = textAt + writeLatin1(bytes, bounded(escapeControls(text)), textAt);
     bytes[at++] = 10; // "\n"
     chunk.length = at;
   }
@@ -171,6 +179,13 @@ export class RuntimeLog {
     this.timer = undefined;
   }
 
+  /** Once trouble is over, the log itself says what it cost, so a reader knows its account has a gap. */
+  private noteLost(reason: string): void {
+    const lost = this.dropped - this.droppedBefore;
+    this.droppedBefore = this.dropped;
+    if (lost > 0) this.write(LOG_LOST.format({ count: lost, reason }));
+  }
+
   private appendRaw(text: string): void {
     const chunk = this.room(text.length);
     if (!chunk) return;
@@ -184,11 +199,12 @@ export class RuntimeLog {
     this.sealCurrent();
     const chunk = this.spare.pop() ?? (this.chunkCount < this.maxChunks ? this.newChunk() : undefined);
     if (!chunk) {
-      this.dropped++;
       if (!this.queueFull) {
         this.queueFull = true;
+        if (!this.failing) this.droppedBefore = this.dropped;
         this.onProblem(`runtime log queue full (${this.maxChunks * CHUNK_BYTES} bytes): entries are being dropped`);
       }
+      this.dropped++;
       return undefined;
     }
     chunk.length = 0;
@@ -245,6 +261,7 @@ export class RuntimeLog {
         if (this.queueFull && this.sealed.length === 0) {
           this.queueFull = false;
           this.onProblem(`runtime log queue drained (${this.dropped} entries lost so far)`);
+          this.noteLost("queue full, the disk too slow");
         }
       }
     } finally {
@@ -281,8 +298,10 @@ export class RuntimeLog {
       if (this.failing) {
         this.failing = false;
         this.onProblem(`runtime log ${path} is writable again (${this.dropped} entries lost so far)`);
+        this.noteLost(`could not write ${path}`);
       }
     } catch (error) {
+      if (!this.failing && !this.queueFull) this.droppedBefore = this.dropped;
       for (const chunk of batch) this.dropped += countLines(chunk.bytes, chunk.length);
       await this.handle?.close().catch(() => {});
       this.handle = undefined;
@@ -296,6 +315,8 @@ export class RuntimeLog {
     }
   }
 }
+
+const bounded = (text: string): string => (text.length > MAX_ENTRY_BYTES - 40 ? text.slice(0, MAX_ENTRY_BYTES - 40) : text);
 
 /** What is left of `views` after a short write of `n` bytes. */
 function skipBytes(views: Buffer[], n: number): Buffer[] {

@@ -27,3 +27,16 @@ export function escapeControls(text: string, options: EscapeOptions = {}): strin
   const pattern = options.asciiOnly ? NON_ASCII : options.keepLines ? CONTROLS_BUT_LINES : CONTROLS;
   return text.replace(pattern, hex);
 }
+
+/**
+ * True when `bytes[from, to)` holds a byte escapeControls (default variant)
+ * would change: the runtime log asks it of every entry it writes, so the
+ * common entry, plain text, costs one pass over bytes already encoded.
+ */
+export function hasControlByte(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const b = bytes[i] as number;
+    if (b < 0x20 || (b >= 0x7f && b <= 0x9f)) return true;
+  }
+  return false;
+}

@@ -121,6 +121,14 @@ function nameForm(text: string, start: number, end: number): NameForm {
   return form;
 }
 
+/** The node name `text[start, end)` upper-cased, or undefined when it is not a valid one (no regular expression: the log reader calls this for every line). */
+export function nodeNameAt(text: string, start: number, end: number): string | undefined {
+  const form = nameForm(text, start, end);
+  if (form === NameForm.Invalid) return undefined;
+  const name = text.slice(start, end);
+  return form === NameForm.Upper ? name : name.toUpperCase();
+}
+
 /** The first space-separated word of a string, or "". */
 export function firstWord(text: string): string {
   let start = 0;

@@ -10,6 +10,7 @@ import { SystemdNotifier } from "../installer/sd-notify.ts";
 import { RuntimeLog } from "../log/runtime-log.ts";
 import { wallClock } from "../log/timestamp.ts";
 import { escapeControls } from "../protocol/escape.ts";
+import { SERIAL_BACKLOG, SERIAL_DOWN, SERIAL_JUNK, SERIAL_UP, SERVER_STARTED, SERVER_STOPPING } from "../protocol/log-grammar.ts";
 import { SerialPorts } from "../transport/serial/index.ts";
 import { UdpTransport } from "../transport/udp.ts";
 import { VERSION } from "../version.ts";
@@ -87,10 +88,10 @@ export class IsisServer implements ServerControl, Outbox {
     this.serialEndpoints = config.ttyPorts.map((device, index) => ({ kind: "serial", index, device }));
     this.serial = new SerialPorts(config.ttyPorts, {
       line: (index, text) => this.core.receive(text, this.serialEndpoints[index] as SerialEndpoint),
-      junk: (index, reason) => this.log.write(`Ignored junk on serial port ${index} (${config.ttyPorts[index]}): ${reason}`),
+      junk: (index, reason) => this.log.write(SERIAL_JUNK.format({ index, device: config.ttyPorts[index] ?? "?", reason })),
       state: (index, up, reason) => this.serialStateChanged(index, up, reason),
       backlog: (index, message) => {
-        const line = `Serial port ${index} (${config.ttyPorts[index]}): ${message}`;
+        const line = SERIAL_BACKLOG.format({ index, device: config.ttyPorts[index] ?? "?", detail: message });
         this.journal(line);
         this.log.write(line);
       },
@@ -142,7 +143,7 @@ export class IsisServer implements ServerControl, Outbox {
       server.journal(`UDP datagrams go through Bun's API one by one: ${batched ? bound.transport.batchProblem : "ISIS_BATCHED_UDP=off"}`);
     }
     server.journal(`server started as host ${config.serverId} on port ${bound.transport.port}`);
-    server.log.write(`${config.serverId} server version ${VERSION} started on port ${bound.transport.port}, rcFile=${options.rcFile}`);
+    server.log.write(SERVER_STARTED.format({ id: config.serverId, port: bound.transport.port, version: VERSION, rcFile: options.rcFile }));
     server.core.checkPresets();
     if (config.handshake) {
       server.journal("cold start initiated");
@@ -176,7 +177,7 @@ export class IsisServer implements ServerControl, Outbox {
 
   private serialStateChanged(index: number, up: boolean, reason: string): void {
     const device = this.core.config.ttyPorts[index] ?? this.serialEndpoints[index]?.device;
-    const line = up ? `Serial port ${index} (${device}) is up: ${reason}` : `Serial port ${index} (${device}) is down: ${reason}`;
+    const line = (up ? SERIAL_UP : SERIAL_DOWN).format({ index, device: device ?? "?", reason });
     this.journal(line);
     this.log.write(line);
     // A port that comes back (adapter plugged in again) is PINGed so its
@@ -265,7 +266,7 @@ export class IsisServer implements ServerControl, Outbox {
       this.notifier?.stopping();
       clearInterval(this.watchdogTimer);
       clearInterval(this.observeTimer);
-      this.log.write(`${this.core.config.serverId} server shutting down (${reason})`);
+      this.log.write(SERVER_STOPPING.format({ reason }));
       this.udp?.close();
       await this.resilience.stop();
       await this.serial.close();

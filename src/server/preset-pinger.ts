@@ -3,6 +3,7 @@
 // comes from that address and port (it is then in the host table). An agent
 // started after the server is found without anyone typing HANDSHAKE.
 import type { PresetPort } from "../config/server-config.ts";
+import { PRESET_ANSWERED, PRESET_SILENT } from "../protocol/log-grammar.ts";
 
 export interface PingerOptions {
   /** Send `IS>AL PING` to host:port. */
@@ -46,12 +47,12 @@ export class PresetPinger {
       this.timers.delete(timer);
       const where = `${preset.host}:${preset.port}`;
       if (this.options.answered(preset.host, preset.port)) {
-        if (attempt > 1) this.options.log(`preset port ${where} answered after ${attempt - 1} more PINGs`);
+        if (attempt > 1) this.options.log(PRESET_ANSWERED.format({ address: where, count: attempt - 1 }));
         return;
       }
       this.options.ping(preset.host, preset.port);
       const next = Math.min(delayMs * 2, this.maxDelayMs);
-      this.options.log(`preset port ${where} silent: PING ${attempt + 1} sent, next in ${next / 1000} s`);
+      this.options.log(PRESET_SILENT.format({ address: where, count: attempt + 1, seconds: next / 1000 }));
       this.schedule(preset, next, attempt + 1);
     }, delayMs);
     // Retrying alone must not keep a process alive that is otherwise done.

@@ -11,6 +11,7 @@
 // replies) while nobody is losing messages is never limited. While nothing is
 // overloaded the guard is idle: `active` is false and costs one check per
 // datagram.
+import { FLOOD_CALMED, FLOOD_LIMITED } from "../protocol/log-grammar.ts";
 
 export interface FloodGuardOptions {
   /** Datagrams per second a sender may keep sending while limited. */
@@ -113,10 +114,7 @@ export class FloodGuard {
       sender.limited = true;
       sender.dropped = 0;
       this.limits++;
-      this.options.report(
-        `flood: ${sender.name} sends faster than ${this.rate} datagrams/s while the server is overloaded; ` +
-          "dropping its excess so other clients are still served",
-      );
+      this.options.report(FLOOD_LIMITED.format({ sender: sender.name, rate: this.rate }));
     }
     sender.dropped++;
     this.dropped++;
@@ -132,7 +130,7 @@ export class FloodGuard {
       // A full bucket: the sender kept under its rate for burst/rate seconds.
       if (s.limited) {
         s.limited = false;
-        this.options.report(`flood: ${s.name} calmed down; ${s.dropped} datagrams from it were dropped`);
+        this.options.report(FLOOD_CALMED.format({ sender: s.name, dropped: s.dropped }));
       }
       return true;
     };

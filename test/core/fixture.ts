@@ -10,9 +10,12 @@ export interface Sent {
   text: string;
 }
 
-export function makeCore(overrides: Partial<ServerConfig> = {}) {
+/** `clockStepMs`: each read of the clock advances it by this much (0: it moves only with advance()). */
+export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 0 } = {}) {
   const sent: Sent[] = [];
   const logged: string[] = [];
+  /** The stamp of each logged entry: the time it was given, else the clock's when it was written. */
+  const stamps: number[] = [];
   const notices: string[] = [];
   const toServer: string[] = [];
   let now = Date.UTC(2025, 8, 15, 14, 3, 22, 123) + 0.456;
@@ -53,13 +56,21 @@ export function makeCore(overrides: Partial<ServerConfig> = {}) {
       },
     },
     events: {
-      log: (t) => logged.push(t),
+      log: (t, at) => {
+        logged.push(t);
+        // As the runtime log does: an entry given no time takes the clock's.
+        if (at === undefined) now += clockStepMs;
+        stamps.push(at ?? now);
+      },
       notice: (t) => notices.push(t),
       serverMessage: (src, body) => toServer.push(`${src}> ${body}`),
       traffic: () => {},
     },
     control,
-    clock: () => now,
+    clock: () => {
+      now += clockStepMs;
+      return now;
+    },
     exeName: "/usr/local/bin/isis",
     userId: "dts",
   });
@@ -68,6 +79,7 @@ export function makeCore(overrides: Partial<ServerConfig> = {}) {
     core,
     sent,
     logged,
+    stamps,
     notices,
     toServer,
     serial,

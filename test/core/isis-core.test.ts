@@ -26,10 +26,22 @@ describe("routing", () => {
     expect(f.logged).toContain("heartbeat TCS (127.0.0.1:1000)");
   });
 
-  test("a new client is logged as the old server did", () => {
-    const f = makeCore();
+  test("a new client is logged as the old server did, after the message that brought it, with that message's stamp", () => {
+    const f = makeCore({}, { clockStepMs: 0.001 });
     f.from(10901, "M1.ENV>IS PING\r");
-    expect(f.logged[0]).toBe("Added UDP Client M1.ENV on host 127.0.0.1:10901");
+    expect(f.logged).toEqual(["M1.ENV>IS PING", "Added UDP Client M1.ENV on host 127.0.0.1:10901", "IS>M1.ENV PONG"]);
+    expect(f.stamps[1]).toBe(f.stamps[0] as number);
+    expect(f.stamps[2]).toBeGreaterThan(f.stamps[1] as number);
+  });
+
+  test("a move is logged after the heartbeat that showed it, stamped as it; stamps never go back", () => {
+    const f = makeCore({}, { clockStepMs: 0.001 });
+    f.from(2000, "B1>IS PING\r");
+    f.advance(5);
+    f.from(2001, "B1>IS\r");
+    expect(f.logged.slice(-2)).toEqual(["heartbeat B1 (127.0.0.1:2001)", "Client B1 moved to 127.0.0.1:2001"]);
+    expect(f.stamps.at(-1)).toBe(f.stamps.at(-2) as number);
+    for (let i = 1; i < f.stamps.length; i++) expect(f.stamps[i]).toBeGreaterThanOrEqual(f.stamps[i - 1] as number);
   });
 
   test("a client that restarts on a new port is found there by its next message", () => {
@@ -95,7 +107,7 @@ describe("routing", () => {
   test("received messages and the server's replies are logged without terminators", () => {
     const f = makeCore();
     f.from(1000, "A1>IS ping\r");
-    expect(f.logged.slice(1)).toEqual(["A1>IS ping", "IS>A1 PONG"]);
+    expect(f.logged).toEqual(["A1>IS ping", "Added UDP Client A1 on host 127.0.0.1:1000", "IS>A1 PONG"]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { RuntimeLog } from "../../src/log/runtime-log.ts";
 import { makeTempDir } from "../helpers/server.ts";
@@ -93,7 +93,7 @@ describe("RuntimeLog", () => {
     expect(log.dropped).toBeGreaterThan(100);
   });
 
-  test("a directory that becomes writable again is used, and the recovery reported", async () => {
+  test("a directory that becomes writable again is used, the recovery reported, and the loss written in the log", async () => {
     const dir = makeTempDir("isis-log-");
     const logs = join(dir, "logs");
     await Bun.write(logs, "in the way");
@@ -106,6 +106,40 @@ describe("RuntimeLog", () => {
     await log.close();
     expect(problems).toHaveLength(2);
     expect(problems[1]).toContain("writable again");
-    expect(readFileSync(join(logs, "isis.20250915.log"), "utf8")).toContain(" kept\n");
+    const text = readFileSync(join(logs, "isis.20250915.log"), "utf8");
+    expect(text).toContain(" kept\n");
+    // The banner and the entry of the batch that failed.
+    expect(text).toContain(` Runtime log lost 3 entries (could not write ${join(logs, "isis.20250915.log")})\n`);
+  });
+
+  test("control bytes in an entry are written as \\xNN: one entry is one line, and nothing acts on a terminal", async () => {
+    const { dir, log } = makeLog();
+    log.write("A1>B1 two\nlines\r and \x1b[2J an escape");
+    await log.close();
+    const text = readFileSync(join(dir, "logs", "isis.20250915.log"), "latin1");
+    expect(text.split("\n").at(-2)).toBe("2025-09-15T14:03:22.123000 A1>B1 two\\x0alines\\x0d and \\x1b[2J an escape");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("entries lost to a full queue are counted in the log itself once it drains", async () => {
+    const dir = makeTempDir("isis-log-");
+    const problems: string[] = [];
+    const log = new RuntimeLog({
+      root: join(dir, "isis"),
+      utc: true,
+      serverId: "IS",
+      enabled: true,
+      clock: () => at("2025-09-15T14:03:22.123"),
+      maxQueuedBytes: 128 * 1024,
+      onProblem: (m) => problems.push(m),
+    });
+    for (let i = 0; i < 5000; i++) log.write(`A1>B1 entry ${i} ${"x".repeat(60)}`);
+    const lost = log.dropped;
+    expect(lost).toBeGreaterThan(0);
+    await log.close();
+    const text = readFileSync(join(dir, "isis.20250915.log"), "latin1");
+    expect(text).toEndWith(`2025-09-15T14:03:22.123000 Runtime log lost ${lost} entries (queue full, the disk too slow)\n`);
+    expect(problems).toEqual([expect.stringContaining("queue full"), expect.stringContaining("queue drained")]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,6 @@
 // The one escaper for wire text on its way to a terminal, a script or the log.
 import { describe, expect, test } from "bun:test";
-import { escapeControls } from "../../src/protocol/escape.ts";
+import { escapeControls, hasControlByte } from "../../src/protocol/escape.ts";
 
 describe("escapeControls", () => {
   test("escape sequences and other control characters are shown, not obeyed", () => {
@@ -37,4 +37,13 @@ describe("escapeControls", () => {
     expect(escapeControls(all, { keepLines: true })).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
     expect(escapeControls(all, { asciiOnly: true })).toMatch(/^[\x20-\x7e]*$/);
   });
+});
+
+test("the runtime log's check finds exactly the bytes the escaper changes, and only within the range", () => {
+  const bytes = new Uint8Array(16).fill(0x41);
+  for (let value = 0; value < 256; value++) {
+    bytes[8] = value;
+    expect(hasControlByte(bytes, 0, 16)).toBe(escapeControls(String.fromCharCode(value)) !== String.fromCharCode(value));
+    expect(hasControlByte(bytes, 9, 16)).toBe(false);
+  }
 });
