@@ -2,7 +2,8 @@
 // Pure. The old client looked only at the second word; we also make sure the
 // message is for us, so that a broadcast or a late answer to another
 // program that uses the same node name cannot end our command.
-import { firstWord, isBroadcast, parseMessage } from "../protocol/message.ts";
+import { isBroadcast, parseMessage } from "../protocol/message.ts";
+import { firstWord } from "../protocol/words.ts";
 
 export type ReplyKind =
   /** DONE: — the command succeeded. */

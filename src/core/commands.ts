@@ -4,7 +4,8 @@
 import { isIPv4 } from "node:net";
 import { MAX_PRESET_PORTS, MAX_SERIAL_PORTS, type ServerConfig } from "../config/server-config.ts";
 import { formatIsoMicros } from "../log/timestamp.ts";
-import { isReply, words } from "../protocol/message.ts";
+import { readRequest } from "../protocol/body-kind.ts";
+import { cutText } from "../protocol/message.ts";
 import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
 import { type Endpoint, udpEndpoint } from "./endpoint.ts";
 import { hostDetailSuffix, hostListSuffix } from "./host-health.ts";
@@ -48,21 +49,16 @@ type Handler = (ctx: CommandContext, args: string[], exec: boolean, from: Reques
 
 /** Handle a request body sent to the server by `from` (undefined: the console). */
 export function runServerCommand(ctx: CommandContext, body: string, from?: Requester): CommandReply {
+  // Read as the agents read it, and as the access check did (readRequest).
+  const { type, exec, words: parts } = readRequest(body);
   // Replies to the server are shown on the console by the caller, never answered.
-  if (isReply(body)) return undefined;
-  let parts = words(body);
-  let exec = false;
-  const type = (parts[0] ?? "").toUpperCase();
-  if (type === "EXEC:" || type === "REQ:") {
-    exec = type === "EXEC:";
-    parts = parts.slice(1);
-  }
+  if (type !== undefined && type !== "REQ" && type !== "EXEC") return undefined;
   const word = parts[0];
   if (word === undefined) return exec ? "ERROR: Unrecognized ISIS command - EXEC:" : undefined;
   const name = word.toUpperCase();
   if (name === "PONG") return undefined;
   const handler = HANDLERS[name];
-  if (!handler) return `ERROR: Unrecognized ISIS command - ${word}`;
+  if (!handler) return `ERROR: Unrecognized ISIS command - ${cutText(word)}`;
   return handler(ctx, parts.slice(1), exec, from);
 }
 
@@ -108,7 +104,7 @@ function host(ctx: CommandContext, args: string[]): string {
   // Named upper-cased, as the C server does: scripts match `Unknown Host NOSUCH`.
   const name = target.toUpperCase();
   const entry = ctx.hosts.get(name);
-  return entry ? hostDetail(ctx, entry) : `ERROR: HOST Unknown Host ${name}`;
+  return entry ? hostDetail(ctx, entry) : `ERROR: HOST Unknown Host ${cutText(name)}`;
 }
 
 function time(ctx: CommandContext): string {
@@ -136,9 +132,9 @@ function ports(ctx: CommandContext): string {
 function udpPing(ctx: CommandContext, args: string[]): string {
   const [address, portText] = args;
   if (address === undefined || portText === undefined) return "ERROR: UDPPING Blank IP address or port";
-  if (!isIPv4(address)) return `ERROR: UDPPING Invalid IPAddress '${address}'`;
+  if (!isIPv4(address)) return `ERROR: UDPPING Invalid IPAddress '${cutText(address)}'`;
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
-  if (port < 1 || port > 65535) return `ERROR: UDPPING Invalid port '${portText}'`;
+  if (port < 1 || port > 65535) return `ERROR: UDPPING Invalid port '${cutText(portText)}'`;
   // It would PING itself, answer itself, and go round (a loop).
   if (ctx.control.isOwnEndpoint(udpEndpoint(address, port))) return `ERROR: UDPPING ${address}:${port} is this server's own address, not PINGed`;
   ctx.pingAddress(address, port);
@@ -149,14 +145,14 @@ function remove(ctx: CommandContext, args: string[]): string {
   const target = args[0];
   if (target === undefined) return "ERROR: REMOVE Must specify host to remove";
   const name = target.toUpperCase();
-  return ctx.hosts.remove(name) ? `DONE: REMOVE Host ${name} removed from the host table` : `ERROR: REMOVE Host ${name} unknown, not removed`;
+  return ctx.hosts.remove(name) ? `DONE: REMOVE Host ${name} removed from the host table` : `ERROR: REMOVE Host ${cutText(name)} unknown, not removed`;
 }
 
 function flush(ctx: CommandContext, args: string[]): string {
   const arg = args[0];
   if (arg === undefined) return "ERROR: FLUSH must specify port to flush";
   const k = /^\d+$/.test(arg) ? Number(arg) : -1;
-  if (k < 0 || k >= MAX_SERIAL_PORTS) return `ERROR: FLUSH port ${arg} out of range [0-${MAX_SERIAL_PORTS - 1}]`;
+  if (k < 0 || k >= MAX_SERIAL_PORTS) return `ERROR: FLUSH port ${cutText(arg)} out of range [0-${MAX_SERIAL_PORTS - 1}]`;
   const port = ctx.control.serialPorts()[k];
   if (!port || !ctx.control.flushSerial(k)) return `ERROR: FLUSH serial port ${k} not enabled`;
   return `DONE: FLUSH serial port ${k} (${port.device}) flushed`;

@@ -2,6 +2,7 @@
 // host table and hands deliveries to the outbox. It knows nothing of sockets
 // or files; the server wires it to transports, the log and the console.
 import type { ServerConfig } from "../config/server-config.ts";
+import { isExecutive, isReply } from "../protocol/body-kind.ts";
 import {
   CLIENT_ADDED,
   CLIENT_MOVED,
@@ -13,8 +14,8 @@ import {
   SERVER_RESTART_REFUSED,
   SERVER_RESTARTED,
 } from "../protocol/log-grammar.ts";
-import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
-import { describePin, execAllowed, isExecBody, mayClaim } from "./access.ts";
+import { isBroadcast, type ParseFailure, parseMessage, sendableBody } from "../protocol/message.ts";
+import { describePin, execAllowed, mayClaim } from "./access.ts";
 import { type CommandContext, runServerCommand } from "./commands.ts";
 import { describeEndpoint, type Endpoint, type UdpEndpoint, udpEndpoint } from "./endpoint.ts";
 import { HostHealth } from "./host-health.ts";
@@ -54,6 +55,8 @@ export interface CoreCounters {
   unreachable: number;
   /** Messages refused by a Pin or by ExecAllow. */
   refused: number;
+  /** Datagrams refused for a control byte inside them (a line break that would forge a second line); not in `malformed`. */
+  controlBytes: number;
   /** Loops cut: messages to or from the server's own socket or in its own name, serial echoes. */
   loops: number;
   /** Dead clients whose slot went to a new one (the table was full). */
@@ -79,6 +82,7 @@ export class IsisCore implements CommandContext {
     notSent: 0,
     unreachable: 0,
     refused: 0,
+    controlBytes: 0,
     loops: 0,
     hostsEvicted: 0,
   };
@@ -143,7 +147,7 @@ export class IsisCore implements CommandContext {
     // Loops are cut before anything else, so they touch neither the host table nor anyone's route.
     if (this.loops.cutArriving(raw, from)) return;
     const parsed = parseMessage(raw);
-    if (!parsed.ok) return this.malformed(raw, from, parsed.reason);
+    if (!parsed.ok) return this.malformed(raw, from, parsed.reason, parsed.failure);
     const { src, dest, body, line: text, wire } = parsed.message;
     if (this.loops.cutMessage(src, dest, raw, from)) return;
     // A pinned name spoken from elsewhere must not move its route (one Map lookup).
@@ -170,8 +174,10 @@ export class IsisCore implements CommandContext {
     if (body === "") return;
     if (this.verbose) this.events.traffic(text);
 
-    // Executive requests (to the server or through it) only from ExecAllow networks.
-    if (this.config.execAllow !== undefined && isExecBody(body) && !execAllowed(from, this.config.execAllow)) {
+    // Executive requests (to the server or through it) only from ExecAllow networks,
+    // however they are spelt (isExecutive reads them as the agents do).
+    const execAllow = this.config.execAllow;
+    if (execAllow !== undefined && !execAllowed(from, execAllow) && isExecutive(body)) {
       return this.refuseExec(src, from, body);
     }
     if (dest === this.config.serverId) return this.serverCommand(src, from, body, touched === Touch.Added);
@@ -214,7 +220,8 @@ export class IsisCore implements CommandContext {
 
   /** Send a message from the server to every serial port and every UDP client (e.g. shutdown STATUS:). */
   broadcastFromServer(body: string): void {
-    const line = `${this.config.serverId}>AL ${body}`;
+    const header = `${this.config.serverId}>AL `;
+    const line = header + sendableBody(header.length, body);
     this.observer.sent("AL", line);
     this.events.log(line);
     this.fanOut(`${line}\r`, undefined);
@@ -345,7 +352,9 @@ export class IsisCore implements CommandContext {
   }
 
   private reply(to: string, endpoint: Endpoint, body: string): boolean {
-    const line = `${this.config.serverId}>${to} ${body}`;
+    const header = `${this.config.serverId}>${to} `;
+    // Replies may echo what a client wrote: one line, within the limit, always.
+    const line = header + sendableBody(header.length, body);
     this.counters.replied++;
     this.observer.sent(to, line);
     this.events.log(line);
@@ -405,8 +414,9 @@ export class IsisCore implements CommandContext {
     this.reply(src, from, `ERROR: EXEC: not allowed from ${from.kind === "udp" ? from.address : where}, executive request refused`);
   }
 
-  private malformed(raw: string, from: Endpoint, reason: string): void {
-    if (reason.startsWith("oversized")) this.counters.oversized++;
+  private malformed(raw: string, from: Endpoint, reason: string, failure: ParseFailure): void {
+    if (failure === "oversized") this.counters.oversized++;
+    else if (failure === "control") this.counters.controlBytes++;
     else this.counters.malformed++;
     const line = MALFORMED.format({ from: describeEndpoint(from), reason: `${reason}: ${preview(raw)}` });
     this.observer.malformed(line);

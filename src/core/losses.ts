@@ -4,8 +4,8 @@
 // only as sent), the clients at that endpoint marked unreachable (logged once,
 // and once more when heard from again), and the sender of a lost routed
 // request told with an ERROR instead of waiting for an answer that cannot come.
-import { bodyInfo, isRequest } from "../protocol/body-kind.ts";
-import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
+import { bodyInfo, isReply, isRequest } from "../protocol/body-kind.ts";
+import { isBroadcast, parseMessage } from "../protocol/message.ts";
 import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint } from "./endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import type { InFlight } from "./in-flight.ts";
