@@ -1,6 +1,7 @@
 // The core enforcing Pin and ExecAllow, and coalescing a burst of RESTARTs.
 import { describe, expect, test } from "bun:test";
 import { parseServerConfig } from "../../src/config/server-config.ts";
+import { EXECUTIVE_SPELLINGS } from "../protocol/spellings.ts";
 import { makeCore } from "./fixture.ts";
 
 const texts = (sent: { text: string }[]) => sent.map((s) => s.text);
@@ -72,6 +73,37 @@ describe("ExecAllow", () => {
     expect(g.sent.at(-1)?.text).toBe("IS>M1.IE DONE: QUIT ISIS executive quit command executed IS=OFFLINE\r");
     await Bun.sleep(0);
     expect(f.quits() + g.quits()).toBe(2);
+  });
+
+  test("no spelling of EXEC: gets past it: not to the server, not to a client, not to AL", () => {
+    const f = makeCore(configOf("ExecAllow 10.0.0.0/8\n"));
+    f.from(2000, "B1>IS PING\r");
+    let refused = 0;
+    for (const body of EXECUTIVE_SPELLINGS) {
+      for (const dest of ["IS", "B1", "AL", "ALL"]) {
+        const sent = f.from(1000, `A1>${dest} ${body}\r`);
+        // A line break inside a message refuses it whole, unanswered; any other spelling gets the ExecAllow refusal.
+        if (/[\n\v\f\r]/.test(body)) expect(sent).toEqual([]);
+        else {
+          expect(texts(sent)).toEqual(["IS>A1 ERROR: EXEC: not allowed from 127.0.0.1, executive request refused\r"]);
+          refused++;
+        }
+      }
+    }
+    expect(f.core.counters.refused).toBe(refused);
+    expect(f.core.counters.controlBytes).toBe(EXECUTIVE_SPELLINGS.length * 4 - refused);
+    expect(f.core.counters.routed + f.core.counters.broadcast).toBe(0);
+    expect(f.quits()).toBe(0);
+  });
+
+  test("from an allowed address, every spelling reaches the server as the executive request it is", async () => {
+    const f = makeCore(configOf("ExecAllow 127.0.0.0/8\n"));
+    for (const spelling of ["\tEXEC:\tQUIT", "exec:quit", "REQ: EXEC: quit"]) {
+      expect(texts(f.from(1000, `A1>IS ${spelling}\r`))).toEqual(["IS>A1 DONE: QUIT ISIS executive quit command executed IS=OFFLINE\r"]);
+    }
+    expect(texts(f.from(1000, "A1>IS \tPING\r"))).toEqual(["IS>A1 PONG\r"]);
+    await Bun.sleep(0);
+    expect(f.quits()).toBe(3);
   });
 
   test("without ExecAllow anyone may, as the old server allowed; other requests are never checked", () => {
