@@ -10,6 +10,7 @@ import {
   MALFORMED,
   REFUSED_EXEC,
   REFUSED_PINNED,
+  REFUSED_ROUTE,
   SERIAL_CLIENT_ADDED,
   SERVER_RESTART_REFUSED,
   SERVER_RESTARTED,
@@ -318,6 +319,7 @@ export class IsisCore implements CommandContext {
     // Whatever asked for it (RESTART, the console, SIGHUP), the log says it happened.
     this.events.log(SERVER_RESTARTED.format({ rcFile: this.control.rcFile }));
     this.applyConfig(result.config);
+    this.enforcePins();
     this.checkPresets();
     this.pingKnownClients();
     this.handshake();
@@ -325,6 +327,25 @@ export class IsisCore implements CommandContext {
       `DONE: RESTART rcFile=${this.control.rcFile} numClients=${this.hosts.size} ` +
       `numPreset=${this.config.presetPorts.length} Server restarted, host table kept`
     );
+  }
+
+  /**
+   * After a reload: a name now pinned somewhere other than where its route
+   * points (an impostor took it before the pin) loses that route at once,
+   * logged, and the pinned place is PINGed so the real client answers.
+   */
+  private enforcePins(): void {
+    const pins = this.config.pins;
+    for (const [name, targets] of pins) {
+      const entry = this.hosts.get(name);
+      if (!entry || mayClaim(pins, name, entry.endpoint)) continue;
+      this.hosts.remove(name);
+      const line = REFUSED_ROUTE.format({ name, address: describeEndpoint(entry.endpoint), detail: targets.map(describePin).join(" ") });
+      this.events.log(line);
+      this.events.notice(line);
+      // Serial ports and UDPPorts get the restart's handshake PING anyway; an address alone has no port to PING.
+      for (const t of targets) if (t.kind === "udp" && t.port !== undefined) this.pingAddress(t.address, t.port);
+    }
   }
 
   private serverCommand(src: string, from: Endpoint, body: string, fresh: boolean): void {

@@ -140,6 +140,12 @@ export const COMMAND_EVICTED = defineNote("command", "evicted", "In-flight table
 
 export const REFUSED_PINNED = defineNote("refused", "pin", "Refused message from {from} claiming {name}, which is pinned to {detail...}");
 export const REFUSED_EXEC = defineNote("refused", "exec", "Refused executive request from {name} ({from}), not in ExecAllow: {input...}");
+/** A reload pinned a name to somewhere other than where its route pointed: the route is dropped at once. */
+export const REFUSED_ROUTE = defineNote(
+  "refused",
+  "pin-reload",
+  "Refused the route of {name} to {address...}: the reloaded configuration pins it to {detail...}; removed from the host table",
+);
 /** Not a message; `reason` starts with `oversized` for one over 2048 bytes. */
 export const MALFORMED = defineNote("bad", "malformed", "Ignored malformed message from {from}: {reason...}");
 export const SERIAL_JUNK = defineNote("bad", "junk", "Ignored junk on serial port {index} ({device}): {reason...}");
@@ -197,6 +203,7 @@ export const NOTES: readonly LogNote[] = [
   COMMAND_EVICTED,
   REFUSED_PINNED,
   REFUSED_EXEC,
+  REFUSED_ROUTE,
   MALFORMED,
   SERIAL_JUNK,
   FLOOD_LIMITED,

@@ -114,6 +114,41 @@ describe("ExecAllow", () => {
   });
 });
 
+describe("a Pin added by RESTART or SIGHUP", () => {
+  test("an impostor holding the name loses its route at once, logged; the pinned address is PINGed, never the impostor", async () => {
+    const f = makeCore();
+    f.from(6666, "M1.IE>IS PING\r");
+    f.setNextConfig({ ok: true, config: configOf("Pin M1.IE 127.0.0.1:10700\n") });
+    const before = f.sent.length;
+    f.from(1000, "OP>IS RESTART\r");
+    await Bun.sleep(0);
+    const sent = f.sent.slice(before);
+    expect(f.core.hosts.get("M1.IE")).toBeUndefined();
+    expect(sent).toContainEqual({ to: "127.0.0.1:10700", text: "IS>AL PING\r" });
+    expect(sent.filter((s) => s.to === "127.0.0.1:6666")).toEqual([]);
+    const line = "Refused the route of M1.IE to 127.0.0.1:6666: the reloaded configuration pins it to 127.0.0.1:10700; removed from the host table";
+    expect(f.logged).toContain(line);
+    expect(f.notices).toContain(line);
+    expect(texts(f.from(1000, "OP>M1.IE FILTER 2\r"))).toEqual(["IS>OP ERROR: No Route to Destination Host M1.IE - host is unknown/unlisted\r"]);
+    // The real one answers the PING and has its route; the impostor is refused from now on.
+    f.from(10700, "M1.IE>IS PONG\r");
+    expect(f.core.hosts.get("M1.IE")?.endpoint).toEqual(f.udp(10700));
+    expect(texts(f.from(6666, "M1.IE>IS PING\r"))[0]).toStartWith("IS>M1.IE ERROR: Node name M1.IE is pinned");
+  });
+
+  test("a route the new pin allows stays, and so do names pinned to a serial port or an address's any port", async () => {
+    const f = makeCore();
+    f.from(10700, "M1.IE>IS PING\r");
+    f.from(5000, "M1.CB>IS PING\r");
+    f.setNextConfig({ ok: true, config: configOf("Pin M1.IE 127.0.0.1:10700\nPin M1.CB 127.0.0.1\n") });
+    f.from(1000, "OP>IS RESTART\r");
+    await Bun.sleep(0);
+    expect(f.core.hosts.get("M1.IE")?.endpoint).toEqual(f.udp(10700));
+    expect(f.core.hosts.get("M1.CB")?.endpoint).toEqual(f.udp(5000));
+    expect(f.logged.filter((l) => l.startsWith("Refused the route"))).toEqual([]);
+  });
+});
+
 describe("RESTART", () => {
   test("a burst of RESTARTs shares one reload and one round of PINGs", async () => {
     const f = makeCore();
