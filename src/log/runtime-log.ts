@@ -4,7 +4,7 @@
 // costs only log entries, never routing; memory is bounded by the chunk pool.
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { describeFsError } from "../config/server-config.ts";
+import { describeFsError } from "../config/read-file.ts";
 import { escapeControls, hasControlByte } from "../protocol/escape.ts";
 import { writeLatin1 } from "../protocol/latin1.ts";
 import { LOG_LOST } from "../protocol/log-grammar.ts";
