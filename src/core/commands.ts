@@ -64,8 +64,15 @@ export function runServerCommand(ctx: CommandContext, body: string, from?: Reque
 
 const onOff = (on: boolean, flag: string): string => `${on ? "+" : "-"}${flag}`;
 
-function status(ctx: CommandContext): string {
+/** STATUS after checking the runtime log's file, so +LOG is true (an rm'd file is opened again first). */
+function status(ctx: CommandContext): CommandReply {
+  const checked = ctx.control.checkLog();
+  return checked ? checked.then(() => statusText(ctx)) : statusText(ctx);
+}
+
+function statusText(ctx: CommandContext): string {
   const c = ctx.control;
+  const logDown = c.logProblem();
   // Ports that are down are appended only when there are some, so the
   // reply agents parse today is unchanged while everything is healthy.
   const down = c
@@ -76,7 +83,8 @@ function status(ctx: CommandContext): string {
     `DONE: STATUS HostName=${ctx.config.serverId} HostAddr=${c.hostAddr()} rcFile=${c.rcFile} ` +
     `logFile=${c.logFile()} numClients=${ctx.hosts.size} ${ctx.verbose ? "Verbose" : "Concise"} ` +
     `${onOff(c.logging(), "LOG")} ${onOff(ctx.handshaking, "HANDSHAKE")} ${onOff(c.cli, "CLI")}` +
-    (down.length > 0 ? ` SerialDown=${down.join(",")}` : "")
+    (down.length > 0 ? ` SerialDown=${down.join(",")}` : "") +
+    (logDown === undefined ? "" : ` LogDown=${logDown}`)
   );
 }
 
@@ -165,9 +173,13 @@ function quit(ctx: CommandContext, _args: string[], exec: boolean): string {
   return `DONE: QUIT ISIS executive quit command executed ${ctx.config.serverId}=OFFLINE`;
 }
 
-function log(ctx: CommandContext, on: boolean): string {
+function log(ctx: CommandContext, on: boolean): CommandReply {
   ctx.control.setLogging(on);
-  return on ? `DONE: +LOG Runtime logging enabled logFile=${ctx.control.logFile()}` : "DONE: -LOG Runtime logging disabled";
+  if (!on) return "DONE: -LOG Runtime logging disabled";
+  // +LOG when it is already on opens a log file that was removed or replaced again.
+  const reply = () => `DONE: +LOG Runtime logging enabled logFile=${ctx.control.logFile()}`;
+  const checked = ctx.control.checkLog();
+  return checked ? checked.then(reply) : reply();
 }
 
 const HANDLERS: Record<string, Handler> = {

@@ -311,6 +311,9 @@ export class IsisCore implements CommandContext {
   }
 
   private async reloadAndPing(): Promise<string> {
+    // SIGHUP is what logrotate sends: a log file rotated away or removed is
+    // opened again, whether the config reloads or not.
+    await this.control.checkLog();
     const result = await this.control.reloadConfig();
     if (!result.ok) {
       this.events.log(SERVER_RESTART_REFUSED.format({ reason: `${result.reason} - running configuration kept` }));

@@ -165,6 +165,8 @@ export const SERVER_RESTART_REFUSED = defineNote("server", "restart-refused", "S
 
 /** Entries the runtime log could not write (queue full, disk trouble), written once it can again. */
 export const LOG_LOST = defineNote("log", "lost", "Runtime log lost {count} entries ({reason...})");
+/** The file was removed or replaced under the server (rm, logrotate without copytruncate): the first entry of the file opened in its place. */
+export const LOG_REOPENED = defineNote("log", "reopened", "Runtime log reopened: {reason...}");
 
 export const SERIAL_UP = defineNote("serial", "up", "Serial port {index} ({device}) is up: {reason...}");
 export const SERIAL_DOWN = defineNote("serial", "down", "Serial port {index} ({device}) is down: {reason...}");
@@ -213,6 +215,7 @@ export const NOTES: readonly LogNote[] = [
   SERVER_RESTARTED,
   SERVER_RESTART_REFUSED,
   LOG_LOST,
+  LOG_REOPENED,
   SERIAL_UP,
   SERIAL_DOWN,
   SERIAL_BACKLOG,
