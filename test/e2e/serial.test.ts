@@ -1,12 +1,13 @@
 // The compiled server with serial clients on real pseudo-terminals: the test
 // plays each RS-232 agent on a pty master; the server opens the slave through
 // a symlink (so "unplugging" can remove the path, as udev does).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { openPty, type Pty } from "../helpers/pty.ts";
 import { makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 let server: RunningServer;
 let dir: string;
@@ -37,6 +38,17 @@ afterAll(async () => {
   other?.close();
   await server?.stop();
   for (const p of [tty0, tty1]) if (p && !p.closed) p.close();
+});
+
+// Whatever ran before, and in whatever order: the serial agents are known, M1.IE on port 0 and M1.CB on port 1.
+beforeEach(async () => {
+  for (const [pty, name] of [
+    [tty0, "M1.IE"],
+    [tty1, "M1.CB"],
+  ] as const) {
+    pty.write(`${name}>IS PING\r`);
+    expect(await pty.next()).toBe(`IS>${name} PONG`);
+  }
 });
 
 describe("serial clients", () => {
@@ -123,6 +135,10 @@ describe("serial clients", () => {
     expect(await udp.request("A1>IS STATUS\r", server.port)).toEndWith(" -CLI\r");
     late.close();
     unlinkSync(link("ttyMissing"));
+    // Gone again, as at start (the next test may look at PORTS).
+    await waitUntil("port 2 reported down again", () => server.lines.filter((l) => /^\S+ Serial port 2 .* is down/.test(l)).length === 2, {
+      seen: () => server.lines.join("\n"),
+    });
   });
 
   test("a port that vanishes is reported down, refused with an ERROR naming it, and recovered when it returns", async () => {
