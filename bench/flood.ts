@@ -2,8 +2,9 @@
 // process sending, reading nothing) while two others keep doing routed round
 // trips through it, one every 3 ms. Measures what the others still get, and
 // what the flood costs the server in log and memory: at 200,000 datagrams/s
-// (what the flood test's Bun flooder reached; the targets apply to it) and
-// as fast as C can send (for information).
+// (what the flood test's Bun flooder reached; the targets apply to it), the
+// same with `FloodLimit off` (what the guard is worth), and as fast as C can
+// send (for information).
 // These figures depend on the machine and its load, so they are measured
 // here, not asserted in a test (test/e2e/flood.test.ts keeps what does not).
 // Usage: bun bench/flood.ts [LOADGEN_BINARY]   (npm run bench runs it too)
@@ -15,12 +16,23 @@ import { dropsForPort } from "../src/transport/udp-drops.ts";
 const ISIS = resolve(import.meta.dir, "..", "dist", "isis");
 const FLOOD_MS = 3000;
 const WINDOW_MS = 500;
-/** Datagrams/s of the flooder; 0: as fast as possible. */
-export const FLOOD_RATES = [200_000, 0];
+export interface FloodCase {
+  /** Datagrams/s of the flooder; 0: as fast as possible. */
+  rate: number;
+  /** The server's FloodLimit value, if not the default. */
+  floodLimit?: string;
+  /** Whether the targets apply. */
+  targets: boolean;
+}
+
+export const FLOOD_CASES: readonly FloodCase[] = [
+  { rate: 200_000, targets: true },
+  { rate: 200_000, floodLimit: "off", targets: false },
+  { rate: 0, targets: false },
+];
 
 export interface FloodResult {
-  /** Asked for; 0: as fast as possible. */
-  rate: number;
+  case: FloodCase;
   flooderSent: number;
   flooderRate: number;
   roundTrips: number;
@@ -49,10 +61,12 @@ async function lines(stream: ReadableStream<Uint8Array>, into: string[]): Promis
   }
 }
 
-export async function floodBench(loadgen: string, rate: number): Promise<FloodResult> {
+export async function floodBench(loadgen: string, floodCase: FloodCase): Promise<FloodResult> {
+  const { rate } = floodCase;
   const dir = mkdtempSync(join(tmpdir(), "isis-flood-bench-"));
   const ini = join(dir, "isis.ini");
-  writeFileSync(ini, `ServerID IS\nServerPort 0\nServerLog ${dir}/isis\nLogDate UTC\nNoHandshaking\n`);
+  const limit = floodCase.floodLimit ? `FloodLimit ${floodCase.floodLimit}\n` : "";
+  writeFileSync(ini, `ServerID IS\nServerPort 0\nServerLog ${dir}/isis\nLogDate UTC\nNoHandshaking\n${limit}`);
   const server = Bun.spawn([ISIS, "server", "-d", "-f", ini], { stdout: "pipe", stderr: "inherit" });
   const journal: string[] = [];
   void lines(server.stdout, journal);
@@ -120,7 +134,7 @@ export async function floodBench(loadgen: string, rate: number): Promise<FloodRe
     }
     const log = join(dir, `isis.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`);
     return {
-      rate,
+      case: floodCase,
       flooderSent: Number(/sent=(\d+)/.exec(flooded)?.[1] ?? Number.NaN),
       flooderRate: Number(/rate=(\d+)/.exec(flooded)?.[1] ?? Number.NaN),
       roundTrips: n,
@@ -139,10 +153,10 @@ export async function floodBench(loadgen: string, rate: number): Promise<FloodRe
 }
 
 export function printFlood(r: FloodResult): void {
-  const ok = (pass: boolean) => (r.rate === 0 ? "" : pass ? "ok" : "MISSED");
+  const ok = (pass: boolean) => (!r.case.targets ? "" : pass ? "ok" : "MISSED");
   const share = r.answered / r.roundTrips;
   const worst = Math.min(...r.windows);
-  const asked = r.rate === 0 ? "as fast as it can" : `asked for ${r.rate.toLocaleString()}/s`;
+  const asked = `${r.case.rate === 0 ? "as fast as it can" : `asked for ${r.case.rate.toLocaleString()}/s`}${r.case.floodLimit ? `, FloodLimit ${r.case.floodLimit}` : ""}`;
   console.log(
     `\nflood: one client at ${r.flooderRate.toLocaleString()} datagrams/s (${asked}) for ${FLOOD_MS / 1000} s, ${r.flooderSent.toLocaleString()} sent`,
   );
@@ -165,7 +179,7 @@ if (import.meta.main) {
     if (cc.exitCode !== 0) throw new Error(`cc bench/loadgen.c failed:\n${cc.stderr}`);
   }
   try {
-    for (const rate of FLOOD_RATES) printFlood(await floodBench(binary, rate));
+    for (const floodCase of FLOOD_CASES) printFlood(await floodBench(binary, floodCase));
   } finally {
     if (work) rmSync(work, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { FLOOD_RATES, floodBench, printFlood } from "./flood.ts";
+import { FLOOD_CASES, floodBench, printFlood } from "./flood.ts";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "5" }, quick: { type: "boolean", default: false } },
@@ -212,5 +212,5 @@ console.log(
 );
 console.log(`isis RSS at the end of the load itself: ${rssBusy.map((r) => `${r.toFixed(1)} MB`).join(", ")}`);
 // A flood from one client while two others do round trips (bench/flood.ts).
-for (const rate of FLOOD_RATES) printFlood(await floodBench(loadgen, rate));
+for (const floodCase of FLOOD_CASES) printFlood(await floodBench(loadgen, floodCase));
 if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
