@@ -29,6 +29,9 @@ const DROP_IN = "/etc/systemd/system/isis.service.d/test.conf";
 // StartLimitBurst allows in StartLimitIntervalSec).
 const DROP_IN_TEXT = "[Unit]\nStartLimitIntervalSec=0\n\n[Service]\nWatchdogSec=2s\nRestartSec=200ms\n";
 
+// Each check restarts the service at most twice; on a loaded 2-core machine that can take a while.
+const STEP_MS = 60_000;
+
 let container: Container;
 let port: number;
 let client: UdpClient;
@@ -111,93 +114,121 @@ describe.skipIf(cannot !== undefined)("under a real systemd (a container booted 
     if (timings.length > 0) console.log(`systemd container: ${timings.join(", ")}`);
   }, 60_000);
 
-  test("isis install --now: enabled and active; systemd saw READY=1 (Type=notify) and shows the STATUS= text", async () => {
-    expect(installOutput).toContain("systemctl is-active isis.service: active");
-    expect((await container.run(["systemctl", "is-active", "isis.service"])).stdout.trim()).toBe("active");
-    expect((await container.run(["systemctl", "is-enabled", "isis.service"])).stdout.trim()).toBe("enabled");
-    const p = await unit("Type", "ActiveState", "SubState", "StatusText", "WatchdogUSec", "FragmentPath", "DropInPaths");
-    // A Type=notify service is "active (running)" only once READY=1 has come.
-    expect(p).toMatchObject({ Type: "notify", ActiveState: "active", SubState: "running", FragmentPath: "/etc/systemd/system/isis.service" });
-    expect(p.StatusText).toBe(`serving as IS on UDP port ${port}`);
-    expect(p.WatchdogUSec).toBe("2s");
-    expect(p.DropInPaths).toBe(DROP_IN);
-  });
+  test(
+    "isis install --now: enabled and active; systemd saw READY=1 (Type=notify) and shows the STATUS= text",
+    async () => {
+      expect(installOutput).toContain("systemctl is-active isis.service: active");
+      expect((await container.run(["systemctl", "is-active", "isis.service"])).stdout.trim()).toBe("active");
+      expect((await container.run(["systemctl", "is-enabled", "isis.service"])).stdout.trim()).toBe("enabled");
+      const p = await unit("Type", "ActiveState", "SubState", "StatusText", "WatchdogUSec", "FragmentPath", "DropInPaths");
+      // A Type=notify service is "active (running)" only once READY=1 has come.
+      expect(p).toMatchObject({ Type: "notify", ActiveState: "active", SubState: "running", FragmentPath: "/etc/systemd/system/isis.service" });
+      expect(p.StatusText).toBe(`serving as IS on UDP port ${port}`);
+      expect(p.WatchdogUSec).toBe("2s");
+      expect(p.DropInPaths).toBe(DROP_IN);
+    },
+    STEP_MS,
+  );
 
-  test("a reply through the installed unit, over UDP and from the installed isisCmd", async () => {
-    await serving();
-    const status = await client.request("T1>IS STATUS\r", port);
-    expect(status).toStartWith("IS>T1 DONE: STATUS HostName=IS HostAddr=");
-    expect(status).toContain(` rcFile=${CONFIG} logFile=${LOG_DIR}/isis.`);
-    const cmd = await container.run(["/usr/local/bin/isisCmd", "--host", `127.0.0.1:${port}`, "is", "ping"]);
-    expect(cmd).toMatchObject({ code: 0, stdout: "PONG\n" });
-    // It writes the log directory the unit allows, and nothing else.
-    await waitUntil("the runtime log", () => textOf(container.path(`${LOG_DIR}/isis.${utcKey()}.log`)).includes("T1>IS STATUS"));
-  });
-
-  test("EXEC: QUIT: the server stops cleanly and systemd brings it back (Restart=)", async () => {
-    const before = await serving();
-    const { NRestarts } = await unit("NRestarts");
-    client.send("T1>IS EXEC: QUIT\r", port);
-    expect(await client.nextMatching(/^IS>T1 DONE: QUIT/)).toBe("IS>T1 DONE: QUIT ISIS executive quit command executed IS=OFFLINE\r");
-    const after = await serving(before);
-    expect(after).not.toBe(before);
-    expect(Number((await unit("NRestarts")).NRestarts)).toBe(Number(NRestarts) + 1);
-  });
-
-  test("a server that stops answering (SIGSTOP) is killed by the watchdog and restarted", async () => {
-    const before = await serving();
-    await container.must(["kill", "-STOP", before]);
-    const after = await serving(before, 30_000);
-    expect(after).not.toBe(before);
-    expect(await journal()).toContain("Watchdog timeout (limit 2s)!");
-  });
-
-  test("routes survive systemctl restart: the host table is kept in the StateDirectory", async () => {
-    await serving();
-    const agent = await UdpClient.open();
-    try {
-      expect(await agent.request("RT1>IS PING\r", port)).toBe("IS>RT1 PONG\r");
-      const state = container.path("/var/lib/isis/isis-hosts.json");
-      await waitUntil("RT1 in /var/lib/isis/isis-hosts.json", () => textOf(state).includes(`"port": ${agent.port}`));
-      await container.must(["systemctl", "restart", "isis.service"]);
+  test(
+    "a reply through the installed unit, over UDP and from the installed isisCmd",
+    async () => {
       await serving();
-      expect(await journal("--lines=20")).toContain("clients from /var/lib/isis/isis-hosts.json");
-      // RT1 has said nothing to the new process; it is routed to all the same.
-      client.send("T1>RT1 are you there\r", port);
-      expect(await agent.nextMatching(/^T1>RT1 /, 5000)).toBe("T1>RT1 are you there\r");
-    } finally {
-      agent.close();
-    }
-  });
+      const status = await client.request("T1>IS STATUS\r", port);
+      expect(status).toStartWith("IS>T1 DONE: STATUS HostName=IS HostAddr=");
+      expect(status).toContain(` rcFile=${CONFIG} logFile=${LOG_DIR}/isis.`);
+      const cmd = await container.run(["/usr/local/bin/isisCmd", "--host", `127.0.0.1:${port}`, "is", "ping"]);
+      expect(cmd).toMatchObject({ code: 0, stdout: "PONG\n" });
+      // It writes the log directory the unit allows, and nothing else.
+      await waitUntil("the runtime log", () => textOf(container.path(`${LOG_DIR}/isis.${utcKey()}.log`)).includes("T1>IS STATUS"));
+    },
+    STEP_MS,
+  );
 
-  test("a reinstall changes nothing: files, drop-in and running process stay as they are", async () => {
-    const pid = await serving();
-    const files = [BINARY, "/usr/local/bin/isis", "/etc/systemd/system/isis.service", DROP_IN, "/etc/isis/instruments.ini"];
-    const before = files.map((f) => readFileSync(container.path(f)));
-    const output = await install();
-    expect(output).toContain("/etc/systemd/system/isis.service is up to date");
-    expect(output).toContain("/usr/local/bin/isis is already identical to");
-    expect(output).not.toMatch(/✔ (write|install|create|link) /);
-    expect(files.map((f) => readFileSync(container.path(f)))).toEqual(before);
-    expect(await serving()).toBe(pid);
-    expect((await unit("WatchdogUSec")).WatchdogUSec).toBe("2s");
-  });
+  test(
+    "EXEC: QUIT: the server stops cleanly and systemd brings it back (Restart=)",
+    async () => {
+      const before = await serving();
+      const { NRestarts } = await unit("NRestarts");
+      client.send("T1>IS EXEC: QUIT\r", port);
+      expect(await client.nextMatching(/^IS>T1 DONE: QUIT/)).toBe("IS>T1 DONE: QUIT ISIS executive quit command executed IS=OFFLINE\r");
+      const after = await serving(before);
+      expect(after).not.toBe(before);
+      expect(Number((await unit("NRestarts")).NRestarts)).toBe(Number(NRestarts) + 1);
+    },
+    STEP_MS,
+  );
 
-  test("isis uninstall removes the unit and the binary, keeps config, logs and drop-in; install brings it back", async () => {
-    await serving();
-    const output = (await container.must(["/usr/local/bin/isis", "uninstall"])) as string;
-    expect(output).toContain("kept: the config file, the log directory and /etc/isis/instruments.ini");
-    expect((await container.run(["systemctl", "is-active", "isis.service"])).stdout.trim()).not.toBe("active");
-    expect((await unit("LoadState")).LoadState).toBe("not-found");
-    for (const gone of ["/etc/systemd/system/isis.service", "/usr/local/bin/isis", "/usr/local/bin/isisCmd"])
-      expect(existsSync(container.path(gone))).toBe(false);
-    for (const kept of [CONFIG, `${LOG_DIR}/isis.${utcKey()}.log`, "/etc/isis/instruments.ini", DROP_IN]) expect(existsSync(container.path(kept))).toBe(true);
-    // The service was stopped cleanly: its last words are in the log it kept.
-    expect(textOf(container.path(`${LOG_DIR}/isis.${utcKey()}.log`))).toMatch(/ IS server shutting down \(SIGTERM\)\n$/);
+  test(
+    "a server that stops answering (SIGSTOP) is killed by the watchdog and restarted",
+    async () => {
+      const before = await serving();
+      await container.must(["kill", "-STOP", before]);
+      const after = await serving(before, 30_000);
+      expect(after).not.toBe(before);
+      expect(await journal()).toContain("Watchdog timeout (limit 2s)!");
+    },
+    STEP_MS,
+  );
 
-    await install("--now");
-    await serving();
-  });
+  test(
+    "routes survive systemctl restart: the host table is kept in the StateDirectory",
+    async () => {
+      await serving();
+      const agent = await UdpClient.open();
+      try {
+        expect(await agent.request("RT1>IS PING\r", port)).toBe("IS>RT1 PONG\r");
+        const state = container.path("/var/lib/isis/isis-hosts.json");
+        await waitUntil("RT1 in /var/lib/isis/isis-hosts.json", () => textOf(state).includes(`"port": ${agent.port}`));
+        await container.must(["systemctl", "restart", "isis.service"]);
+        await serving();
+        expect(await journal("--lines=20")).toContain("clients from /var/lib/isis/isis-hosts.json");
+        // RT1 has said nothing to the new process; it is routed to all the same.
+        client.send("T1>RT1 are you there\r", port);
+        expect(await agent.nextMatching(/^T1>RT1 /, 5000)).toBe("T1>RT1 are you there\r");
+      } finally {
+        agent.close();
+      }
+    },
+    STEP_MS,
+  );
+
+  test(
+    "a reinstall changes nothing: files, drop-in and running process stay as they are",
+    async () => {
+      const pid = await serving();
+      const files = [BINARY, "/usr/local/bin/isis", "/etc/systemd/system/isis.service", DROP_IN, "/etc/isis/instruments.ini"];
+      const before = files.map((f) => readFileSync(container.path(f)));
+      const output = await install();
+      expect(output).toContain("/etc/systemd/system/isis.service is up to date");
+      expect(output).toContain("/usr/local/bin/isis is already identical to");
+      expect(output).not.toMatch(/✔ (write|install|create|link) /);
+      expect(files.map((f) => readFileSync(container.path(f)))).toEqual(before);
+      expect(await serving()).toBe(pid);
+      expect((await unit("WatchdogUSec")).WatchdogUSec).toBe("2s");
+    },
+    STEP_MS,
+  );
+
+  test(
+    "isis uninstall removes the unit and the binary, keeps config, logs and drop-in; install brings it back",
+    async () => {
+      await serving();
+      const output = (await container.must(["/usr/local/bin/isis", "uninstall"])) as string;
+      expect(output).toContain("kept: the config file, the log directory and /etc/isis/instruments.ini");
+      expect((await container.run(["systemctl", "is-active", "isis.service"])).stdout.trim()).not.toBe("active");
+      expect((await unit("LoadState")).LoadState).toBe("not-found");
+      for (const gone of ["/etc/systemd/system/isis.service", "/usr/local/bin/isis", "/usr/local/bin/isisCmd"])
+        expect(existsSync(container.path(gone))).toBe(false);
+      for (const kept of [CONFIG, `${LOG_DIR}/isis.${utcKey()}.log`, "/etc/isis/instruments.ini", DROP_IN]) expect(existsSync(container.path(kept))).toBe(true);
+      // The service was stopped cleanly: its last words are in the log it kept.
+      expect(textOf(container.path(`${LOG_DIR}/isis.${utcKey()}.log`))).toMatch(/ IS server shutting down \(SIGTERM\)\n$/);
+
+      await install("--now");
+      await serving();
+    },
+    STEP_MS,
+  );
 });
 
 function utcKey(): string {
