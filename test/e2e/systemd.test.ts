@@ -222,7 +222,7 @@ describe.skipIf(cannot !== undefined)("under a real systemd (a container booted 
         expect(existsSync(container.path(gone))).toBe(false);
       for (const kept of [CONFIG, `${LOG_DIR}/isis.${utcKey()}.log`, "/etc/isis/instruments.ini", DROP_IN]) expect(existsSync(container.path(kept))).toBe(true);
       // The service was stopped cleanly: its last words are in the log it kept.
-      expect(textOf(container.path(`${LOG_DIR}/isis.${utcKey()}.log`))).toMatch(/ IS server shutting down \(SIGTERM\)\n$/);
+      expect(textOf(container.path(`${LOG_DIR}/isis.${utcKey()}.log`))).toMatch(/ Server shutting down \(SIGTERM\)\n$/);
 
       await install("--now");
       await serving();
