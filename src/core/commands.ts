@@ -67,7 +67,7 @@ const onOff = (on: boolean, flag: string): string => `${on ? "+" : "-"}${flag}`;
 /** STATUS after checking the runtime log's file, so +LOG is true (an rm'd file is opened again first). */
 function status(ctx: CommandContext): CommandReply {
   const checked = ctx.control.checkLog();
-  return checked ? checked.then(() => statusText(ctx)) : statusText(ctx);
+  return checked === undefined ? statusText(ctx) : checked.then(() => statusText(ctx));
 }
 
 function statusText(ctx: CommandContext): string {
@@ -179,7 +179,7 @@ function log(ctx: CommandContext, on: boolean): CommandReply {
   // +LOG when it is already on opens a log file that was removed or replaced again.
   const reply = () => `DONE: +LOG Runtime logging enabled logFile=${ctx.control.logFile()}`;
   const checked = ctx.control.checkLog();
-  return checked ? checked.then(reply) : reply();
+  return checked === undefined ? reply() : checked.then(reply);
 }
 
 const HANDLERS: Record<string, Handler> = {
