@@ -3,7 +3,7 @@
 // write at a time, temp file + fsync + rename so a crash leaves the old file
 // or the new one, never half of one), and read back at start. A missing,
 // unreadable or corrupt file costs the saved routes, never the start.
-import { mkdir, open, readdir, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { isIPv4 } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { describeFsError, readSmallFile } from "../config/read-file.ts";
@@ -123,31 +123,42 @@ function savedEndpoint(saved: SavedHost | null | undefined, config: ServerConfig
   return undefined;
 }
 
+/** A temp file with no PID in its name is stale once it is this old: a save takes milliseconds. */
+const TEMP_STALE_MS = 60_000;
+
 /**
  * Remove the temporary files a save leaves behind when the server is killed
- * between writing and renaming (`PATH.tmp-PID`, kill -9, a power cut): those
- * of this process's PID or of a process that no longer exists; another live
- * server's are left alone. Returns the names removed.
+ * between writing and renaming (kill -9, a power cut): `PATH.tmp-PID` of this
+ * process's PID or of a process that no longer exists (another live server's
+ * are left alone), and a hidden `.NAME.HEX.tmp` (a file replaced whole under
+ * a random name) untouched for a minute. Returns the names removed.
  */
-export async function removeStaleTemps(path: string, isAlive: (pid: number) => boolean = processAlive): Promise<string[]> {
-  const prefix = `${basename(path)}.tmp-`;
+export async function removeStaleTemps(path: string, isAlive: (pid: number) => boolean = processAlive, now = Date.now()): Promise<string[]> {
+  const base = basename(path);
   const dir = dirname(path);
   const names = await readdir(dir).catch(() => [] as string[]);
-  const stale = names.filter((name) => {
-    const pid = name.startsWith(prefix) ? name.slice(prefix.length) : "";
-    return /^\d{1,10}$/.test(pid) && (Number(pid) === process.pid || !isAlive(Number(pid)));
-  });
   const removed: string[] = [];
-  for (const name of stale)
-    if (
-      await unlink(join(dir, name)).then(
-        () => true,
-        () => false,
-      )
-    )
-      removed.push(name);
+  for (const name of names) {
+    const pid = name.startsWith(`${base}.tmp-`) ? name.slice(base.length + 5) : "";
+    const deadPid = /^\d{1,10}$/.test(pid) && (Number(pid) === process.pid || !isAlive(Number(pid)));
+    const hidden = name.startsWith(`.${base}.`) && /^\.[0-9a-f]{4,32}\.tmp$/.test(name.slice(base.length + 1));
+    if (!deadPid && !(hidden && now - (await modifiedAt(join(dir, name), now)) >= TEMP_STALE_MS)) continue;
+    if (await unlinkQuietly(join(dir, name))) removed.push(name);
+  }
   return removed;
 }
+
+const modifiedAt = (file: string, fallback: number): Promise<number> =>
+  stat(file).then(
+    (s) => s.mtimeMs,
+    () => fallback,
+  );
+
+const unlinkQuietly = (file: string): Promise<boolean> =>
+  unlink(file).then(
+    () => true,
+    () => false,
+  );
 
 function processAlive(pid: number): boolean {
   try {

@@ -29,6 +29,16 @@ test("temps of dead processes and of this one go; a live process's, other files 
   );
 });
 
+test("a hidden .NAME.HEX.tmp (a file replaced whole under a random name) goes once it is a minute old, not before", async () => {
+  const path = join(dir, "isis-hosts.json");
+  for (const name of [".isis-hosts.json.0a1b2c3d.tmp", ".isis-hosts.json.99aa.tmp", ".isis-hosts.json.zz.tmp", ".other.json.0a1b2c3d.tmp"])
+    writeFileSync(join(dir, name), "{}");
+  const mtime = Date.now();
+  expect(await removeStaleTemps(path, () => true, mtime + 30_000)).toEqual([]);
+  expect((await removeStaleTemps(path, () => true, mtime + 61_000)).sort()).toEqual([".isis-hosts.json.0a1b2c3d.tmp", ".isis-hosts.json.99aa.tmp"]);
+  expect(readdirSync(dir).filter((n) => n.startsWith("."))).toEqual(expect.arrayContaining([".isis-hosts.json.zz.tmp", ".other.json.0a1b2c3d.tmp"]));
+});
+
 test("a directory that cannot be listed removes nothing and throws nothing", async () => {
   expect(await removeStaleTemps(join(dir, "missing", "isis.hosts.json"))).toEqual([]);
 });
