@@ -5,6 +5,11 @@
 // dropped before parsing, logging, routing or replying, so the queue drains
 // faster and the others' messages get through.
 //
+// A bucket is a sending host's (its IPv4 address), shared by all its sockets:
+// one host cannot multiply its budget by sending from 256 source ports. The
+// agents of one instrument computer share it too; they send far below the
+// rate, and it only bites while the server is overloaded.
+//
 // The buckets only bite while the server is overloaded (the kernel reported
 // drops on our socket) and, after that, on the senders found over their rate
 // until they calm down. A client that is merely fast (a benchmark, a burst of
@@ -23,7 +28,7 @@ export interface FloodGuardOptions {
   report: (text: string) => void;
   /** How long the guard stays armed after the last overload signal. Default 3 s. */
   holdMs?: number;
-  /** Senders tracked at once; further ones share one bucket. Default 4096. */
+  /** Sending hosts tracked at once; further ones share one bucket. Default 4096. */
   maxSenders?: number;
   /** Bucket refill period. Default 100 ms. */
   tickMs?: number;
@@ -46,8 +51,8 @@ export class FloodGuard {
   dropped = 0;
   /** Times a sender was limited since start. */
   limits = 0;
-  private readonly senders = new Map<string, Map<number, Sender>>();
-  private tracked = 0;
+  /** By sending host (IPv4 address): its sockets share one bucket. */
+  private readonly senders = new Map<string, Sender>();
   private readonly others: Sender;
   private timer: Timer | undefined;
   private armedUntil = 0;
@@ -83,14 +88,13 @@ export class FloodGuard {
     }
     this.deactivate();
     this.senders.clear();
-    this.tracked = 0;
     this.others.limited = false;
   }
 
   /** Senders being limited now. */
   get limitedNow(): number {
     let n = this.others.limited ? 1 : 0;
-    for (const ports of this.senders.values()) for (const s of ports.values()) if (s.limited) n++;
+    for (const s of this.senders.values()) if (s.limited) n++;
     return n;
   }
 
@@ -108,9 +112,9 @@ export class FloodGuard {
     this.activate();
   }
 
-  /** May this datagram go on? Only call while `active`. */
-  admit(address: string, port: number): boolean {
-    const sender = this.senders.get(address)?.get(port) ?? this.track(address, port);
+  /** May this datagram from this host (any of its ports) go on? Only call while `active`. */
+  admit(address: string): boolean {
+    const sender = this.senders.get(address) ?? this.track(address);
     if (sender.tokens >= 1) {
       sender.tokens--;
       return true;
@@ -139,17 +143,9 @@ export class FloodGuard {
       }
       return true;
     };
-    for (const [address, ports] of this.senders) {
-      for (const [port, s] of ports) {
-        if (refill(s)) {
-          ports.delete(port);
-          this.tracked--;
-        }
-      }
-      if (ports.size === 0) this.senders.delete(address);
-    }
+    for (const [address, s] of this.senders) if (refill(s)) this.senders.delete(address);
     refill(this.others);
-    const armed = this.always || now < this.armedUntil || this.tracked > 0 || this.others.limited;
+    const armed = this.always || now < this.armedUntil || this.senders.size > 0 || this.others.limited;
     if (!armed) this.deactivate();
   }
 
@@ -157,16 +153,10 @@ export class FloodGuard {
     this.deactivate();
   }
 
-  private track(address: string, port: number): Sender {
-    if (this.tracked >= this.maxSenders) return this.others;
-    let ports = this.senders.get(address);
-    if (!ports) {
-      ports = new Map();
-      this.senders.set(address, ports);
-    }
-    const sender: Sender = { name: `${address}:${port}`, tokens: this.burst, limited: false, dropped: 0 };
-    ports.set(port, sender);
-    this.tracked++;
+  private track(address: string): Sender {
+    if (this.senders.size >= this.maxSenders) return this.others;
+    const sender: Sender = { name: address, tokens: this.burst, limited: false, dropped: 0 };
+    this.senders.set(address, sender);
     return sender;
   }
 

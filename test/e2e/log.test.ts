@@ -6,12 +6,11 @@
 // the lines it must find; `--follow` against a line written while it runs.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Summary } from "../../src/forensics/summary.ts";
+import { floodUntilLimited } from "../helpers/flood.ts";
 import { ISIS_BIN, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
-
-const FLOODER = resolve(import.meta.dir, "../helpers/flooder.ts");
 
 /** Until `check` holds (the runtime log writes within ~20 ms, a server answers within a few). */
 async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -116,10 +115,10 @@ beforeAll(async () => {
   await eventually(() => logText().includes(`Client M1.IE moved to 127.0.0.1:${ie2.port}`), "the move in the log");
   for (let n = 0; n < 5; n++) await filter(port, ie2, n);
 
-  // A flood, until the server has limited it and let it go again.
-  const flooder = Bun.spawn([process.execPath, FLOODER, String(port), "1", "FL>NOBODY junk"], { stdout: "pipe", stderr: "inherit" });
-  await flooder.exited;
-  const calmed = await second.waitFor(/flood: 127\.0\.0\.1:\d+ calmed down; (\d+) datagrams from it were dropped/, 10_000);
+  // A flood from another host (127.0.0.2), until the server has limited it and let it go again.
+  const flood = await floodUntilLimited(second, { text: "FL>NOBODY junk" });
+  await flood.stop();
+  const calmed = await second.waitFor(/flood: 127\.0\.0\.2 calmed down; (\d+) datagrams from it were dropped/, 10_000);
   floodDropped = Number(calmed[1]);
 
   // One command never answered; one answered only after CommandTimeout.
