@@ -125,7 +125,7 @@ export class IsisServer implements ServerControl, Outbox {
       config.serverPort,
       {
         received: (text, from) => {
-          if (guard.active && !guard.admit(from.address)) return;
+          if (guard.active && !guard.admit(from.address, from.port)) return;
           core.receive(text, from);
         },
         notSent: (to, text, reason) => core.notSent(to, text, reason),
