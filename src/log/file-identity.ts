@@ -12,6 +12,8 @@ export async function fileGoneBecause(path: string, handle: FileHandle): Promise
     const named = await stat(path);
     return named.ino === open.ino && named.dev === open.dev ? undefined : "was replaced by another file";
   } catch (error) {
-    return (error as { code?: string }).code === "ENOENT" ? "was removed" : undefined;
+    // No file there now, or not even its directory (something else took the directory's name).
+    const code = (error as { code?: string }).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? "was removed" : undefined;
   }
 }

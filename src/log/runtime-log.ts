@@ -45,6 +45,8 @@ interface Chunk {
   readonly bytes: Buffer;
   length: number;
   path: string;
+  /** The earliest stamp in it (clock ms): a note put before it is stamped no later, so stamps never go back. */
+  firstAt: number;
 }
 
 export class RuntimeLog {
@@ -171,6 +173,7 @@ export class RuntimeLog {
     if (!chunk) return;
     const bytes = chunk.bytes;
     let at = chunk.length;
+    if (now < chunk.firstAt) chunk.firstAt = now;
     // Byte by byte: for these few bytes, cheaper than a call into native code.
     const prefix = this.secondPrefix;
     for (let i = 0; i < 19; i++) bytes[at++] = prefix[i] as number;
@@ -247,6 +250,7 @@ export class RuntimeLog {
       return undefined;
     }
     chunk.length = 0;
+    chunk.firstAt = Number.POSITIVE_INFINITY;
     chunk.path = this.currentPath;
     this.current = chunk;
     if (!this.timer && !this.writing) this.scheduleKick();
@@ -268,7 +272,7 @@ export class RuntimeLog {
 
   private newChunk(): Chunk {
     this.chunkCount++;
-    return { bytes: Buffer.allocUnsafe(CHUNK_BYTES), length: 0, path: "" };
+    return { bytes: Buffer.allocUnsafe(CHUNK_BYTES), length: 0, path: "", firstAt: 0 };
   }
 
   private sealCurrent(): void {
@@ -356,8 +360,9 @@ export class RuntimeLog {
       let views = batch.map((chunk) => chunk.bytes.subarray(0, chunk.length));
       const reopened = this.reopenedBecause;
       if (reopened !== undefined) {
-        // The new file starts as any opened file does, and says why it was opened.
-        const now = this.clock();
+        // The new file starts as any opened file does, and says why it was opened,
+        // stamped no later than the entries after it.
+        const now = Math.min(this.clock(), batch[0]?.firstAt ?? Number.POSITIVE_INFINITY);
         const note = `${formatIsoMicros(now)} ${LOG_REOPENED.format({ reason: reopened })}\n`;
         views = [Buffer.from(logBanner(this.serverId, formatIsoMicros(now)) + note, "latin1"), ...views];
         this.reopenedBecause = undefined;

@@ -4,7 +4,8 @@
 // under a hung NFS mount. The command given runs inside that namespace; the
 // shell holding the FUSE device lets go of it when release() is called (or
 // the test's process ends), which aborts the connection: every blocked call
-// then returns ENOTCONN, as when a hung mount is finally cut.
+// then returns ENOTCONN, as when a hung mount is finally cut. A SIGTERM to
+// the process returned stops the command too.
 import { existsSync } from "node:fs";
 import type { Subprocess } from "bun";
 
@@ -23,12 +24,14 @@ export interface HungMount {
 }
 
 // $0 is the mount point, "$@" the command. The command gets neither the
-// device (3>&-) nor our stdin; `read` waits for release() or our end.
+// device (3>&-) nor our stdin; `read` waits for release() or our end; a
+// SIGTERM (after release()) is passed on to the command.
 const SCRIPT = `mount --make-rprivate / || exit 97
 exec 3<>/dev/fuse || exit 97
 mount -i -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 isis-hung "$0" || exit 97
 "$@" 3>&- </dev/null &
 child=$!
+trap 'kill "$child" 2>/dev/null; wait "$child"; exit 143' TERM
 read -r _
 exec 3>&-
 wait "$child"`;

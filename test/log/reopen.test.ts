@@ -25,14 +25,19 @@ const BANNER = /^------------------------------\nIS runtime log \(re\)started at
 
 describe("a log file that vanished", () => {
   test("removed: verify() opens the path again, the new file says why, nothing is lost after it", async () => {
-    const { log, path } = makeLog();
+    const { log, path, advance } = makeLog();
     log.write("before");
     await log.flush();
     rmSync(path);
-    await log.verify();
+    advance(5);
     log.write("after");
+    await log.verify();
+    advance(5);
     await log.flush();
     const text = readFileSync(path, "latin1");
+    // Stamped no later than the entries after it (the clock moved on before the write): stamps never go back.
+    expect(text).toContain("2025-09-15T14:03:22.128000 Runtime log reopened:");
+    expect(text).toContain("2025-09-15T14:03:22.128000 after");
     expect(text).toMatch(BANNER);
     expect(text).toContain(` Runtime log reopened: ${path} was removed\n`);
     expect(text).toEndWith(" after\n");
