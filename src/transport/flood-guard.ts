@@ -168,7 +168,8 @@ export class FloodGuard {
 
   /** A light socket of a host whose bucket is empty: under its share this tick, and one of the first LIGHT_SOCKETS seen. */
   private passesLight(sender: Sender, port: number): boolean {
-    const light = (sender.light ??= new Map());
+    if (!sender.light) sender.light = new Map();
+    const light = sender.light;
     const sent = light.get(port) ?? 0;
     if (sent === 0 && light.size >= LIGHT_SOCKETS) return false;
     light.set(port, sent + 1);
