@@ -1,7 +1,8 @@
 // A scripted night on the compiled server, on loopback: agents answering
 // commands (one slowly, one with errors, one never), a RESTART, a server
-// stopped and started again, an agent that moves, malformed input and a
-// flood. Then `isis log summary --json` is checked against what was sent,
+// stopped and started again, an agent that moves, malformed input, a
+// flood, a one-shot client gone before a request to it (a loss, a client
+// unreachable) and a message in the server's own name (a loop cut). Then `isis log summary --json` is checked against what was sent,
 // and against STATS and INFLIGHT taken at the end; `isis log grep` against
 // the lines it must find; `--follow` against a line written while it runs.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -53,6 +54,9 @@ let stats: Record<string, string>;
 let inflight: string;
 let floodDropped = 0;
 let summary: Summary;
+/** When the one-shot client was found unreachable: between these two. */
+let lostAfter = 0;
+let lostBefore = 0;
 
 const logText = (): string => {
   const path = `${logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`;
@@ -131,8 +135,18 @@ beforeAll(async () => {
   ie2.send("M1.IE>IPC1 DONE: filter FILTPOS=9\r", port);
   await expectNext(ipc, /^M1\.IE>IPC1 DONE: filter FILTPOS=9/);
 
-  // What the server itself says at the end, then the log's account of it.
+  // A one-shot client (an isisCmd run) registers and is gone; a request to it comes back unreachable.
+  const once = await UdpClient.open();
+  expect(await once.request("ONCE>IS PING\r", port)).toBe("IS>ONCE PONG\r");
+  once.close();
+  lostAfter = Date.now();
+  ipc.send("IPC1>ONCE filter 1\r", port);
+  expect(await expectNext(ipc, /^IS>IPC1 ERROR: Cannot route to ONCE/)).toMatch(/ - 127\.0\.0\.1:\d+ is unreachable \(port unreachable\)\r$/);
+  lostBefore = Date.now();
+
+  // What the server itself says at the end, then the log's account of it; first a message in the server's own name (a loop, cut).
   const eng = await open();
+  eng.send("IS>AL PING\r", port);
   inflight = await eng.request("ENG>IS INFLIGHT\r", port);
   const statsReply = await eng.request("ENG>IS STATS\r", port);
   stats = fields(statsReply);
@@ -185,7 +199,11 @@ describe("isis log summary of a scripted night", () => {
       "oversized",
       "unknownDestination",
       "dropped",
+      "notSent",
+      "unreachable",
       "refused",
+      "loops",
+      "hostsEvicted",
       "completed",
       "unmatched",
       "evicted",
@@ -243,6 +261,25 @@ describe("isis log summary of a scripted night", () => {
     expect(summary.traffic.counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 
+  test("the one-shot client: when it became unreachable (still so at the end), what was lost to it, the loop cut", () => {
+    const once = summary.clients.find((c) => c.name === "ONCE");
+    expect(once?.unreachable).toHaveLength(1);
+    const spell = once?.unreachable[0];
+    expect(spell).toMatchObject({ to: null, ended: null, reason: "port unreachable" });
+    const from = Date.parse(spell?.from ?? "");
+    expect(from).toBeGreaterThanOrEqual(lostAfter - 1);
+    expect(from).toBeLessThanOrEqual(lostBefore + 1);
+    expect(summary.losses.destinations.find((d) => d.dest === "ONCE")).toMatchObject({ unreachable: expect.any(Number), port: 0 });
+    if (lost() === 0) expect(summary.losses.total).toBe(Number(stats.dropped));
+    expect(summary.loops).toMatchObject({ total: 1, kinds: { "own-name": 1 } });
+    // The request to it was answered, by the server, with an error.
+    expect(summary.commands.find((c) => c.dest === "ONCE" && c.word === "FILTER")).toMatchObject({ count: 1, answered: 1, errors: 1, unanswered: 0 });
+    const { out } = isis(["log", "summary", "-f", config]);
+    expect(out).toContain(`unreachable since ${spell?.from.slice(11, 19)}`);
+    expect(out).toMatch(/\nNot delivered/);
+    expect(out).toMatch(/\n {2}ONCE +127\.0\.0\.1:\d+ +\d+ /);
+  });
+
   test("the report for a person is plain text when not on a terminal, with every section", () => {
     const { code, out } = isis(["log", "summary", "-f", config]);
     expect(code).toBe(0);
@@ -253,6 +290,7 @@ describe("isis log summary of a scripted night", () => {
       "Commands",
       "Errors",
       "Input refused or dropped",
+      "Not delivered",
       "Traffic",
       "In flight at the end",
       "Counters of the last run",
