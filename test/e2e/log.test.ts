@@ -2,35 +2,22 @@
 // commands (one slowly, one with errors, one never), a RESTART, a server
 // stopped and started again, an agent that moves, malformed input, a
 // flood, a one-shot client gone before a request to it (a loss, a client
-// unreachable) and a message in the server's own name (a loop cut). Then `isis log summary --json` is checked against what was sent,
-// and against STATS and INFLIGHT taken at the end; `isis log grep` against
+// unreachable) and a message in the server's own name (a loop cut). Then
+// `isis log summary --json` is checked against what was sent, and against
+// STATS and INFLIGHT taken at the end; `isis log grep` against
 // the lines it must find; `--follow` against a line written while it runs.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Summary } from "../../src/forensics/summary.ts";
 import { ISIS_BIN, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { textOf, waitUntil } from "../helpers/wait.ts";
 
 const FLOODER = resolve(import.meta.dir, "../helpers/flooder.ts");
 
-/** Until `check` holds (the runtime log writes within ~20 ms, a server answers within a few). */
-async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await Bun.sleep(5);
-  }
-}
-
 /** The next datagram matching `re`; the server's PINGs (after a start or RESTART) and anything else before it are passed over. */
-async function expectNext(c: UdpClient, re: RegExp): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const d = await c.next(Math.max(1, deadline - Date.now()));
-    if (re.test(d)) return d;
-  }
-}
+const expectNext = (c: UdpClient, re: RegExp): Promise<string> => c.nextMatching(re, 5000);
 
 const fields = (reply: string): Record<string, string> =>
   Object.fromEntries(
@@ -58,10 +45,7 @@ let summary: Summary;
 let lostAfter = 0;
 let lostBefore = 0;
 
-const logText = (): string => {
-  const path = `${logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`;
-  return existsSync(path) ? readFileSync(path, "latin1") : "";
-};
+const logText = (): string => textOf(`${logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`);
 
 beforeAll(async () => {
   first = await startServer({ config: "CommandTimeout 1\nStaleAfter 2\n" });
@@ -117,7 +101,7 @@ beforeAll(async () => {
   ie.close();
   const ie2 = await open();
   ie2.send("M1.IE>IS\r", port);
-  await eventually(() => logText().includes(`Client M1.IE moved to 127.0.0.1:${ie2.port}`), "the move in the log");
+  await waitUntil("the move in the log", () => logText().includes(`Client M1.IE moved to 127.0.0.1:${ie2.port}`));
   for (let n = 0; n < 5; n++) await filter(port, ie2, n);
 
   // A flood, until the server has limited it and let it go again.
@@ -150,7 +134,7 @@ beforeAll(async () => {
   inflight = await eng.request("ENG>IS INFLIGHT\r", port);
   const statsReply = await eng.request("ENG>IS STATS\r", port);
   stats = fields(statsReply);
-  await eventually(() => logText().includes("IS>ENG DONE: STATS"), "the STATS reply in the log");
+  await waitUntil("the STATS reply in the log", () => logText().includes("IS>ENG DONE: STATS"));
   const run = isis(["log", "summary", "--json", "-f", config]);
   expect(run.err).toBe("");
   expect(run.code).toBe(0);
