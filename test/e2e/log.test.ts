@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Summary } from "../../src/forensics/summary.ts";
+import { kernelDrops } from "../helpers/proc.ts";
 import { ISIS_BIN, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
 import { textOf, waitUntil } from "../helpers/wait.ts";
@@ -104,8 +105,22 @@ beforeAll(async () => {
   await waitUntil("the move in the log", () => logText().includes(`Client M1.IE moved to 127.0.0.1:${ie2.port}`));
   for (let n = 0; n < 5; n++) await filter(port, ie2, n);
 
-  // A flood, until the server has limited it and let it go again.
-  const flooder = Bun.spawn([process.execPath, FLOODER, String(port), "1", "FL>NOBODY junk"], { stdout: "pipe", stderr: "inherit" });
+  // A flood, until the server has limited it and let it go again. The overload is made certain as
+  // in flood.test.ts: the server is stopped while the flood fills its socket's queue.
+  second.proc.kill("SIGSTOP");
+  const flooder = Bun.spawn([process.execPath, FLOODER, String(port), "FL>NOBODY junk"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  let flooderOut = "";
+  void (async () => {
+    for await (const chunk of flooder.stdout.pipeThrough(new TextDecoderStream())) flooderOut += chunk;
+  })();
+  try {
+    await waitUntil("the flooder's port", () => /port=(\d+)\n/.exec(flooderOut));
+    await waitUntil("the kernel to drop datagrams in front of the stopped server", () => kernelDrops(port) > 0);
+  } finally {
+    second.proc.kill("SIGCONT");
+  }
+  await second.waitFor(/flood: 127\.0\.0\.1:\d+ sends faster than/, 10_000);
+  flooder.stdin.end();
   await flooder.exited;
   const calmed = await second.waitFor(/flood: 127\.0\.0\.1:\d+ calmed down; (\d+) datagrams from it were dropped/, 10_000);
   floodDropped = Number(calmed[1]);
