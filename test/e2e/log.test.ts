@@ -323,6 +323,18 @@ describe("isis log grep", () => {
     expect(stamps).toEqual([...stamps].sort());
   });
 
+  test("a client's loss and unreachable lines by its name and their kinds", () => {
+    const { code, out } = isis(["log", "grep", "-f", config, "--node", "ONCE", "--type", "client,loss", "--json"]);
+    expect(code).toBe(0);
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.slice(0, 2).map((l) => `${l.kind} ${l.event}`)).toEqual(["client added", "client unreachable"]);
+    expect(lines.slice(2).every((l) => l.kind === "loss" && l.event === "unreachable" && l.fields.names === "ONCE")).toBe(true);
+    expect(lines.find((l) => l.fields.text?.startsWith("'IPC1>ONCE filter 1"))).toBeDefined();
+  });
+
   test("--json gives one object per line; a prefix matches many nodes", () => {
     const lines = isis(["log", "grep", "-f", config, "--node", "M1.R*", "--json"])
       .out.trim()
