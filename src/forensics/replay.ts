@@ -248,8 +248,11 @@ export class NightReplay {
       if (p) p.failed = true;
       return;
     }
-    const removed = /^DONE: REMOVE Host (\S+) removed/.exec(body);
-    if (removed) this.removedFromTable(removed[1] as string, at, "removed", `REMOVE by ${dest}`);
+    if (info.word === "REMOVE" && body.startsWith("DONE: REMOVE Host ")) {
+      const end = body.indexOf(" ", 18);
+      const name = end === -1 ? body.slice(18) : body.slice(18, end);
+      if (name !== "") this.removedFromTable(name, at, "removed", `REMOVE by ${dest}`);
+    }
     // Refused before it was acted on: not routed, and an answer to a request to the server.
     if (p && body.startsWith("ERROR: Server Host Table Full")) p.failed = true;
     if (p && body.startsWith("ERROR: EXEC: not allowed")) p.refused = true;
