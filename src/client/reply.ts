@@ -38,7 +38,8 @@ export interface Conversation {
 
 export function classifyReply(raw: string, talk: Conversation): Reply {
   const text = withoutTerminator(raw);
-  const parsed = parseMessage(text);
+  // A reply is one datagram: a line break in it is shown escaped by the printer, never read as a line of its own.
+  const parsed = parseMessage(text, { keepControls: true });
   if (!parsed.ok) return { kind: "ignored", body: "", full: text, reason: parsed.reason };
   const { src, dest, body } = parsed.message;
   const full = `${src}>${dest}${body === "" ? "" : ` ${body}`}`;

@@ -25,6 +25,17 @@ export interface Message {
 /** Why a message was refused: over the size limit, a control byte inside it, or anything else wrong with it (its header). */
 export type ParseFailure = "oversized" | "control" | "malformed";
 
+export interface ParseOptions {
+  /**
+   * Take a message with control bytes other than NUL in it as one message:
+   * for a reader that only shows it (escaped), such as `isis cmd` reading a
+   * reply an older server forwarded. The server refuses them (the default).
+   */
+  readonly keepControls?: boolean;
+}
+
+const REFUSE_CONTROLS: ParseOptions = {};
+
 export type ParseResult = { readonly ok: true; readonly message: Message } | { readonly ok: false; readonly reason: string; readonly failure: ParseFailure };
 
 const NODE_NAME = /^[A-Za-z0-9._]{2,8}$/;
@@ -60,13 +71,13 @@ function terminatorAt(raw: string): number {
  * It scans `raw` in place up to the terminator: a substring of it made first
  * would be copied on its first use, for every message.
  */
-export function parseMessage(raw: string): ParseResult {
+export function parseMessage(raw: string, options: ParseOptions = REFUSE_CONTROLS): ParseResult {
   const end = terminatorAt(raw);
   // The limit counts the terminator: one without is forwarded with one, so it must fit too.
   if (raw.length > MAX_MESSAGE_BYTES || end + 1 > MAX_MESSAGE_BYTES)
     return fail(`oversized message (${raw.length} bytes, limit ${MAX_MESSAGE_BYTES})`, "oversized");
   // One datagram, one message: a line break (or another control byte) inside it is refused, not escaped.
-  const control = refusedControlAt(raw, end);
+  const control = options.keepControls ? raw.indexOf("\0") : refusedControlAt(raw, end);
   if (control !== -1) return fail(controlProblem(raw.charCodeAt(control)), "control");
   let start = 0;
   // Leading spaces are tolerated: the header is the first token.

@@ -69,6 +69,11 @@ describe("parseMessage", () => {
     expect(ok("A1>IS OBJECT 'Be\xc5\xa1i\xc4\x87' \x7f\x9b\xa0\r").body).toBe("OBJECT 'Be\xc5\xa1i\xc4\x87' \x7f\x9b\xa0");
   });
 
+  test("keepControls (a reader that only shows messages, isis cmd): a line break stays in the body; NUL is still refused", () => {
+    expect(parseMessage("A1>B2 STATUS: x\nDONE: y\r", { keepControls: true })).toMatchObject({ ok: true, message: { body: "STATUS: x\nDONE: y" } });
+    expect(parseMessage("A1>B2 x\0y\r", { keepControls: true })).toMatchObject({ ok: false, failure: "control" });
+  });
+
   test("rejects NUL bytes and oversized input", () => {
     expect(reason("A1>IS pi\0ng")).toContain("NUL");
     expect(reason(`A1>IS ${"x".repeat(5000)}`)).toContain("oversized");
