@@ -47,17 +47,17 @@ class CAgent {
     })();
   }
 
-  /** Wait until it has printed a line matching re; returns every line up to it. */
-  async until(re: RegExp): Promise<string[]> {
+  /** Wait until it prints a line matching re after the first `from` lines; returns the lines from there up to it. */
+  async until(re: RegExp, from = 0): Promise<string[]> {
     const found = () => {
-      const i = this.seen.findIndex((l) => re.test(l));
+      const i = this.seen.findIndex((l, n) => n >= from && re.test(l));
       return i === -1 ? undefined : i + 1;
     };
     const at = await waitUntil(`the C agent to print ${re}`, found, {
       on: this.changed,
       seen: () => this.seen.join("\n"),
     });
-    return this.seen.slice(0, at);
+    return this.seen.slice(from, at);
   }
 
   async stop(): Promise<void> {
@@ -115,11 +115,12 @@ describe("1. EXEC: however it is spelt", () => {
     const before = await stats();
     let marks = 0;
     for (const spelling of EXECUTIVE_SPELLINGS) {
+      const from = agent.seen.length;
       for (const dest of ["AGENT", "AL", "ALL", "IS"]) send(attack, `ATK>${dest} ${spelling}\r`, server.port);
       // The server handles datagrams in order: the mark comes after whatever it let through.
       send(attack, `ATK>AGENT MARK${++marks}\r`, server.port);
-      const lines = await agent.until(new RegExp(`^type=REQ command=MARK${marks}$`));
-      expect(lines.filter((l) => l.startsWith("type=EXEC"))).toEqual([]);
+      const lines = await agent.until(new RegExp(`^type=REQ command=MARK${marks}$`), from);
+      expect(lines).toEqual([`type=REQ command=MARK${marks}`]);
     }
     expect(await operator.request("OP>IS PING\r", server.port)).toBe("IS>OP PONG\r");
     expect(server.proc.exitCode).toBeNull();
@@ -132,10 +133,10 @@ describe("1. EXEC: however it is spelt", () => {
   test("the same spellings from the operator, inside ExecAllow, are the EXEC: the agent runs (the agent reads them so)", async () => {
     let n = 0;
     for (const spelling of ["\tEXEC:\tquit", "EXEC:\tquit", " \t EXEC: \t quit", "exec: quit"]) {
+      const from = agent.seen.length;
       operator.send(`OP>AGENT ${spelling}\r`, server.port);
       operator.send(`OP>AGENT MARK${++n}op\r`, server.port);
-      const lines = await agent.until(new RegExp(`^type=REQ command=MARK${n}op$`));
-      expect(lines.at(-2)).toBe("type=EXEC command=quit");
+      expect(await agent.until(new RegExp(`^type=REQ command=MARK${n}op$`), from)).toEqual(["type=EXEC command=quit", `type=REQ command=MARK${n}op`]);
     }
   });
 
@@ -268,8 +269,9 @@ describe("5. no datagram over 2048 bytes", () => {
 
   test("after a routed command word of 1990 bytes, `isis cmd is stats` and `isis cmd is inflight` still get their answers", async () => {
     const word = "Z".repeat(1990);
+    const from = agent.seen.length;
     operator.send(`OP>AGENT ${word}\r`, server.port);
-    await agent.until(new RegExp(`^type=REQ command=${word}$`));
+    await agent.until(new RegExp(`^type=REQ command=${word}$`), from);
     for (const command of ["stats", "inflight"]) {
       const run = Bun.spawnSync([ISIS_BIN, "cmd", "--host", `127.0.0.1:${server.port}`, "is", command], { stdout: "pipe", stderr: "pipe" });
       expect(run.stderr.toString()).toBe("");
