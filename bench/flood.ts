@@ -1,19 +1,22 @@
-// One client floods dist/isis (bench/loadgen.c in flood mode, a separate
-// process sending, reading nothing) while two others keep doing routed round
-// trips through it, one every 3 ms. Measures what the others still get, and
-// what the flood costs the server in log and memory: at 200,000 datagrams/s
-// (what the flood test's Bun flooder reached; the targets apply to it), the
-// same with `FloodLimit off` (what the guard is worth), and as fast as C can
-// send (for information).
+// One host (127.0.0.2) floods dist/isis (bench/loadgen.c in flood mode, a
+// separate process sending, reading nothing) while two clients on another
+// (127.0.0.1) keep doing routed round trips through it, one every 3 ms.
+// Measures what the others still get, and what the flood costs the server in
+// log and memory: at 200,000 datagrams/s (what the flood test's Bun flooder
+// reached; the targets apply to it), the same with `FloodLimit off` (what
+// the guard is worth), and as fast as C can send (for information); then
+// the same host flooding from 256 source ports (the guard keeps one budget
+// per host, so its sockets do not multiply it), and, for information, a
+// flooder on the others' own host (they share its budget).
 // These figures depend on the machine and its load, so they are measured
 // here, not asserted in a test (test/e2e/flood.test.ts keeps what does not).
-// Usage: bun bench/flood.ts [LOADGEN_BINARY]   (npm run bench runs it too)
+// Usage: bun bench/flood.ts [--isis BIN] [--cases 0,3] [LOADGEN_BINARY]   (npm run bench runs them all)
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { dropsForPort } from "../src/transport/udp-drops.ts";
 
-const ISIS = resolve(import.meta.dir, "..", "dist", "isis");
+const DIST_ISIS = resolve(import.meta.dir, "..", "dist", "isis");
 const FLOOD_MS = 3000;
 const WINDOW_MS = 500;
 export interface FloodCase {
@@ -21,14 +24,26 @@ export interface FloodCase {
   rate: number;
   /** The server's FloodLimit value, if not the default. */
   floodLimit?: string;
+  /** Source ports (sockets) the flooder sends from in turn. Default 1. */
+  sockets?: number;
+  /** The flooder's address: 127.0.0.2 is another host than the others' (127.0.0.1). */
+  from: string;
   /** Whether the targets apply. */
   targets: boolean;
+  /** Milliseconds between the others' round trips. Default 3 (each client then sends ~330 datagrams/s). */
+  paceMs?: number;
 }
 
 export const FLOOD_CASES: readonly FloodCase[] = [
-  { rate: 200_000, targets: true },
-  { rate: 200_000, floodLimit: "off", targets: false },
-  { rate: 0, targets: false },
+  { rate: 200_000, from: "127.0.0.2", targets: true },
+  { rate: 200_000, from: "127.0.0.2", floodLimit: "off", targets: false },
+  { rate: 0, from: "127.0.0.2", targets: false },
+  { rate: 200_000, sockets: 256, from: "127.0.0.2", targets: true },
+  { rate: 0, sockets: 256, from: "127.0.0.2", targets: false },
+  // The flooder on the others' own host: they share its budget (for information),
+  // but a socket sending at most 5% of FloodLimit (50/s) still gets through.
+  { rate: 200_000, from: "127.0.0.1", targets: false },
+  { rate: 200_000, from: "127.0.0.1", paceMs: 25, targets: false },
 ];
 
 export interface FloodResult {
@@ -61,13 +76,13 @@ async function lines(stream: ReadableStream<Uint8Array>, into: string[]): Promis
   }
 }
 
-export async function floodBench(loadgen: string, floodCase: FloodCase): Promise<FloodResult> {
+export async function floodBench(loadgen: string, floodCase: FloodCase, isis = DIST_ISIS): Promise<FloodResult> {
   const { rate } = floodCase;
   const dir = mkdtempSync(join(tmpdir(), "isis-flood-bench-"));
   const ini = join(dir, "isis.ini");
   const limit = floodCase.floodLimit ? `FloodLimit ${floodCase.floodLimit}\n` : "";
   writeFileSync(ini, `ServerID IS\nServerPort 0\nServerLog ${dir}/isis\nLogDate UTC\nNoHandshaking\n${limit}`);
-  const server = Bun.spawn([ISIS, "server", "-d", "-f", ini], { stdout: "pipe", stderr: "inherit" });
+  const server = Bun.spawn([isis, "server", "-d", "-f", ini], { stdout: "pipe", stderr: "inherit" });
   const journal: string[] = [];
   void lines(server.stdout, journal);
   try {
@@ -103,7 +118,8 @@ export async function floodBench(loadgen: string, floodCase: FloodCase): Promise
     l1.send("L1>IS PING\r", port, "127.0.0.1");
     await Bun.sleep(100);
 
-    const flooder = Bun.spawn([loadgen, String(port), "flood", String(FLOOD_MS), String(rate)], { stdout: "pipe", stderr: "inherit" });
+    const spread = [String(floodCase.sockets ?? 1), floodCase.from];
+    const flooder = Bun.spawn([loadgen, String(port), "flood", String(FLOOD_MS), String(rate), ...spread], { stdout: "pipe", stderr: "inherit" });
     const t0 = performance.now();
     let n = 0;
     let peak = 0;
@@ -116,7 +132,7 @@ export async function floodBench(loadgen: string, floodCase: FloodCase): Promise
       }
       n++;
       if (n % 100 === 0) peak = Math.max(peak, memoryMb(server.pid).rss);
-      await Bun.sleep(3);
+      await Bun.sleep(floodCase.paceMs ?? 3);
     }
     const flooded = await new Response(flooder.stdout).text();
     await flooder.exited;
@@ -157,9 +173,9 @@ export function printFlood(r: FloodResult): void {
   const share = r.answered / r.roundTrips;
   const worst = Math.min(...r.windows);
   const asked = `${r.case.rate === 0 ? "as fast as it can" : `asked for ${r.case.rate.toLocaleString()}/s`}${r.case.floodLimit ? `, FloodLimit ${r.case.floodLimit}` : ""}`;
-  console.log(
-    `\nflood: one client at ${r.flooderRate.toLocaleString()} datagrams/s (${asked}) for ${FLOOD_MS / 1000} s, ${r.flooderSent.toLocaleString()} sent`,
-  );
+  const pace = r.case.paceMs ? `, the others one round trip every ${r.case.paceMs} ms` : "";
+  const who = `one host (${r.case.from}${r.case.from === "127.0.0.1" ? ", the others' own" : ""}) from ${r.case.sockets ?? 1} source port${r.case.sockets ? "s" : ""}${pace}`;
+  console.log(`\nflood: ${who} at ${r.flooderRate.toLocaleString()} datagrams/s (${asked}) for ${FLOOD_MS / 1000} s, ${r.flooderSent.toLocaleString()} sent`);
   console.log(`  others' round trips answered        ${(share * 100).toFixed(1)}% of ${r.roundTrips}   target >= 80%   ${ok(share >= 0.8)}`);
   console.log(
     `  worst half second                   ${(worst * 100).toFixed(1)}% (${r.windows.map((w) => `${(w * 100).toFixed(0)}%`).join(" ")})   target >= 30%   ${ok(worst >= 0.3)}`,
@@ -171,7 +187,14 @@ export function printFlood(r: FloodResult): void {
 }
 
 if (import.meta.main) {
-  const loadgen = process.argv[2];
+  const args = process.argv.slice(2);
+  const option = (name: string): string | undefined => {
+    const at = args.indexOf(name);
+    return at === -1 ? undefined : args.splice(at, 2)[1];
+  };
+  const isis = option("--isis") ?? DIST_ISIS;
+  const only = option("--cases")?.split(",").map(Number);
+  const loadgen = args[0];
   const work = loadgen ? undefined : mkdtempSync(join(tmpdir(), "isis-flood-loadgen-"));
   const binary = loadgen ?? join(work as string, "loadgen");
   if (!loadgen) {
@@ -179,7 +202,7 @@ if (import.meta.main) {
     if (cc.exitCode !== 0) throw new Error(`cc bench/loadgen.c failed:\n${cc.stderr}`);
   }
   try {
-    for (const floodCase of FLOOD_CASES) printFlood(await floodBench(binary, floodCase));
+    for (const [i, floodCase] of FLOOD_CASES.entries()) if (!only || only.includes(i)) printFlood(await floodBench(binary, floodCase, isis));
   } finally {
     if (work) rmSync(work, { recursive: true, force: true });
   }

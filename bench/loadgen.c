@@ -7,14 +7,16 @@
 //          back. One round trip is two routed messages.
 //   ping:  LGA sends "LGA>ID PING <id>" and the server itself answers PONG.
 //   flood: LGF sends "LGF>NOBODY flood" for COUNT ms, as fast as it can or
-//          at RATE datagrams/s, reading nothing (a misbehaving agent; bench/flood.ts).
+//          at RATE datagrams/s, reading nothing (a misbehaving agent; bench/flood.ts),
+//          from SOCKETS sockets (source ports) in turn on ADDRESS (a loopback
+//          address: 127.0.0.2 is a host of its own). Default: one, 127.0.0.1.
 // At most WINDOW requests are outstanding; one that has no answer after
 // TIMEOUT ms is counted lost (its slot in the window is reused), so a loss is
 // a count, never a hang. Replies carry no id in ping mode: PONGs answer the
 // oldest outstanding PING (a UDP loopback path keeps order).
 //
 // usage: loadgen PORT route|ping COUNT WINDOW [PAD [SERVERID [TIMEOUT_MS]]]
-//        loadgen PORT flood MILLISECONDS [RATE]
+//        loadgen PORT flood MILLISECONDS [RATE [SOCKETS [ADDRESS]]]
 // prints one line: mode= count= window= pad= done= lost= late= seconds= rate=
 //   p50_us= p99_us= max_us=  (rate: round trips per second);
 //   flood: mode=flood port= sent= seconds= rate= (port: its own, printed first)
@@ -45,19 +47,22 @@ static int cmp_i64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-// A UDP socket on 127.0.0.1 (any port), connected to the server, with a big
-// receive buffer so a burst of replies is not dropped by our own side.
-static int node_socket(uint16_t server_port) {
+// A UDP socket on `from` (any port), connected to the server on 127.0.0.1,
+// with a big receive buffer so a burst of replies is not dropped by our own side.
+static int socket_from(uint16_t server_port, in_addr_t from) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) return -1;
   int rcvbuf = 8 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = from};
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) return -1;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(server_port);
   if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) return -1;
   return fd;
 }
+
+static int node_socket(uint16_t server_port) { return socket_from(server_port, htonl(INADDR_LOOPBACK)); }
 
 // The id after "REQ " in a datagram, or -1.
 static long request_id(const char *text) {
@@ -88,26 +93,30 @@ static int introduce(int fds[2], const char *names[2], const char *server_id) {
   return 0;
 }
 
+enum { MAX_FLOOD_SOCKETS = 1024 };
+
 // Send one datagram again and again for ms milliseconds (rate per second, 0:
-// as fast as possible); never read.
-static int flood(long port, long ms, long rate) {
-  int fd = node_socket((uint16_t)port);
-  if (fd < 0) return 2;
+// as fast as possible) from `count` sockets on `from` in turn; never read.
+static int flood(long port, long ms, long rate, int count, in_addr_t from) {
+  static int fds[MAX_FLOOD_SOCKETS];
+  for (int i = 0; i < count; i++)
+    if ((fds[i] = socket_from((uint16_t)port, from)) < 0) return 2;
   struct sockaddr_in self;
   socklen_t len = sizeof self;
-  getsockname(fd, (struct sockaddr *)&self, &len);
-  printf("mode=flood port=%u", ntohs(self.sin_port));
+  getsockname(fds[0], (struct sockaddr *)&self, &len);
+  printf("mode=flood port=%u sockets=%d", ntohs(self.sin_port), count);
   fflush(stdout);
   static const char text[] = "LGF>NOBODY flood\r";
   const int64_t start = now_ns(), end = start + ms * 1000000LL;
   long sent = 0;
+  int next = 0;
   for (int64_t t = start; t < end; t = now_ns()) {
     if (rate > 0 && sent >= (double)rate * (double)(t - start) / 1e9) {
       nanosleep(&(struct timespec){0, 20000}, NULL);
       continue;
     }
-    for (int i = 0; i < 64; i++)
-      if (send(fd, text, sizeof text - 1, 0) > 0) sent++;  // ECONNREFUSED: an earlier datagram's ICMP; go on
+    for (int i = 0; i < 64; i++, next = (next + 1) % count)
+      if (send(fds[next], text, sizeof text - 1, 0) > 0) sent++;  // ECONNREFUSED: an earlier datagram's ICMP; go on
   }
   const double seconds = (double)(now_ns() - start) / 1e9;
   printf(" sent=%ld seconds=%.3f rate=%.0f\n", sent, seconds, (double)sent / seconds);
@@ -115,14 +124,19 @@ static int flood(long port, long ms, long rate) {
 }
 
 int main(int argc, char **argv) {
-  if ((argc == 4 || argc == 5) && strcmp(argv[2], "flood") == 0) {
+  if (argc >= 4 && argc <= 7 && strcmp(argv[2], "flood") == 0) {
     const long port = strtol(argv[1], NULL, 10), ms = strtol(argv[3], NULL, 10);
-    const long rate = argc == 5 ? strtol(argv[4], NULL, 10) : 0;
-    if (port <= 0 || port > 65535 || ms <= 0 || rate < 0) return 2;
-    return flood(port, ms, rate);
+    const long rate = argc >= 5 ? strtol(argv[4], NULL, 10) : 0;
+    const long count = argc >= 6 ? strtol(argv[5], NULL, 10) : 1;
+    struct in_addr from = {htonl(INADDR_LOOPBACK)};
+    if (argc == 7 && inet_pton(AF_INET, argv[6], &from) != 1) return 2;
+    // Loopback only: the flood never leaves this machine.
+    if ((ntohl(from.s_addr) >> 24) != 127) return 2;
+    if (port <= 0 || port > 65535 || ms <= 0 || rate < 0 || count < 1 || count > MAX_FLOOD_SOCKETS) return 2;
+    return flood(port, ms, rate, (int)count, from.s_addr);
   }
   if (argc < 5) {
-    fprintf(stderr, "usage: loadgen PORT route|ping COUNT WINDOW [PAD [SERVERID [TIMEOUT_MS]]]\n       loadgen PORT flood MILLISECONDS [RATE]\n");
+    fprintf(stderr, "usage: loadgen PORT route|ping COUNT WINDOW [PAD [SERVERID [TIMEOUT_MS]]]\n       loadgen PORT flood MILLISECONDS [RATE [SOCKETS [ADDRESS]]]\n");
     return 2;
   }
   const long port = strtol(argv[1], NULL, 10);

@@ -2,7 +2,8 @@
 // Pure. The old client looked only at the second word; we also make sure the
 // message is for us, so that a broadcast or a late answer to another
 // program that uses the same node name cannot end our command.
-import { firstWord, isBroadcast, parseMessage } from "../protocol/message.ts";
+import { isBroadcast, parseMessage } from "../protocol/message.ts";
+import { firstWord } from "../protocol/words.ts";
 
 export type ReplyKind =
   /** DONE: — the command succeeded. */
@@ -37,7 +38,8 @@ export interface Conversation {
 
 export function classifyReply(raw: string, talk: Conversation): Reply {
   const text = withoutTerminator(raw);
-  const parsed = parseMessage(text);
+  // A reply is one datagram: a line break in it is shown escaped by the printer, never read as a line of its own.
+  const parsed = parseMessage(text, { keepControls: true });
   if (!parsed.ok) return { kind: "ignored", body: "", full: text, reason: parsed.reason };
   const { src, dest, body } = parsed.message;
   const full = `${src}>${dest}${body === "" ? "" : ` ${body}`}`;

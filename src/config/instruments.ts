@@ -11,6 +11,7 @@
 // findInstrument() is pure; loadInstrument() is the only function that reads disk.
 import { parse } from "ini";
 import { nodeNameProblem } from "../protocol/message.ts";
+import { readSmallFile } from "./read-file.ts";
 
 export const DEFAULT_INSTRUMENTS_PATH = "/etc/isis/instruments.ini";
 /** Environment variable naming the table; `--config FILE` beats it. */
@@ -64,16 +65,10 @@ export function findInstrument(text: string, name: string, path: string): Instru
 
 /** Read the table at `path` and find one instrument; a missing or unreadable file is an error naming it. */
 export async function loadInstrument(name: string, path: string): Promise<InstrumentResult> {
-  let text: string;
-  try {
-    // Bun.file, not node:fs/promises: loading that costs `isis cmd` a millisecond or two at every call.
-    text = await Bun.file(path).text();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String((error as Error).message);
-    return fail(`cannot read the instrument table ${path}: ${why} (give one with --config FILE or ${INSTRUMENTS_ENV}, or use --host)`);
-  }
-  return findInstrument(text, name, path);
+  // A regular file, at most a megabyte, within 5 s: a FIFO or a hung mount must not hang `isis cmd`.
+  const read = await readSmallFile(path);
+  if (!read.ok) return fail(`cannot read the instrument table ${path}: ${read.reason} (give one with --config FILE or ${INSTRUMENTS_ENV}, or use --host)`);
+  return findInstrument(new TextDecoder().decode(read.bytes), name, path);
 }
 
 const fail = (message: string): InstrumentResult => ({ ok: false, message });

@@ -1,10 +1,10 @@
 // The legacy runtime config file (isis.ini). Not INI: one `Keyword value...`
 // per line, `#` in column 1 starts a comment, keywords case-insensitive.
 // Parsing is pure; loadServerConfig() is the only function that touches disk.
-import { readFile } from "node:fs/promises";
 import { isIPv4 } from "node:net";
 import type { Network, PinTarget } from "../core/access.ts";
 import { nodeNameProblem } from "../protocol/message.ts";
+import { readSmallFile } from "./read-file.ts";
 import { ReliabilityKeywords } from "./reliability-keywords.ts";
 
 export const MAX_SERIAL_PORTS = 8;
@@ -206,15 +206,15 @@ export function parseServerConfig(text: string): ParsedConfig {
   return { config, problems };
 }
 
-/** Read and parse a config file; a missing, unreadable or invalid file is a reason, not an exception. */
+/**
+ * Read and parse a config file; a missing, unreadable or invalid file is a
+ * reason, not an exception, and so is one that is not a regular file, is
+ * over a megabyte or does not come back within 5 s (read-file.ts).
+ */
 export async function loadServerConfig(path: string): Promise<LoadResult> {
-  let text: string;
-  try {
-    text = await readFile(path, "latin1");
-  } catch (error) {
-    return { ok: false, reason: `cannot read config file ${path}: ${describeFsError(error)}`, problems: [] };
-  }
-  const { config, problems } = parseServerConfig(text);
+  const read = await readSmallFile(path);
+  if (!read.ok) return { ok: false, reason: `cannot read config file ${path}: ${read.reason}`, problems: [] };
+  const { config, problems } = parseServerConfig(Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length).toString("latin1"));
   const fatal = problems.find((p) => p.fatal);
   if (fatal) return { ok: false, reason: `${path}:${fatal.line}: ${fatal.message}`, problems };
   return { ok: true, config, problems };
@@ -233,12 +233,4 @@ function parsePort(text: string): number | undefined {
   if (!/^\d{1,5}$/.test(text)) return undefined;
   const port = Number(text);
   return port <= 65535 ? port : undefined;
-}
-
-export function describeFsError(error: unknown): string {
-  const code = (error as { code?: string } | null)?.code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EISDIR") return "is a directory";
-  return error instanceof Error ? error.message : String(error);
 }

@@ -2,7 +2,7 @@
 // the result. Per IMPv2 §6 a console line is an EXEC: the node sends itself,
 // so anything that is not a keyboard command or a `>NAME text` send is run
 // as a server command.
-import { words } from "../protocol/message.ts";
+import { splitWords } from "../protocol/words.ts";
 
 /** Commands the console handles itself; they never reach the server command table. */
 export const KEYBOARD_COMMANDS = ["quit", "hosts", "info", "help", "verbose", "concise", "history"] as const;
@@ -26,7 +26,7 @@ export function parseConsoleLine(line: string): ConsoleAction {
   if (text === "") return { kind: "empty" };
   if (text.startsWith(">")) return parseSend(text.slice(1));
 
-  const parts = words(text);
+  const parts = splitWords(text);
   const first = (parts[0] ?? "").toLowerCase();
   // `quit` in any spelling (QUIT, EXEC: QUIT, REQ: QUIT) is the console's own
   // quit, so the shutdown notice always goes out before the server stops.

@@ -6,7 +6,8 @@ import { SERVER_COMMANDS } from "../core/commands.ts";
 import { MAX_HOSTS } from "../core/host-table.ts";
 import type { IsisCore } from "../core/isis-core.ts";
 import type { SerialPortInfo } from "../core/ports.ts";
-import { formatMessage, messageType, oversizeProblem } from "../protocol/message.ts";
+import { readRequest } from "../protocol/body-kind.ts";
+import { formatMessage, oversizeProblem } from "../protocol/message.ts";
 import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
 import { formatHistory, formatHostsTable, formatInfo, helpText, type InfoFacts } from "./format.ts";
 import { type KeyboardCommand, parseConsoleLine } from "./parse.ts";
@@ -113,7 +114,7 @@ export class ConsoleSession {
   private async serverCommand(body: string): Promise<void> {
     // A plain word becomes `EXEC: word`, as the line is an executive request
     // from the node to itself; an explicit REQ:/EXEC: (or a reply type) is kept.
-    const request = messageType(body) === undefined ? `EXEC: ${body}` : body;
+    const request = readRequest(body).type === undefined ? `EXEC: ${body}` : body;
     let reply: string | undefined;
     try {
       reply = await this.server.core.consoleCommand(request);

@@ -90,23 +90,3 @@ export function mayClaim(pins: ReadonlyMap<string, readonly PinTarget[]>, name: 
 
 export const describePin = (pin: PinTarget): string =>
   pin.kind === "udp" ? (pin.port === undefined ? pin.address : `${pin.address}:${pin.port}`) : pin.kind === "serial" ? `tty${pin.index}` : pin.device;
-
-/**
- * True when a body is an executive request: its first word is `EXEC:` (any
- * case). Looks at a few characters without allocating, because it runs for
- * every message while ExecAllow is set.
- */
-export function isExecBody(body: string): boolean {
-  let i = 0;
-  while (i < body.length && body.charCodeAt(i) === 32) i++;
-  if (body.length - i < 5) return false;
-  const end = i + 5;
-  if (end < body.length && body.charCodeAt(end) !== 32) return false;
-  return (
-    (body.charCodeAt(i) | 32) === 101 && // e
-    (body.charCodeAt(i + 1) | 32) === 120 && // x
-    (body.charCodeAt(i + 2) | 32) === 101 && // e
-    (body.charCodeAt(i + 3) | 32) === 99 && // c
-    body.charCodeAt(i + 4) === 58 // :
-  );
-}

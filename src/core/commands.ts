@@ -4,7 +4,8 @@
 import { isIPv4 } from "node:net";
 import { MAX_PRESET_PORTS, MAX_SERIAL_PORTS, type ServerConfig } from "../config/server-config.ts";
 import { formatIsoMicros } from "../log/timestamp.ts";
-import { isReply, words } from "../protocol/message.ts";
+import { readRequest } from "../protocol/body-kind.ts";
+import { cutText } from "../protocol/message.ts";
 import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
 import { type Endpoint, udpEndpoint } from "./endpoint.ts";
 import { hostDetailSuffix, hostListSuffix } from "./host-health.ts";
@@ -48,28 +49,30 @@ type Handler = (ctx: CommandContext, args: string[], exec: boolean, from: Reques
 
 /** Handle a request body sent to the server by `from` (undefined: the console). */
 export function runServerCommand(ctx: CommandContext, body: string, from?: Requester): CommandReply {
+  // Read as the agents read it, and as the access check did (readRequest).
+  const { type, exec, words: parts } = readRequest(body);
   // Replies to the server are shown on the console by the caller, never answered.
-  if (isReply(body)) return undefined;
-  let parts = words(body);
-  let exec = false;
-  const type = (parts[0] ?? "").toUpperCase();
-  if (type === "EXEC:" || type === "REQ:") {
-    exec = type === "EXEC:";
-    parts = parts.slice(1);
-  }
+  if (type !== undefined && type !== "REQ" && type !== "EXEC") return undefined;
   const word = parts[0];
   if (word === undefined) return exec ? "ERROR: Unrecognized ISIS command - EXEC:" : undefined;
   const name = word.toUpperCase();
   if (name === "PONG") return undefined;
   const handler = HANDLERS[name];
-  if (!handler) return `ERROR: Unrecognized ISIS command - ${word}`;
+  if (!handler) return `ERROR: Unrecognized ISIS command - ${cutText(word)}`;
   return handler(ctx, parts.slice(1), exec, from);
 }
 
 const onOff = (on: boolean, flag: string): string => `${on ? "+" : "-"}${flag}`;
 
-function status(ctx: CommandContext): string {
+/** STATUS after checking the runtime log's file, so +LOG is true (an rm'd file is opened again first). */
+function status(ctx: CommandContext): CommandReply {
+  const checked = ctx.control.checkLog();
+  return checked === undefined ? statusText(ctx) : checked.then(() => statusText(ctx));
+}
+
+function statusText(ctx: CommandContext): string {
   const c = ctx.control;
+  const logDown = c.logProblem();
   // Ports that are down are appended only when there are some, so the
   // reply agents parse today is unchanged while everything is healthy.
   const down = c
@@ -80,7 +83,8 @@ function status(ctx: CommandContext): string {
     `DONE: STATUS HostName=${ctx.config.serverId} HostAddr=${c.hostAddr()} rcFile=${c.rcFile} ` +
     `logFile=${c.logFile()} numClients=${ctx.hosts.size} ${ctx.verbose ? "Verbose" : "Concise"} ` +
     `${onOff(c.logging(), "LOG")} ${onOff(ctx.handshaking, "HANDSHAKE")} ${onOff(c.cli, "CLI")}` +
-    (down.length > 0 ? ` SerialDown=${down.join(",")}` : "")
+    (down.length > 0 ? ` SerialDown=${down.join(",")}` : "") +
+    (logDown === undefined ? "" : ` LogDown=${logDown}`)
   );
 }
 
@@ -108,7 +112,7 @@ function host(ctx: CommandContext, args: string[]): string {
   // Named upper-cased, as the C server does: scripts match `Unknown Host NOSUCH`.
   const name = target.toUpperCase();
   const entry = ctx.hosts.get(name);
-  return entry ? hostDetail(ctx, entry) : `ERROR: HOST Unknown Host ${name}`;
+  return entry ? hostDetail(ctx, entry) : `ERROR: HOST Unknown Host ${cutText(name)}`;
 }
 
 function time(ctx: CommandContext): string {
@@ -136,9 +140,9 @@ function ports(ctx: CommandContext): string {
 function udpPing(ctx: CommandContext, args: string[]): string {
   const [address, portText] = args;
   if (address === undefined || portText === undefined) return "ERROR: UDPPING Blank IP address or port";
-  if (!isIPv4(address)) return `ERROR: UDPPING Invalid IPAddress '${address}'`;
+  if (!isIPv4(address)) return `ERROR: UDPPING Invalid IPAddress '${cutText(address)}'`;
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
-  if (port < 1 || port > 65535) return `ERROR: UDPPING Invalid port '${portText}'`;
+  if (port < 1 || port > 65535) return `ERROR: UDPPING Invalid port '${cutText(portText)}'`;
   // It would PING itself, answer itself, and go round (a loop).
   if (ctx.control.isOwnEndpoint(udpEndpoint(address, port))) return `ERROR: UDPPING ${address}:${port} is this server's own address, not PINGed`;
   ctx.pingAddress(address, port);
@@ -149,14 +153,14 @@ function remove(ctx: CommandContext, args: string[]): string {
   const target = args[0];
   if (target === undefined) return "ERROR: REMOVE Must specify host to remove";
   const name = target.toUpperCase();
-  return ctx.hosts.remove(name) ? `DONE: REMOVE Host ${name} removed from the host table` : `ERROR: REMOVE Host ${name} unknown, not removed`;
+  return ctx.hosts.remove(name) ? `DONE: REMOVE Host ${name} removed from the host table` : `ERROR: REMOVE Host ${cutText(name)} unknown, not removed`;
 }
 
 function flush(ctx: CommandContext, args: string[]): string {
   const arg = args[0];
   if (arg === undefined) return "ERROR: FLUSH must specify port to flush";
   const k = /^\d+$/.test(arg) ? Number(arg) : -1;
-  if (k < 0 || k >= MAX_SERIAL_PORTS) return `ERROR: FLUSH port ${arg} out of range [0-${MAX_SERIAL_PORTS - 1}]`;
+  if (k < 0 || k >= MAX_SERIAL_PORTS) return `ERROR: FLUSH port ${cutText(arg)} out of range [0-${MAX_SERIAL_PORTS - 1}]`;
   const port = ctx.control.serialPorts()[k];
   if (!port || !ctx.control.flushSerial(k)) return `ERROR: FLUSH serial port ${k} not enabled`;
   return `DONE: FLUSH serial port ${k} (${port.device}) flushed`;
@@ -169,9 +173,13 @@ function quit(ctx: CommandContext, _args: string[], exec: boolean): string {
   return `DONE: QUIT ISIS executive quit command executed ${ctx.config.serverId}=OFFLINE`;
 }
 
-function log(ctx: CommandContext, on: boolean): string {
+function log(ctx: CommandContext, on: boolean): CommandReply {
   ctx.control.setLogging(on);
-  return on ? `DONE: +LOG Runtime logging enabled logFile=${ctx.control.logFile()}` : "DONE: -LOG Runtime logging disabled";
+  if (!on) return "DONE: -LOG Runtime logging disabled";
+  // +LOG when it is already on opens a log file that was removed or replaced again.
+  const reply = () => `DONE: +LOG Runtime logging enabled logFile=${ctx.control.logFile()}`;
+  const checked = ctx.control.checkLog();
+  return checked === undefined ? reply() : checked.then(reply);
 }
 
 const HANDLERS: Record<string, Handler> = {

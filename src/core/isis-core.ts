@@ -2,6 +2,7 @@
 // host table and hands deliveries to the outbox. It knows nothing of sockets
 // or files; the server wires it to transports, the log and the console.
 import type { ServerConfig } from "../config/server-config.ts";
+import { isExecutive, isReply } from "../protocol/body-kind.ts";
 import {
   CLIENT_ADDED,
   CLIENT_MOVED,
@@ -12,12 +13,13 @@ import {
   PRESET_OWN_ADDRESS,
   REFUSED_EXEC,
   REFUSED_PINNED,
+  REFUSED_ROUTE,
   SERIAL_CLIENT_ADDED,
   SERVER_RESTART_REFUSED,
   SERVER_RESTARTED,
 } from "../protocol/log-grammar.ts";
-import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
-import { describePin, execAllowed, isExecBody, mayClaim } from "./access.ts";
+import { isBroadcast, type ParseFailure, parseMessage, sendableBody } from "../protocol/message.ts";
+import { describePin, execAllowed, mayClaim } from "./access.ts";
 import { type CommandContext, runServerCommand } from "./commands.ts";
 import { describeEndpoint, type Endpoint, type UdpEndpoint, udpEndpoint } from "./endpoint.ts";
 import { HostHealth } from "./host-health.ts";
@@ -57,6 +59,8 @@ export interface CoreCounters {
   unreachable: number;
   /** Messages refused by a Pin or by ExecAllow. */
   refused: number;
+  /** Datagrams refused for a control byte inside them (a line break that would forge a second line); not in `malformed`. */
+  controlBytes: number;
   /** Loops cut: messages to or from the server's own socket or in its own name, serial echoes. */
   loops: number;
   /** Dead clients whose slot went to a new one (the table was full). */
@@ -82,6 +86,7 @@ export class IsisCore implements CommandContext {
     notSent: 0,
     unreachable: 0,
     refused: 0,
+    controlBytes: 0,
     loops: 0,
     hostsEvicted: 0,
   };
@@ -146,7 +151,7 @@ export class IsisCore implements CommandContext {
     // Loops are cut before anything else, so they touch neither the host table nor anyone's route.
     if (this.loops.cutArriving(raw, from)) return;
     const parsed = parseMessage(raw);
-    if (!parsed.ok) return this.malformed(raw, from, parsed.reason);
+    if (!parsed.ok) return this.malformed(raw, from, parsed.reason, parsed.failure);
     const { src, dest, body, line: text, wire } = parsed.message;
     if (this.loops.cutMessage(src, dest, raw, from)) return;
     // A pinned name spoken from elsewhere must not move its route (one Map lookup).
@@ -173,8 +178,10 @@ export class IsisCore implements CommandContext {
     if (body === "") return;
     if (this.verbose) this.events.traffic(text);
 
-    // Executive requests (to the server or through it) only from ExecAllow networks.
-    if (this.config.execAllow !== undefined && isExecBody(body) && !execAllowed(from, this.config.execAllow)) {
+    // Executive requests (to the server or through it) only from ExecAllow networks,
+    // however they are spelt (isExecutive reads them as the agents do).
+    const execAllow = this.config.execAllow;
+    if (execAllow !== undefined && !execAllowed(from, execAllow) && isExecutive(body)) {
       return this.refuseExec(src, from, body);
     }
     if (dest === this.config.serverId) return this.serverCommand(src, from, body, touched === Touch.Added);
@@ -224,7 +231,8 @@ export class IsisCore implements CommandContext {
 
   /** Send a message from the server to every serial port and every UDP client (e.g. shutdown STATUS:). */
   broadcastFromServer(body: string): void {
-    const line = `${this.config.serverId}>AL ${body}`;
+    const header = `${this.config.serverId}>AL `;
+    const line = header + sendableBody(header.length, body);
     this.observer.sent("AL", line);
     this.events.log(line);
     this.fanOut(`${line}\r`, undefined);
@@ -313,6 +321,9 @@ export class IsisCore implements CommandContext {
   }
 
   private async reloadAndPing(): Promise<string> {
+    // SIGHUP is what logrotate sends: a log file rotated away or removed is
+    // opened again, whether the config reloads or not.
+    await this.control.checkLog();
     const result = await this.control.reloadConfig();
     if (!result.ok) {
       this.events.log(SERVER_RESTART_REFUSED.format({ reason: `${result.reason} - running configuration kept` }));
@@ -321,6 +332,7 @@ export class IsisCore implements CommandContext {
     // Whatever asked for it (RESTART, the console, SIGHUP), the log says it happened.
     this.events.log(SERVER_RESTARTED.format({ rcFile: this.control.rcFile }));
     this.applyConfig(result.config);
+    this.enforcePins();
     this.checkPresets();
     this.pingKnownClients();
     this.handshake();
@@ -328,6 +340,25 @@ export class IsisCore implements CommandContext {
       `DONE: RESTART rcFile=${this.control.rcFile} numClients=${this.hosts.size} ` +
       `numPreset=${this.config.presetPorts.length} Server restarted, host table kept`
     );
+  }
+
+  /**
+   * After a reload: a name now pinned somewhere other than where its route
+   * points (an impostor took it before the pin) loses that route at once,
+   * logged, and the pinned place is PINGed so the real client answers.
+   */
+  private enforcePins(): void {
+    const pins = this.config.pins;
+    for (const [name, targets] of pins) {
+      const entry = this.hosts.get(name);
+      if (!entry || mayClaim(pins, name, entry.endpoint)) continue;
+      this.hosts.remove(name);
+      const line = REFUSED_ROUTE.format({ name, address: describeEndpoint(entry.endpoint), detail: targets.map(describePin).join(" ") });
+      this.events.log(line);
+      this.events.notice(line);
+      // Serial ports and UDPPorts get the restart's handshake PING anyway; an address alone has no port to PING.
+      for (const t of targets) if (t.kind === "udp" && t.port !== undefined) this.pingAddress(t.address, t.port);
+    }
   }
 
   private serverCommand(src: string, from: Endpoint, body: string, fresh: boolean): void {
@@ -355,7 +386,9 @@ export class IsisCore implements CommandContext {
   }
 
   private reply(to: string, endpoint: Endpoint, body: string): boolean {
-    const line = `${this.config.serverId}>${to} ${body}`;
+    const header = `${this.config.serverId}>${to} `;
+    // Replies may echo what a client wrote: one line, within the limit, always.
+    const line = header + sendableBody(header.length, body);
     this.counters.replied++;
     this.observer.sent(to, line);
     this.events.log(line);
@@ -415,8 +448,9 @@ export class IsisCore implements CommandContext {
     this.reply(src, from, `ERROR: EXEC: not allowed from ${from.kind === "udp" ? from.address : where}, executive request refused`);
   }
 
-  private malformed(raw: string, from: Endpoint, reason: string): void {
-    if (reason.startsWith("oversized")) this.counters.oversized++;
+  private malformed(raw: string, from: Endpoint, reason: string, failure: ParseFailure): void {
+    if (failure === "oversized") this.counters.oversized++;
+    else if (failure === "control") this.counters.controlBytes++;
     else this.counters.malformed++;
     const line = MALFORMED.format({ from: describeEndpoint(from), reason: `${reason}: ${preview(raw)}` });
     this.observer.malformed(line);

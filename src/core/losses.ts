@@ -4,7 +4,7 @@
 // only as sent), the clients at that endpoint marked unreachable (logged once,
 // and once more when heard from again), and the sender of a lost routed
 // request told with an ERROR instead of waiting for an answer that cannot come.
-import { bodyInfo, isRequest } from "../protocol/body-kind.ts";
+import { bodyInfo, isReply, isRequest } from "../protocol/body-kind.ts";
 import {
   CLIENT_REACHABLE,
   CLIENT_UNREACHABLE,
@@ -14,7 +14,7 @@ import {
   NOT_SENT,
   NOT_SENT_NOBODY,
 } from "../protocol/log-grammar.ts";
-import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
+import { isBroadcast, parseMessage } from "../protocol/message.ts";
 import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint } from "./endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import type { InFlight } from "./in-flight.ts";

@@ -6,6 +6,7 @@
 // Arguments may be written KEY=VALUE or KEY VALUE (`isis cmd` turns every `=`
 // into a space). Replies are one DONE: line each, paged to fit a datagram.
 import { BODY_KINDS } from "../protocol/body-kind.ts";
+import { cutText } from "../protocol/message.ts";
 import type { CommandContext, CommandReply, Requester } from "./commands.ts";
 import { type MirrorKind, MONITOR_LEASE_MS, type MonitorFilter } from "./monitor-hub.ts";
 import type { Report } from "./observe-report.ts";
@@ -28,7 +29,7 @@ function parseListArgs(word: string, args: readonly string[], flags: readonly st
       if (n === undefined || !/^\d{1,4}$/.test(n)) return `ERROR: ${word} FROM needs a number`;
       from = Number(n);
     } else if (flags.includes(w)) seen.add(w);
-    else return `ERROR: ${word} unknown argument '${words[i]}'`;
+    else return `ERROR: ${word} unknown argument '${cutText(words[i] as string)}'`;
   }
   return { from, flags: seen };
 }
@@ -66,17 +67,17 @@ function parseFilter(args: readonly string[]): MonitorFilter | string {
   for (let i = 0; i < words.length; i++) {
     const key = (words[i] as string).toUpperCase();
     const value = words[++i];
-    if (key !== "NODE" && key !== "TYPE") return `ERROR: MONITOR unknown filter '${words[i - 1]}' (NODE or TYPE)`;
+    if (key !== "NODE" && key !== "TYPE") return `ERROR: MONITOR unknown filter '${cutText(words[i - 1] as string)}' (NODE or TYPE)`;
     if (value === undefined) return `ERROR: MONITOR ${key} needs a value`;
     for (const part of value.split(",").filter(Boolean)) {
       if (key === "NODE") {
-        if (!NODE_PATTERN.test(part)) return `ERROR: MONITOR bad node name '${part}'`;
+        if (!NODE_PATTERN.test(part)) return `ERROR: MONITOR bad node name '${cutText(part)}'`;
         nodes.push(part.toUpperCase());
         continue;
       }
       let kind = part.toUpperCase().replace(/:$/, "");
       if (kind === "HEARTBEAT") kind = "HB";
-      if (!MIRROR_KINDS.has(kind)) return `ERROR: MONITOR unknown type '${part}' (${[...MIRROR_KINDS].join(" ")})`;
+      if (!MIRROR_KINDS.has(kind)) return `ERROR: MONITOR unknown type '${cutText(part)}' (${[...MIRROR_KINDS].join(" ")})`;
       kinds.add(kind as MirrorKind);
     }
   }
@@ -95,7 +96,7 @@ const monitor: Handler = (ctx, args, _exec, from) => {
     if (from) hub.unsubscribe(from.name);
     return "DONE: MONITOR OFF";
   }
-  if (action !== "ON") return `ERROR: MONITOR unknown argument '${args[0]}' (ON, OFF)`;
+  if (action !== "ON") return `ERROR: MONITOR unknown argument '${cutText(args[0] as string)}' (ON, OFF)`;
   // A refused monitor's name, if this request made it up, must not stay behind in the host table.
   const refuse = (reply: string): string => {
     if (from?.fresh) ctx.forget(from.name, `refused as a monitor (${reply.slice(7)})`);

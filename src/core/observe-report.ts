@@ -4,6 +4,7 @@
 // item packs its fields into one value, positional first, then `label:value`
 // (README, "Seeing the system", documents every field).
 
+import { cutText } from "../protocol/message.ts";
 import type { HostEntry } from "./host-table.ts";
 import { isLate, type OpenCommand } from "./in-flight.ts";
 import type { LatencySummary } from "./latency.ts";
@@ -53,7 +54,8 @@ export function inFlightReport(open: readonly OpenCommand[], now: number, timeou
   const items = open.map((c, i) => {
     const late = isLate(c, now, timeoutMs);
     if (late) numLate++;
-    const fields = [`${c.requester}>${c.target}`, c.word, `age:${sec(now - c.sentAt)}`, late ? "late" : "ok", `status:${c.progressCount}`];
+    // The tables keep words as they came (up to a message long); a report shows a cut one, so a page stays a datagram.
+    const fields = [`${c.requester}>${c.target}`, cutText(c.word), `age:${sec(now - c.sentAt)}`, late ? "late" : "ok", `status:${c.progressCount}`];
     const progress = c.progress === undefined ? "" : ` p${i}='${progressText(c.progress)}'`;
     return { key: i, text: `f${i}=${fields.join(",")}${progress}` };
   });
@@ -78,7 +80,7 @@ export function statsReport(f: StatsFacts): Report {
     .join(" ");
   const items = f.latency.map((l, i) => ({
     key: i,
-    text: `cmd${i}=${l.word},n:${l.count},p50:${msText(l.p50)},p90:${msText(l.p90)},p99:${msText(l.p99)},max:${msText(l.max)}`,
+    text: `cmd${i}=${cutText(l.word)},n:${l.count},p50:${msText(l.p50)},p90:${msText(l.p90)},p99:${msText(l.p99)},max:${msText(l.max)}`,
   }));
   return { head: `uptime=${sec(f.uptimeMs)} ${counters} numCmds=${f.latency.length}`, items };
 }

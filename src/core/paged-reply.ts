@@ -3,7 +3,7 @@
 // many items as fit and ends with `next=K`; asking again with `FROM K` (the
 // reply then says `from=K`) gives the rest. Items are keyed by the number in
 // their keyword (c5= is slot 5, f2= is the third open command).
-import { MAX_MESSAGE_BYTES } from "../protocol/message.ts";
+import { cutText, MAX_MESSAGE_BYTES } from "../protocol/message.ts";
 
 export interface Item {
   /** What FROM selects on: a slot or an index. */
@@ -25,7 +25,8 @@ export function page(head: string, items: readonly Item[], from: number, budget 
     const last = n === rest.length - 1;
     // At least one item per page, so paging always moves on.
     if (n > 0 && text.length + 1 + item.text.length + (last ? 0 : NEXT_RESERVE) > budget) return `${text} next=${item.key}`;
-    text += ` ${item.text}`;
+    // An item too long for a page of its own is cut (its report should have kept it short), never the page's next=.
+    text += ` ${n === 0 ? cutText(item.text, budget - text.length - 1 - NEXT_RESERVE) : item.text}`;
   }
   return text;
 }

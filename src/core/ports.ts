@@ -41,6 +41,14 @@ export interface ServerControl {
   readonly cli: boolean;
   logFile(): string;
   logging(): boolean;
+  /**
+   * Check that the runtime log still writes to the file at its path, opening
+   * it again if it was removed or replaced (STATUS, +LOG, RESTART); undefined
+   * when there is nothing to check (logging off). Resolves within a second.
+   */
+  checkLog(): Promise<void> | undefined;
+  /** Why the runtime log is not being written although it is on (`unwritable`, `no_answer`), or undefined. */
+  logProblem(): string | undefined;
   setLogging(on: boolean): void;
   serialPorts(): readonly SerialPortInfo[];
   flushSerial(index: number): boolean;

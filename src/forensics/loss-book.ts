@@ -3,8 +3,8 @@
 // how often. Bounded like every book of the replay. Also: which routed
 // request a loss line was (its sender gets an ERROR, and the server closes
 // the command), read back from the quoted start of the datagram.
-import { bodyInfo, isRequest } from "../protocol/body-kind.ts";
-import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
+import { bodyInfo, isReply, isRequest } from "../protocol/body-kind.ts";
+import { isBroadcast, parseMessage } from "../protocol/message.ts";
 import { stampOf } from "./facts.ts";
 import type { LossDestination, LossSummary, Summary } from "./summary.ts";
 

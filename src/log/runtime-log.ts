@@ -2,12 +2,17 @@
 // and written by one async writer, so the message path never waits for the
 // disk and makes no string per entry. A failing disk is reported once and
 // costs only log entries, never routing; memory is bounded by the chunk pool.
+// A file removed or replaced under it (rm, logrotate without copytruncate)
+// is noticed and the path opened again: on verify() (SIGHUP, RESTART, +LOG,
+// STATUS) and by the writer itself, at most once a minute, before a write
+// (no timer runs while nothing is written).
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { describeFsError } from "../config/server-config.ts";
+import { describeFsError } from "../config/read-file.ts";
 import { escapeControls, hasControlByte } from "../protocol/escape.ts";
 import { writeLatin1 } from "../protocol/latin1.ts";
-import { LOG_LOST } from "../protocol/log-grammar.ts";
+import { LOG_LOST, LOG_REOPENED } from "../protocol/log-grammar.ts";
+import { fileGoneBecause } from "./file-identity.ts";
 import { logBanner, logDateKey, logFileName } from "./log-name.ts";
 import { formatIsoMicros, microsWithinSecond, wallClock } from "./timestamp.ts";
 
@@ -30,12 +35,18 @@ const CHUNK_BYTES = 64 * 1024;
 const SPARE_CHUNKS = 8;
 /** The longest entry: a 2048-byte message plus timestamp and our own notes. */
 const MAX_ENTRY_BYTES = 4096;
+/** The writer checks that its file is still at its path at most this often. */
+const VERIFY_EVERY_MS = 60_000;
+/** A write or check pending longer than this makes the log "not being written" (STATUS). */
+const STUCK_MS = 2000;
 
 /** Bytes waiting to be appended to one file. */
 interface Chunk {
   readonly bytes: Buffer;
   length: number;
   path: string;
+  /** The earliest stamp in it (clock ms): a note put before it is stamped no later, so stamps never go back. */
+  firstAt: number;
 }
 
 export class RuntimeLog {
@@ -67,6 +78,14 @@ export class RuntimeLog {
   private failing = false;
   private queueFull = false;
   private reopen = true;
+  /** When the writer last checked its file against its path (clock ms). */
+  private verifiedAt = 0;
+  private verifyDue = false;
+  /** When the write or check in progress began (clock ms); undefined when none is. */
+  private ioSince: number | undefined;
+  private readonly verified: Array<() => void> = [];
+  /** Why the file was opened again (removed, replaced): said at the top of the new one. */
+  private reopenedBecause: string | undefined;
   /** Entries lost to a full queue or a failed write since start. */
   dropped = 0;
   /** `dropped` when the current trouble began: the log says how many it cost once it is over. */
@@ -85,6 +104,28 @@ export class RuntimeLog {
 
   get enabled(): boolean {
     return this.enabledFlag;
+  }
+
+  /** Why entries are not being written now, or undefined while they are (or logging is off). */
+  get problem(): string | undefined {
+    if (!this.enabledFlag) return undefined;
+    if (this.failing) return "unwritable";
+    // A write or a check the file system has not answered (a hung mount).
+    if (this.ioSince !== undefined && this.clock() - this.ioSince > STUCK_MS) return "no_answer";
+    return undefined;
+  }
+
+  /**
+   * Check now that the open file is still the one at its path, and open the
+   * path again if it was removed or replaced; resolves once checked (between
+   * two writes, never under one).
+   */
+  verify(): Promise<void> {
+    if (!this.enabledFlag) return Promise.resolve();
+    this.verifyDue = true;
+    const checked = new Promise<void>((resolve) => this.verified.push(resolve));
+    this.writing ??= this.drain();
+    return checked;
   }
 
   /** The file the next entry goes to. */
@@ -132,6 +173,7 @@ export class RuntimeLog {
     if (!chunk) return;
     const bytes = chunk.bytes;
     let at = chunk.length;
+    if (now < chunk.firstAt) chunk.firstAt = now;
     // Byte by byte: for these few bytes, cheaper than a call into native code.
     const prefix = this.secondPrefix;
     for (let i = 0; i < 19; i++) bytes[at++] = prefix[i] as number;
@@ -208,6 +250,7 @@ export class RuntimeLog {
       return undefined;
     }
     chunk.length = 0;
+    chunk.firstAt = Number.POSITIVE_INFINITY;
     chunk.path = this.currentPath;
     this.current = chunk;
     if (!this.timer && !this.writing) this.scheduleKick();
@@ -229,7 +272,7 @@ export class RuntimeLog {
 
   private newChunk(): Chunk {
     this.chunkCount++;
-    return { bytes: Buffer.allocUnsafe(CHUNK_BYTES), length: 0, path: "" };
+    return { bytes: Buffer.allocUnsafe(CHUNK_BYTES), length: 0, path: "", firstAt: 0 };
   }
 
   private sealCurrent(): void {
@@ -249,6 +292,9 @@ export class RuntimeLog {
   private async drain(): Promise<void> {
     try {
       for (;;) {
+        if (this.verifyDue || (this.handle && this.sealed.length > 0 && this.clock() - this.verifiedAt >= VERIFY_EVERY_MS)) {
+          await this.verifyFile();
+        }
         // Everything sealed for one file goes out in one writev: one trip to
         // the I/O thread per batch, however busy the message path is.
         const first = this.sealed[0];
@@ -256,7 +302,10 @@ export class RuntimeLog {
         let count = 1;
         while (count < this.sealed.length && this.sealed[count]?.path === first.path) count++;
         const batch = this.sealed.splice(0, count);
-        await this.writeBatch(first.path, batch);
+        this.ioSince = this.clock();
+        await this.writeBatch(first.path, batch).finally(() => {
+          this.ioSince = undefined;
+        });
         for (const chunk of batch) this.recycle(chunk);
         if (this.queueFull && this.sealed.length === 0) {
           this.queueFull = false;
@@ -266,11 +315,30 @@ export class RuntimeLog {
       }
     } finally {
       this.writing = undefined;
+      // A verify() asked for after the loop's last look.
+      if (this.verifyDue) this.writing = this.drain();
       // Entries that arrived while we were writing wait for the next kick,
       // not a write of their own: under load that is one writev (and one
       // trip to the I/O thread) per flushDelayMs, not one per event-loop turn.
       if ((this.current?.length || this.sealed.length > 0) && !this.timer) this.scheduleKick();
     }
+  }
+
+  /** If the open file is no longer at its path, close it: the next batch opens the path again. */
+  private async verifyFile(): Promise<void> {
+    this.verifyDue = false;
+    this.verifiedAt = this.clock();
+    const handle = this.handle;
+    this.ioSince = this.clock();
+    const why = handle ? await fileGoneBecause(this.handlePath, handle) : undefined;
+    this.ioSince = undefined;
+    if (why !== undefined && handle !== undefined && this.handle === handle) {
+      this.reopenedBecause = `${this.handlePath} ${why}`;
+      this.handle = undefined;
+      this.handlePath = "";
+      await handle.close().catch(() => {});
+    }
+    for (const wake of this.verified.splice(0)) wake();
   }
 
   private scheduleKick(): void {
@@ -287,8 +355,18 @@ export class RuntimeLog {
         // 0644: the old server made its log world-writable.
         this.handle = await open(path, "a", 0o644);
         this.handlePath = path;
+        this.verifiedAt = this.clock();
       }
       let views = batch.map((chunk) => chunk.bytes.subarray(0, chunk.length));
+      const reopened = this.reopenedBecause;
+      if (reopened !== undefined) {
+        // The new file starts as any opened file does, and says why it was opened,
+        // stamped no later than the entries after it.
+        const now = Math.min(this.clock(), batch[0]?.firstAt ?? Number.POSITIVE_INFINITY);
+        const note = `${formatIsoMicros(now)} ${LOG_REOPENED.format({ reason: reopened })}\n`;
+        views = [Buffer.from(logBanner(this.serverId, formatIsoMicros(now)) + note, "latin1"), ...views];
+        this.reopenedBecause = undefined;
+      }
       let left = views.reduce((n, v) => n + v.length, 0);
       while (left > 0) {
         const { bytesWritten } = await this.handle.writev(views);

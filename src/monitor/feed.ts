@@ -4,7 +4,8 @@
 //   ID>MON STATUS: MONITOR seq=N LIVENESS|INFLIGHT|STATS ...  a snapshot page, each second
 //   ID>MON DONE: MONITOR ON ... / ERROR: ...                  the answer to MONITOR ON
 // and, like every client, it may be PINGed.
-import { firstWord, isBroadcast, parseMessage, words } from "../protocol/message.ts";
+import { isBroadcast, parseMessage } from "../protocol/message.ts";
+import { firstWord, splitWords } from "../protocol/words.ts";
 
 export type SnapshotTopic = "LIVENESS" | "INFLIGHT" | "STATS";
 
@@ -40,7 +41,7 @@ export function readFeed(raw: string, self: string, server: string): FeedEvent {
   if (type === "PING") return { kind: "ping", from: src };
   if (src !== server || dest !== self) return { kind: "ignored" };
   if (type === "STATUS:") return status(body);
-  const rest = words(body);
+  const rest = splitWords(body);
   if (type === "DONE:" && rest[1]?.toUpperCase() === "MONITOR" && rest[2]?.toUpperCase() === "ON") return { kind: "subscribed", text: body };
   if (type === "ERROR:" || type === "FATAL:") return { kind: "refused", text: body };
   return { kind: "ignored" };

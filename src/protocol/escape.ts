@@ -40,3 +40,23 @@ export function hasControlByte(bytes: Uint8Array, from: number, to: number): boo
   }
   return false;
 }
+
+/**
+ * Bytes no message may carry: C0 controls other than TAB. A CR, LF, VT or FF
+ * inside a body would reach a serial client as a second, forged line (and
+ * to the agents they separate words); NUL, ESC and the rest are noise or
+ * terminal commands. A datagram or serial line holding one is refused whole
+ * (message.ts, framing.ts), never passed with the bytes escaped: what an
+ * agent receives is always what its sender wrote.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are what is refused
+const REFUSED_CONTROLS = /[\x00-\x08\x0a-\x1f]/;
+
+/** True for a byte no message may carry (see REFUSED_CONTROLS). */
+export const isRefusedControl = (byte: number): boolean => byte < 0x20 && byte !== 0x09;
+
+/** The index of the first byte of `text[0, end)` no message may carry, or -1. */
+export function refusedControlAt(text: string, end: number): number {
+  const at = text.search(REFUSED_CONTROLS);
+  return at < end ? at : -1;
+}

@@ -1,11 +1,11 @@
 // Cuts a byte stream (a serial line) into messages. Pure: bytes in, lines and
 // junk reports out, no I/O. The partial line survives between chunks, so a
 // message may arrive in any number of pieces and several may share a chunk.
+import { escapeControls, isRefusedControl, refusedControlAt } from "./escape.ts";
 import { MAX_MESSAGE_BYTES } from "./message.ts";
 
 const CR = 13;
 const LF = 10;
-const TAB = 9;
 
 /** Where framed lines and dropped junk go. */
 export interface LineSink {
@@ -58,7 +58,7 @@ export class LineFramer {
         this.sink.junk(`line longer than ${this.maxLineBytes} bytes dropped (discarding up to the next terminator)`);
         continue;
       }
-      if (byte < 32 && byte !== TAB && this.control < 0) this.control = byte;
+      if (this.control < 0 && isRefusedControl(byte)) this.control = byte;
       this.buffer[this.length++] = byte;
     }
   }
@@ -99,3 +99,15 @@ export class LineFramer {
 }
 
 const hex = (byte: number): string => byte.toString(16).padStart(2, "0");
+
+/**
+ * Wire text (a message and its `\r`) as exactly one line on a serial port: a
+ * CR, LF or other refused control byte before the terminator is escaped. The
+ * core hands over no such text (it refuses such input and escapes what it
+ * writes itself); this keeps the promise where a second line would be read.
+ */
+export function asOneLine(text: string): string {
+  const last = text.length - 1;
+  if (refusedControlAt(text, last) === -1) return text;
+  return `${escapeControls(text.slice(0, last))}${text.slice(last)}`;
+}

@@ -185,6 +185,12 @@ export const COMMAND_EVICTED = defineNote("command", "evicted", "In-flight table
 
 export const REFUSED_PINNED = defineNote("refused", "pin", "Refused message from {from} claiming {name}, which is pinned to {detail...}");
 export const REFUSED_EXEC = defineNote("refused", "exec", "Refused executive request from {name} ({from}), not in ExecAllow: {input...}");
+/** A reload pinned a name to somewhere other than where its route pointed: the route is dropped at once. */
+export const REFUSED_ROUTE = defineNote(
+  "refused",
+  "pin-reload",
+  "Refused the route of {name} to {address...}: the reloaded configuration pins it to {detail...}; removed from the host table",
+);
 /** Not a message; `reason` starts with `oversized` for one over 2048 bytes. */
 export const MALFORMED = defineNote("bad", "malformed", "Ignored malformed message from {from}: {reason...}");
 export const SERIAL_JUNK = defineNote("bad", "junk", "Ignored junk on serial port {index} ({device}): {reason...}");
@@ -204,6 +210,8 @@ export const SERVER_RESTART_REFUSED = defineNote("server", "restart-refused", "S
 
 /** Entries the runtime log could not write (queue full, disk trouble), written once it can again. */
 export const LOG_LOST = defineNote("log", "lost", "Runtime log lost {count} entries ({reason...})");
+/** The file was removed or replaced under the server (rm, logrotate without copytruncate): the first entry of the file opened in its place. */
+export const LOG_REOPENED = defineNote("log", "reopened", "Runtime log reopened: {reason...}");
 
 // Datagrams and lines that were not delivered, one line each (STATS dropped).
 // `text` is the start of what was lost, quoted (core/preview.ts); `names` the
@@ -275,6 +283,7 @@ export const NOTES: readonly LogNote[] = [
   COMMAND_EVICTED,
   REFUSED_PINNED,
   REFUSED_EXEC,
+  REFUSED_ROUTE,
   MALFORMED,
   SERIAL_JUNK,
   FLOOD_LIMITED,
@@ -284,6 +293,7 @@ export const NOTES: readonly LogNote[] = [
   SERVER_RESTARTED,
   SERVER_RESTART_REFUSED,
   LOG_LOST,
+  LOG_REOPENED,
   NOT_DELIVERED_PORT,
   NOT_DELIVERED_UNNAMED,
   NOT_DELIVERED_NOBODY,

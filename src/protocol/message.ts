@@ -1,14 +1,11 @@
 // IMPv2.5 message parsing: pure functions, no I/O. See shared/spec/impv2.md.
+import { escapeControls, refusedControlAt } from "./escape.ts";
 
 /** Maximum message length in bytes, terminator included (IMPv2.5 §3.1.3). */
 export const MAX_MESSAGE_BYTES = 2048;
 
 /** The broadcast address AL and its accepted alias ALL (§3.2.3). */
 export const isBroadcast = (dest: string): boolean => dest === "AL" || dest === "ALL";
-
-export type MessageType = "REQ:" | "EXEC:" | "DONE:" | "STATUS:" | "WARNING:" | "ERROR:" | "FATAL:";
-const TYPES: ReadonlySet<string> = new Set(["REQ:", "EXEC:", "DONE:", "STATUS:", "WARNING:", "ERROR:", "FATAL:"]);
-const REPLY_TYPES: ReadonlySet<string> = new Set(["DONE:", "STATUS:", "WARNING:", "ERROR:", "FATAL:"]);
 
 /** A well-formed message. Names are upper-cased; body is as received, terminator stripped. */
 export interface Message {
@@ -25,7 +22,21 @@ export interface Message {
   readonly wire: string;
 }
 
-export type ParseResult = { readonly ok: true; readonly message: Message } | { readonly ok: false; readonly reason: string };
+/** Why a message was refused: over the size limit, a control byte inside it, or anything else wrong with it (its header). */
+export type ParseFailure = "oversized" | "control" | "malformed";
+
+export interface ParseOptions {
+  /**
+   * Take a message with control bytes other than NUL in it as one message:
+   * for a reader that only shows it (escaped), such as `isis cmd` reading a
+   * reply an older server forwarded. The server refuses them (the default).
+   */
+  readonly keepControls?: boolean;
+}
+
+const REFUSE_CONTROLS: ParseOptions = {};
+
+export type ParseResult = { readonly ok: true; readonly message: Message } | { readonly ok: false; readonly reason: string; readonly failure: ParseFailure };
 
 const NODE_NAME = /^[A-Za-z0-9._]{2,8}$/;
 
@@ -36,7 +47,7 @@ export const isValidNodeName = (name: string): boolean => NODE_NAME.test(name);
 export function nodeNameProblem(name: string): string | undefined {
   if (name.length === 0) return "empty node name";
   if (name.length < 2) return `node name '${name}' is shorter than 2 characters`;
-  if (name.length > 8) return `node name '${clip(name)}' is longer than 8 characters`;
+  if (name.length > 8) return `node name '${cutText(name, 24)}' is longer than 8 characters`;
   if (!NODE_NAME.test(name)) return `node name '${name}' has characters other than letters, digits, '.' and '_'`;
   return undefined;
 }
@@ -60,11 +71,14 @@ function terminatorAt(raw: string): number {
  * It scans `raw` in place up to the terminator: a substring of it made first
  * would be copied on its first use, for every message.
  */
-export function parseMessage(raw: string): ParseResult {
-  if (raw.length > MAX_MESSAGE_BYTES) return fail(`oversized message (${raw.length} bytes, limit ${MAX_MESSAGE_BYTES})`);
-  // NUL is never part of the terminator, so the whole datagram can be searched.
-  if (raw.indexOf("\0") !== -1) return fail("NUL byte in message");
+export function parseMessage(raw: string, options: ParseOptions = REFUSE_CONTROLS): ParseResult {
   const end = terminatorAt(raw);
+  // The limit counts the terminator: one without is forwarded with one, so it must fit too.
+  if (raw.length > MAX_MESSAGE_BYTES || end + 1 > MAX_MESSAGE_BYTES)
+    return fail(`oversized message (${raw.length} bytes, limit ${MAX_MESSAGE_BYTES})`, "oversized");
+  // One datagram, one message: a line break (or another control byte) inside it is refused, not escaped.
+  const control = options.keepControls ? raw.indexOf("\0") : refusedControlAt(raw, end);
+  if (control !== -1) return fail(controlProblem(raw.charCodeAt(control)), "control");
   let start = 0;
   // Leading spaces are tolerated: the header is the first token.
   while (start < end && raw.charCodeAt(start) === 32) start++;
@@ -129,26 +143,6 @@ export function nodeNameAt(text: string, start: number, end: number): string | u
   return form === NameForm.Upper ? name : name.toUpperCase();
 }
 
-/** The first space-separated word of a string, or "". */
-export function firstWord(text: string): string {
-  let start = 0;
-  while (start < text.length && text.charCodeAt(start) === 32) start++;
-  const end = text.indexOf(" ", start);
-  return end === -1 ? text.slice(start) : text.slice(start, end);
-}
-
-/** Split a body into words, any run of spaces separating them. */
-export const words = (text: string): string[] => text.split(" ").filter((w) => w.length > 0);
-
-/** The message type token at the start of a body, if it has one (case-insensitive). */
-export function messageType(body: string): MessageType | undefined {
-  const word = firstWord(body).toUpperCase();
-  return TYPES.has(word) ? (word as MessageType) : undefined;
-}
-
-/** True for bodies that answer a command (DONE:, STATUS:, WARNING:, ERROR:, FATAL:): never to be answered. */
-export const isReply = (body: string): boolean => REPLY_TYPES.has(firstWord(body).toUpperCase());
-
 /**
  * Why a message of `bytes` bytes (terminator included) must not be sent, or
  * undefined when it fits: a server drops what is over the limit, so the
@@ -159,8 +153,38 @@ export function oversizeProblem(bytes: number): string | undefined {
   return `the message would be ${bytes} bytes, over the IMPv2 limit of ${MAX_MESSAGE_BYTES} bytes (terminator included)`;
 }
 
+/** Longest word a reply echoes whole (`Unrecognized ISIS command - WORD`); a longer one is cut. */
+export const MAX_ECHOED_WORD = 64;
+
+/**
+ * `text` cut to at most `max` characters, with a mark a reader cannot miss:
+ * `...+N`, N the characters left out. No spaces in the mark, so a cut word
+ * is still one word.
+ */
+export function cutText(text: string, max = MAX_ECHOED_WORD): string {
+  if (text.length <= max) return text;
+  let keep = max - 5;
+  // The mark's length depends on the count it holds: shrink until both fit.
+  while (keep > 0 && keep + 4 + String(text.length - keep).length > max) keep--;
+  return `${text.slice(0, keep)}...+${text.length - keep}`;
+}
+
+/**
+ * `body` as it may follow a header of `headerLength` characters (`IS>NAME `)
+ * in one message: control bytes escaped (one message, one line) and cut
+ * (cutText) where header, body and terminator would pass the IMPv2 limit.
+ * The last guard on everything the server writes itself.
+ */
+export function sendableBody(headerLength: number, body: string): string {
+  const oneLine = refusedControlAt(body, body.length) === -1 ? body : escapeControls(body);
+  return cutText(oneLine, MAX_MESSAGE_BYTES - 1 - headerLength);
+}
+
 /** Format a message for the wire: `SRC>DEST body\r`. */
 export const formatMessage = (src: string, dest: string, body: string): string => `${src}>${dest} ${body}\r`;
 
-const clip = (s: string): string => (s.length > 24 ? `${s.slice(0, 24)}...` : s);
-const fail = (reason: string): ParseResult => ({ ok: false, reason });
+/** Why a message holding `byte` (see escape.ts, REFUSED_CONTROLS) is refused. */
+export const controlProblem = (byte: number): string =>
+  byte === 0 ? "NUL byte in message" : `control byte 0x${byte.toString(16).padStart(2, "0")} in message`;
+
+const fail = (reason: string, failure: ParseFailure = "malformed"): ParseResult => ({ ok: false, reason, failure });

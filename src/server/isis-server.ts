@@ -219,6 +219,16 @@ export class IsisServer implements ServerControl, Outbox {
     return this.log.enabled;
   }
 
+  checkLog(): Promise<void> | undefined {
+    if (!this.log.enabled) return undefined;
+    // A log on a hung file system must not hold up the answer.
+    return Promise.race([this.log.verify(), Bun.sleep(1000)]);
+  }
+
+  logProblem(): string | undefined {
+    return this.log.problem;
+  }
+
   setLogging(on: boolean): void {
     this.log.setEnabled(on);
   }

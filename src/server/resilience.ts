@@ -9,7 +9,7 @@ import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler
 import { FloodGuard } from "../transport/flood-guard.ts";
 import { readUdpDrops } from "../transport/udp-drops.ts";
 import { PresetPinger } from "./preset-pinger.ts";
-import { encodeState, readState, restoreHosts, StateSaver, stateFilePath } from "./state-file.ts";
+import { encodeState, readState, removeStaleTemps, restoreHosts, StateSaver, stateFilePath } from "./state-file.ts";
 
 export interface ResilienceOptions {
   core: IsisCore;
@@ -68,6 +68,11 @@ export class Resilience {
     });
     core.hosts.onChange = () => this.saver?.schedule();
     const state = await readState(path);
+    // Only once the directory has answered: a hung one has cost the start enough already.
+    if (state.ok || state.missing) {
+      const removed = await removeStaleTemps(path);
+      if (removed.length > 0) journal(`removed ${removed.length} temporary file(s) a killed server left beside ${path}: ${removed.join(" ")}`);
+    }
     if (!state.ok) {
       if (!state.missing) journal(`host table state file ${path} ignored: ${state.reason}; starting with an empty host table`);
       return;

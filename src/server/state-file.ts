@@ -3,10 +3,11 @@
 // write at a time, temp file + fsync + rename so a crash leaves the old file
 // or the new one, never half of one), and read back at start. A missing,
 // unreadable or corrupt file costs the saved routes, never the start.
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { isIPv4 } from "node:net";
-import { dirname, join } from "node:path";
-import { describeFsError, type ServerConfig } from "../config/server-config.ts";
+import { basename, dirname, join } from "node:path";
+import { describeFsError, readSmallFile } from "../config/read-file.ts";
+import type { ServerConfig } from "../config/server-config.ts";
 import { mayClaim } from "../core/access.ts";
 import { type Endpoint, type UdpEndpoint, udpEndpoint } from "../core/endpoint.ts";
 import { type HostEntry, type HostTable, MAX_HOSTS } from "../core/host-table.ts";
@@ -69,15 +70,11 @@ export function decodeState(text: string): ReadResult {
   return { ok: true, hosts: doc.hosts as SavedHost[] };
 }
 
+/** The state file, read as any small file is (a regular file, bounded, in time): a FIFO left there must not hang the start. */
 export async function readState(path: string): Promise<ReadResult> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const missing = (error as { code?: string }).code === "ENOENT";
-    return { ok: false, missing, reason: describeFsError(error) };
-  }
-  return decodeState(text);
+  const read = await readSmallFile(path);
+  if (!read.ok) return { ok: false, missing: read.missing, reason: read.reason };
+  return decodeState(new TextDecoder().decode(read.bytes));
 }
 
 /**
@@ -124,6 +121,53 @@ function savedEndpoint(saved: SavedHost | null | undefined, config: ServerConfig
     return { kind: "serial", index: serial.index, device: serial.device };
   }
   return undefined;
+}
+
+/** A temp file with no PID in its name is stale once it is this old: a save takes milliseconds. */
+const TEMP_STALE_MS = 60_000;
+
+/**
+ * Remove the temporary files a save leaves behind when the server is killed
+ * between writing and renaming (kill -9, a power cut): `PATH.tmp-PID` of this
+ * process's PID or of a process that no longer exists (another live server's
+ * are left alone), and a hidden `.NAME.HEX.tmp` (a file replaced whole under
+ * a random name) untouched for a minute. Returns the names removed.
+ */
+export async function removeStaleTemps(path: string, isAlive: (pid: number) => boolean = processAlive, now = Date.now()): Promise<string[]> {
+  const base = basename(path);
+  const dir = dirname(path);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = name.startsWith(`${base}.tmp-`) ? name.slice(base.length + 5) : "";
+    const deadPid = /^\d{1,10}$/.test(pid) && (Number(pid) === process.pid || !isAlive(Number(pid)));
+    const hidden = name.startsWith(`.${base}.`) && /^\.[0-9a-f]{4,32}\.tmp$/.test(name.slice(base.length + 1));
+    if (!deadPid && !(hidden && now - (await modifiedAt(join(dir, name), now)) >= TEMP_STALE_MS)) continue;
+    if (await unlinkQuietly(join(dir, name))) removed.push(name);
+  }
+  return removed;
+}
+
+const modifiedAt = (file: string, fallback: number): Promise<number> =>
+  stat(file).then(
+    (s) => s.mtimeMs,
+    () => fallback,
+  );
+
+const unlinkQuietly = (file: string): Promise<boolean> =>
+  unlink(file).then(
+    () => true,
+    () => false,
+  );
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, it is someone else's.
+    return (error as { code?: string }).code === "EPERM";
+  }
 }
 
 export interface SaverOptions {

@@ -5,6 +5,13 @@
 // dropped before parsing, logging, routing or replying, so the queue drains
 // faster and the others' messages get through.
 //
+// A bucket is a sending host's (its IPv4 address), shared by all its sockets:
+// one host cannot multiply its budget by sending from 256 source ports. The
+// agents of one instrument computer share it too, so that one of them
+// flooding does not silence the rest, a socket of a limited host that sends
+// lightly (at most 5% of the rate) still gets through, for up to 32 sockets
+// per host: a limited host gets at most 2.6 times its rate in all.
+//
 // The buckets only bite while the server is overloaded (the kernel reported
 // drops on our socket) and, after that, on the senders found over their rate
 // until they calm down. A client that is merely fast (a benchmark, a burst of
@@ -23,7 +30,7 @@ export interface FloodGuardOptions {
   report: (text: string) => void;
   /** How long the guard stays armed after the last overload signal. Default 3 s. */
   holdMs?: number;
-  /** Senders tracked at once; further ones share one bucket. Default 4096. */
+  /** Sending hosts tracked at once; further ones share one bucket. Default 4096. */
   maxSenders?: number;
   /** Bucket refill period. Default 100 ms. */
   tickMs?: number;
@@ -37,7 +44,14 @@ interface Sender {
   limited: boolean;
   /** Datagrams dropped since this sender was limited. */
   dropped: number;
+  /** While its bucket is empty: datagrams this tick per source port, for the light ones to pass. */
+  light: Map<number, number> | undefined;
 }
+
+/** A socket of a limited host still gets through while it sends at most this share of the rate... */
+const LIGHT_SHARE = 0.05;
+/** ...for this many sockets per host at a time. */
+const LIGHT_SOCKETS = 32;
 
 export class FloodGuard {
   /** True while buckets are being kept: the caller checks this before calling admit(). */
@@ -46,8 +60,8 @@ export class FloodGuard {
   dropped = 0;
   /** Times a sender was limited since start. */
   limits = 0;
-  private readonly senders = new Map<string, Map<number, Sender>>();
-  private tracked = 0;
+  /** By sending host (IPv4 address): its sockets share one bucket. */
+  private readonly senders = new Map<string, Sender>();
   private readonly others: Sender;
   private timer: Timer | undefined;
   private armedUntil = 0;
@@ -66,7 +80,7 @@ export class FloodGuard {
     this.maxSenders = options.maxSenders ?? 4096;
     this.tickMs = options.tickMs ?? 100;
     this.scheduler = options.scheduler ?? systemScheduler;
-    this.others = { name: "other senders", tokens: options.burst, limited: false, dropped: 0 };
+    this.others = { name: "other senders", tokens: options.burst, limited: false, dropped: 0, light: undefined };
   }
 
   get enabled(): boolean {
@@ -83,14 +97,13 @@ export class FloodGuard {
     }
     this.deactivate();
     this.senders.clear();
-    this.tracked = 0;
     this.others.limited = false;
   }
 
   /** Senders being limited now. */
   get limitedNow(): number {
     let n = this.others.limited ? 1 : 0;
-    for (const ports of this.senders.values()) for (const s of ports.values()) if (s.limited) n++;
+    for (const s of this.senders.values()) if (s.limited) n++;
     return n;
   }
 
@@ -108,13 +121,14 @@ export class FloodGuard {
     this.activate();
   }
 
-  /** May this datagram go on? Only call while `active`. */
+  /** May this datagram from this host's port go on? Only call while `active`. */
   admit(address: string, port: number): boolean {
-    const sender = this.senders.get(address)?.get(port) ?? this.track(address, port);
+    const sender = this.senders.get(address) ?? this.track(address);
     if (sender.tokens >= 1) {
       sender.tokens--;
       return true;
     }
+    if (sender !== this.others && this.passesLight(sender, port)) return true;
     if (!sender.limited) {
       sender.limited = true;
       sender.dropped = 0;
@@ -139,17 +153,12 @@ export class FloodGuard {
       }
       return true;
     };
-    for (const [address, ports] of this.senders) {
-      for (const [port, s] of ports) {
-        if (refill(s)) {
-          ports.delete(port);
-          this.tracked--;
-        }
-      }
-      if (ports.size === 0) this.senders.delete(address);
+    for (const [address, s] of this.senders) {
+      s.light?.clear();
+      if (refill(s)) this.senders.delete(address);
     }
     refill(this.others);
-    const armed = this.always || now < this.armedUntil || this.tracked > 0 || this.others.limited;
+    const armed = this.always || now < this.armedUntil || this.senders.size > 0 || this.others.limited;
     if (!armed) this.deactivate();
   }
 
@@ -157,16 +166,20 @@ export class FloodGuard {
     this.deactivate();
   }
 
-  private track(address: string, port: number): Sender {
-    if (this.tracked >= this.maxSenders) return this.others;
-    let ports = this.senders.get(address);
-    if (!ports) {
-      ports = new Map();
-      this.senders.set(address, ports);
-    }
-    const sender: Sender = { name: `${address}:${port}`, tokens: this.burst, limited: false, dropped: 0 };
-    ports.set(port, sender);
-    this.tracked++;
+  /** A light socket of a host whose bucket is empty: under its share this tick, and one of the first LIGHT_SOCKETS seen. */
+  private passesLight(sender: Sender, port: number): boolean {
+    if (!sender.light) sender.light = new Map();
+    const light = sender.light;
+    const sent = light.get(port) ?? 0;
+    if (sent === 0 && light.size >= LIGHT_SOCKETS) return false;
+    light.set(port, sent + 1);
+    return sent < Math.floor((this.rate * LIGHT_SHARE * this.tickMs) / 1000);
+  }
+
+  private track(address: string): Sender {
+    if (this.senders.size >= this.maxSenders) return this.others;
+    const sender: Sender = { name: address, tokens: this.burst, limited: false, dropped: 0, light: undefined };
+    this.senders.set(address, sender);
     return sender;
   }
 

@@ -72,7 +72,7 @@ describe("the terminator", () => {
     }
   });
 
-  test("a newline inside the body stays in it (the printer escapes it)", () => {
+  test("a newline inside the body stays in it (the printer escapes it): one datagram, one reply, never a forged DONE:", () => {
     expect(classifyReply("M1.IE>IPC1 STATUS: a\nDONE: b\r", talk)).toMatchObject({ kind: "progress", body: "STATUS: a\nDONE: b" });
   });
 });

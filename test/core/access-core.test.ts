@@ -1,6 +1,7 @@
 // The core enforcing Pin and ExecAllow, and coalescing a burst of RESTARTs.
 import { describe, expect, test } from "bun:test";
 import { parseServerConfig } from "../../src/config/server-config.ts";
+import { EXECUTIVE_SPELLINGS } from "../protocol/spellings.ts";
 import { makeCore } from "./fixture.ts";
 
 const texts = (sent: { text: string }[]) => sent.map((s) => s.text);
@@ -74,11 +75,77 @@ describe("ExecAllow", () => {
     expect(f.quits() + g.quits()).toBe(2);
   });
 
+  test("no spelling of EXEC: gets past it: not to the server, not to a client, not to AL", () => {
+    const f = makeCore(configOf("ExecAllow 10.0.0.0/8\n"));
+    f.from(2000, "B1>IS PING\r");
+    let refused = 0;
+    for (const body of EXECUTIVE_SPELLINGS) {
+      for (const dest of ["IS", "B1", "AL", "ALL"]) {
+        const sent = f.from(1000, `A1>${dest} ${body}\r`);
+        // A line break inside a message refuses it whole, unanswered; any other spelling gets the ExecAllow refusal.
+        if (/[\n\v\f\r]/.test(body)) expect(sent).toEqual([]);
+        else {
+          expect(texts(sent)).toEqual(["IS>A1 ERROR: EXEC: not allowed from 127.0.0.1, executive request refused\r"]);
+          refused++;
+        }
+      }
+    }
+    expect(f.core.counters.refused).toBe(refused);
+    expect(f.core.counters.controlBytes).toBe(EXECUTIVE_SPELLINGS.length * 4 - refused);
+    expect(f.core.counters.routed + f.core.counters.broadcast).toBe(0);
+    expect(f.quits()).toBe(0);
+  });
+
+  test("from an allowed address, every spelling reaches the server as the executive request it is", async () => {
+    const f = makeCore(configOf("ExecAllow 127.0.0.0/8\n"));
+    for (const spelling of ["\tEXEC:\tQUIT", "exec:quit", "REQ: EXEC: quit"]) {
+      expect(texts(f.from(1000, `A1>IS ${spelling}\r`))).toEqual(["IS>A1 DONE: QUIT ISIS executive quit command executed IS=OFFLINE\r"]);
+    }
+    expect(texts(f.from(1000, "A1>IS \tPING\r"))).toEqual(["IS>A1 PONG\r"]);
+    await Bun.sleep(0);
+    expect(f.quits()).toBe(3);
+  });
+
   test("without ExecAllow anyone may, as the old server allowed; other requests are never checked", () => {
     const f = makeCore();
     expect(texts(f.from(1000, "A1>IS EXEC: QUIT\r"))[0]).toStartWith("IS>A1 DONE: QUIT");
     const g = makeCore(configOf("ExecAllow 10.0.0.0/8\n"));
     expect(texts(g.from(1000, "A1>IS QUIT\r"))).toEqual(["IS>A1 ERROR: QUIT can only be executed as an executive override command\r"]);
+  });
+});
+
+describe("a Pin added by RESTART or SIGHUP", () => {
+  test("an impostor holding the name loses its route at once, logged; the pinned address is PINGed, never the impostor", async () => {
+    const f = makeCore();
+    f.from(6666, "M1.IE>IS PING\r");
+    f.setNextConfig({ ok: true, config: configOf("Pin M1.IE 127.0.0.1:10700\n") });
+    const before = f.sent.length;
+    f.from(1000, "OP>IS RESTART\r");
+    await Bun.sleep(0);
+    const sent = f.sent.slice(before);
+    expect(f.core.hosts.get("M1.IE")).toBeUndefined();
+    expect(sent).toContainEqual({ to: "127.0.0.1:10700", text: "IS>AL PING\r" });
+    expect(sent.filter((s) => s.to === "127.0.0.1:6666")).toEqual([]);
+    const line = "Refused the route of M1.IE to 127.0.0.1:6666: the reloaded configuration pins it to 127.0.0.1:10700; removed from the host table";
+    expect(f.logged).toContain(line);
+    expect(f.notices).toContain(line);
+    expect(texts(f.from(1000, "OP>M1.IE FILTER 2\r"))).toEqual(["IS>OP ERROR: No Route to Destination Host M1.IE - host is unknown/unlisted\r"]);
+    // The real one answers the PING and has its route; the impostor is refused from now on.
+    f.from(10700, "M1.IE>IS PONG\r");
+    expect(f.core.hosts.get("M1.IE")?.endpoint).toEqual(f.udp(10700));
+    expect(texts(f.from(6666, "M1.IE>IS PING\r"))[0]).toStartWith("IS>M1.IE ERROR: Node name M1.IE is pinned");
+  });
+
+  test("a route the new pin allows stays, and so do names pinned to a serial port or an address's any port", async () => {
+    const f = makeCore();
+    f.from(10700, "M1.IE>IS PING\r");
+    f.from(5000, "M1.CB>IS PING\r");
+    f.setNextConfig({ ok: true, config: configOf("Pin M1.IE 127.0.0.1:10700\nPin M1.CB 127.0.0.1\n") });
+    f.from(1000, "OP>IS RESTART\r");
+    await Bun.sleep(0);
+    expect(f.core.hosts.get("M1.IE")?.endpoint).toEqual(f.udp(10700));
+    expect(f.core.hosts.get("M1.CB")?.endpoint).toEqual(f.udp(5000));
+    expect(f.logged.filter((l) => l.startsWith("Refused the route"))).toEqual([]);
   });
 });
 

@@ -1,15 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  describePin,
-  execAllowed,
-  inNetworks,
-  isExecBody,
-  mayClaim,
-  type Network,
-  type PinTarget,
-  parseNetwork,
-  parsePinTarget,
-} from "../../src/core/access.ts";
+import { describePin, execAllowed, inNetworks, mayClaim, type Network, type PinTarget, parseNetwork, parsePinTarget } from "../../src/core/access.ts";
 import { udpEndpoint } from "../../src/core/endpoint.ts";
 
 const net = (text: string): Network => {
@@ -60,13 +50,6 @@ describe("ExecAllow", () => {
     expect(execAllowed(serial(0), allow)).toBe(true);
     expect(execAllowed(serial(0), [])).toBe(true);
     expect(execAllowed(udpEndpoint("10.2.3.4", 5000), [])).toBe(false);
-  });
-
-  test("an EXEC: body is recognised in any case, after spaces, and only as the first word", () => {
-    for (const yes of ["EXEC: QUIT", "exec: quit", "  Exec:   QUIT", "EXEC:"]) expect(isExecBody(yes)).toBe(true);
-    for (const no of ["QUIT", "EXEC:QUIT", "EXECUTE: x", "REQ: EXEC: QUIT", "STATUS: EXEC: done", "", "EXEC", "EXEC;"]) {
-      expect(isExecBody(no)).toBe(false);
-    }
   });
 });
 

@@ -32,6 +32,9 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
     isOwnEndpoint: (e) => e.port === 6600 && (e.ipv4 >>> 24 === 127 || e.ipv4 === 0),
     logFile: () => "/logs/isis.20250915.log",
     logging: () => logging,
+    // No file behind this log: nothing to check, nothing wrong (test/log and the e2e tests have real files).
+    checkLog: () => undefined,
+    logProblem: () => undefined,
     setLogging: (on) => {
       logging = on;
     },

@@ -99,7 +99,8 @@ describe("routing", () => {
       expect(f.from(1000, junk)).toEqual([]);
     }
     expect(f.core.hosts.entries().map((e) => e.name)).toEqual(["A1"]);
-    expect(f.core.counters.malformed).toBe(5);
+    expect(f.core.counters.malformed).toBe(4);
+    expect(f.core.counters.controlBytes).toBe(1);
     expect(f.core.counters.oversized).toBe(1);
     expect(f.logged.filter((l) => l.startsWith("Ignored malformed")).length).toBe(6);
   });

@@ -246,9 +246,13 @@ describe("on a terminal", () => {
   test("escape sequences in a client's message are shown, not obeyed", async () => {
     const { pane, port } = await startConsole();
     const env = await client("M1.ENV", port);
-    // \x1b[2J would clear the screen; the banner must survive it.
+    // CSI as one latin1 byte (0x9b) clears the screen on some terminals; the banner must survive it.
+    env.send(Buffer.from("M1.ENV>IS ERROR: bad \x9b2J\x9b31mred\r", "latin1"), port);
+    await pane.waitFor(/^M1\.ENV> ERROR: bad \\x9b2J\\x9b31mred$/m);
+    // ESC itself is a control byte no message may carry: refused, and shown as such in verbose mode.
+    enter(pane, "verbose");
     env.send("M1.ENV>IS ERROR: bad \x1b[2J\x1b[31mred\r", port);
-    await pane.waitFor(/^M1\.ENV> ERROR: bad \\x1b\[2J\\x1b\[31mred$/m);
+    await pane.waitFor(/Ignored malformed message from 127\.0\.0\.1:\d+: control byte 0x1b in message: 'M1\.ENV>IS ERROR: bad \\x1b\[2J/);
     expect(lines(pane.screen())[0]).toStartWith("ISIS server version");
   });
 });
@@ -316,16 +320,19 @@ describe("on a pipe (scripted)", () => {
     expect(out.text).toMatch(/\nshutdown \(console quit\)\n$/);
   });
 
-  test("a client's embedded newline prints escaped, never as a forged line of its own", async () => {
+  test("a client's embedded newline never prints as a forged line of its own: the message is refused, shown escaped", async () => {
     const { proc, out, port } = await startPiped();
     const env = await client("M1.ENV", port);
-    env.send("M1.ENV>IS DONE: x\nDONE: forged\r", port);
-    await out.waitFor(/^M1\.ENV> DONE: x\\x0aDONE: forged$/m);
+    // NEL (0x85) starts a new line on some terminals: shown escaped.
+    env.send(Buffer.from("M1.ENV>IS DONE: x\x85DONE: forged\r", "latin1"), port);
+    await out.waitFor(/^M1\.ENV> DONE: x\\x85DONE: forged$/m);
     proc.stdin.write("verbose\n");
     await proc.stdin.flush();
     await out.waitFor(/^Verbose: /m);
+    env.send("M1.ENV>IS DONE: x\nDONE: forged\r", port);
     env.send("M1.ENV>M1.ENV STATUS: a\nDONE: b\x1b[2J\r", port);
-    await out.waitFor(/^M1\.ENV>M1\.ENV STATUS: a\\x0aDONE: b\\x1b\[2J$/m);
+    await out.waitFor(/control byte 0x0a in message: 'M1\.ENV>IS DONE: x\\x0aDONE: forged\\x0d'$/m);
+    await out.waitFor(/control byte 0x0a in message: 'M1\.ENV>M1\.ENV STATUS: a\\x0aDONE: b\\x1b\[2J\\x0d'$/m);
     proc.stdin.end();
     expect(await proc.exited).toBe(0);
     expect(out.text).not.toMatch(/^DONE: (forged|b)/m);

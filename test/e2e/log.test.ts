@@ -8,14 +8,12 @@
 // the lines it must find; `--follow` against a line written while it runs.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, rmSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Summary } from "../../src/forensics/summary.ts";
-import { kernelDrops } from "../helpers/proc.ts";
+import { floodUntilLimited } from "../helpers/flood.ts";
 import { ISIS_BIN, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
 import { textOf, waitUntil } from "../helpers/wait.ts";
-
-const FLOODER = resolve(import.meta.dir, "../helpers/flooder.ts");
 
 /** The next datagram matching `re`; the server's PINGs (after a start or RESTART) and anything else before it are passed over. */
 const expectNext = (c: UdpClient, re: RegExp): Promise<string> => c.nextMatching(re, 5000);
@@ -105,24 +103,10 @@ beforeAll(async () => {
   await waitUntil("the move in the log", () => logText().includes(`Client M1.IE moved to 127.0.0.1:${ie2.port}`));
   for (let n = 0; n < 5; n++) await filter(port, ie2, n);
 
-  // A flood, until the server has limited it and let it go again. The overload is made certain as
-  // in flood.test.ts: the server is stopped while the flood fills its socket's queue.
-  second.proc.kill("SIGSTOP");
-  const flooder = Bun.spawn([process.execPath, FLOODER, String(port), "FL>NOBODY junk"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-  let flooderOut = "";
-  void (async () => {
-    for await (const chunk of flooder.stdout.pipeThrough(new TextDecoderStream())) flooderOut += chunk;
-  })();
-  try {
-    await waitUntil("the flooder's port", () => /port=(\d+)\n/.exec(flooderOut));
-    await waitUntil("the kernel to drop datagrams in front of the stopped server", () => kernelDrops(port) > 0);
-  } finally {
-    second.proc.kill("SIGCONT");
-  }
-  await second.waitFor(/flood: 127\.0\.0\.1:\d+ sends faster than/, 10_000);
-  flooder.stdin.end();
-  await flooder.exited;
-  const calmed = await second.waitFor(/flood: 127\.0\.0\.1:\d+ calmed down; (\d+) datagrams from it were dropped/, 10_000);
+  // A flood from another host (127.0.0.2), until the server has limited it and let it go again.
+  const flood = await floodUntilLimited(second, { text: "FL>NOBODY junk" });
+  await flood.stop();
+  const calmed = await second.waitFor(/flood: 127\.0\.0\.2 calmed down; (\d+) datagrams from it were dropped/, 10_000);
   floodDropped = Number(calmed[1]);
 
   // One command never answered; one answered only after CommandTimeout.

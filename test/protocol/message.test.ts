@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isBroadcast, isReply, isValidNodeName, messageType, parseMessage } from "../../src/protocol/message.ts";
+import { isBroadcast, isValidNodeName, parseMessage } from "../../src/protocol/message.ts";
 
 const ok = (raw: string) => {
   const r = parseMessage(raw);
@@ -59,21 +59,39 @@ describe("parseMessage", () => {
     expect(reason("A-1>IS ping")).toContain("characters");
   });
 
+  test("one datagram is one message: a line break or another control byte inside it is refused; TAB and latin1 pass", () => {
+    for (let c = 0; c < 32; c++) {
+      const raw = `A1>M1.IE STATUS: x${String.fromCharCode(c)}IS>M1.IE EXEC: QUIT\r`;
+      if (c === 9) expect(ok(raw).body).toBe("STATUS: x\tIS>M1.IE EXEC: QUIT");
+      else expect(reason(raw)).toStartWith(c === 0 ? "NUL" : `control byte 0x${c.toString(16).padStart(2, "0")}`);
+    }
+    expect(reason("A1>IS \nEXEC: QUIT\r")).toBe("control byte 0x0a in message");
+    expect(ok("A1>IS OBJECT 'Be\xc5\xa1i\xc4\x87' \x7f\x9b\xa0\r").body).toBe("OBJECT 'Be\xc5\xa1i\xc4\x87' \x7f\x9b\xa0");
+  });
+
+  test("keepControls (a reader that only shows messages, isis cmd): a line break stays in the body; NUL is still refused", () => {
+    expect(parseMessage("A1>B2 STATUS: x\nDONE: y\r", { keepControls: true })).toMatchObject({ ok: true, message: { body: "STATUS: x\nDONE: y" } });
+    expect(parseMessage("A1>B2 x\0y\r", { keepControls: true })).toMatchObject({ ok: false, failure: "control" });
+  });
+
   test("rejects NUL bytes and oversized input", () => {
     expect(reason("A1>IS pi\0ng")).toContain("NUL");
     expect(reason(`A1>IS ${"x".repeat(5000)}`)).toContain("oversized");
     // exactly 2048 bytes including the terminator is the largest legal message
     expect(ok(`A1>IS ${"x".repeat(2048 - 7)}\r`).body.length).toBe(2041);
     expect(reason(`A1>IS ${"x".repeat(2048 - 6)}\r`)).toContain("oversized");
+    // Without a terminator it is forwarded with one: 2048 bytes of text would be 2049 on the wire.
+    expect(ok(`A1>IS ${"x".repeat(2048 - 7)}`).wire.length).toBe(2048);
+    expect(reason(`A1>IS ${"x".repeat(2048 - 6)}`)).toContain("oversized");
   });
 });
 
 describe("helpers", () => {
-  test("the terminator is one \\n, then one \\r, only: the line keeps anything before them", () => {
+  test("the terminator is one \\n, then one \\r, only: a second one is a control byte inside the message", () => {
     expect(ok("A1>IS x\r\n").line).toBe("A1>IS x");
-    expect(ok("A1>IS x\n\n").line).toBe("A1>IS x\n");
-    expect(ok("A1>IS x\r\r").line).toBe("A1>IS x\r");
     expect(ok("A1>IS x").line).toBe("A1>IS x");
+    expect(reason("A1>IS x\n\n")).toBe("control byte 0x0a in message");
+    expect(reason("A1>IS x\r\r")).toBe("control byte 0x0d in message");
   });
 
   test("node names", () => {
@@ -86,13 +104,5 @@ describe("helpers", () => {
     expect(isBroadcast("AL")).toBe(true);
     expect(isBroadcast("ALL")).toBe(true);
     expect(isBroadcast("ALX")).toBe(false);
-  });
-
-  test("message types and replies", () => {
-    expect(messageType("REQ: PING")).toBe("REQ:");
-    expect(messageType("done: x")).toBe("DONE:");
-    expect(messageType("PING")).toBeUndefined();
-    expect(isReply("STATUS: moving")).toBe(true);
-    expect(isReply("EXEC: QUIT")).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 // The line framer: bytes of a serial line in, messages and junk reports out.
 import { describe, expect, test } from "bun:test";
-import { LineFramer } from "../../src/protocol/framing.ts";
+import { asOneLine, LineFramer } from "../../src/protocol/framing.ts";
 
 type Event = ["line", string] | ["junk", string];
 
@@ -133,6 +133,20 @@ describe("LineFramer", () => {
         expect(line.length).toBeLessThanOrEqual(2047);
         expect(line).not.toMatch(/[\r\n\0]/);
       }
+    }
+  });
+});
+
+describe("asOneLine", () => {
+  test("wire text with a line break before its terminator becomes one line; anything else passes as it is", () => {
+    expect(asOneLine("IS>M1.IE DONE: x\r")).toBe("IS>M1.IE DONE: x\r");
+    expect(asOneLine("IS>M1.IE DONE: \xb0\t\x7f\r")).toBe("IS>M1.IE DONE: \xb0\t\x7f\r");
+    expect(asOneLine("A>B x\r\nB>C EXEC: QUIT\r")).toBe("A>B x\\x0d\\x0aB>C EXEC: QUIT\r");
+    expect(asOneLine("A>B x\x0b\x0c\x1b\r")).toBe("A>B x\\x0b\\x0c\\x1b\r");
+    for (let c = 0; c < 256; c++) {
+      const line = asOneLine(`A>B ${String.fromCharCode(c)} y\r`);
+      expect(line.indexOf("\r")).toBe(line.length - 1);
+      expect(line).not.toContain("\n");
     }
   });
 });

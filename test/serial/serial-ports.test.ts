@@ -109,6 +109,14 @@ describe("writing to a port", () => {
     expect(await pty.readBytes(sent.length)).toBe(sent);
   });
 
+  test("a message is one line on the port: a CR or LF inside it goes out escaped, never as a second line", async () => {
+    const { pty, ports } = await onePort();
+    expect(ports.write(0, "IS>M1.IE STATUS: x\rIS>M1.IE EXEC: QUIT\nY\r")).toBe(true);
+    expect(ports.write(0, "IS>M1.IE PONG\tok\r")).toBe(true);
+    const sent = "IS>M1.IE STATUS: x\\x0dIS>M1.IE EXEC: QUIT\\x0aY\rIS>M1.IE PONG\tok\r";
+    expect(await pty.readBytes(sent.length)).toBe(sent);
+  });
+
   test("the port does not echo what the client sends", async () => {
     const { pty, events } = await onePort();
     pty.write("A1>IS PING\r");
@@ -252,9 +260,10 @@ describe("flush and close", () => {
     p.write("A1>IS PING\r"); // the port is in full use: a read is pending when close() comes
     await events.lineCount(1);
     // More than the kernel buffers, so most of it is still queued in the process at close().
-    const bulk = `IS>AL ${"b".repeat(1017)}\r`.repeat(128);
+    const line = `IS>AL ${"b".repeat(1017)}\r`;
+    const bulk = line.repeat(128);
     const last = "IS>AL STATUS: MODE=OFFLINE IS=DISABLED Server Shutting Down\r";
-    expect(ports.write(0, bulk)).toBe(true);
+    for (let i = 0; i < 128; i++) expect(ports.write(0, line)).toBe(true);
     expect(ports.write(0, last)).toBe(true);
     const closing = ports.close();
     expect(await p.readBytes(bulk.length + last.length, 5000)).toBe(bulk + last);

@@ -17,9 +17,10 @@ function guard(rate = 100, burst = 20, maxSenders = 4096) {
   return { g, reports, clock };
 }
 
-const admitted = (g: FloodGuard, port: number, n: number, address = "127.0.0.1") => {
+/** Datagrams admitted of n from one host (127.0.0.HOST), from one source port or from several in turn. */
+const admitted = (g: FloodGuard, host: number, n: number, ports: readonly number[] = [1]) => {
   let ok = 0;
-  for (let i = 0; i < n; i++) if (g.admit(address, port)) ok++;
+  for (let i = 0; i < n; i++) if (g.admit(`127.0.0.${host}`, ports[i % ports.length] as number)) ok++;
   return ok;
 };
 
@@ -43,7 +44,33 @@ describe("flood guard", () => {
     expect(g.dropped).toBe(980 + 990);
     expect(g.limits).toBe(1);
     expect(g.limitedNow).toBe(1);
-    expect(reports).toEqual([expect.stringContaining("flood: 127.0.0.1:1 sends faster than 100 datagrams/s")]);
+    expect(reports).toEqual([expect.stringContaining("flood: 127.0.0.1 sends faster than 100 datagrams/s")]);
+  });
+
+  test("a host's sockets share its budget: 256 source ports get no more than one", () => {
+    const { g, reports, clock } = guard(1000, 2000);
+    g.overloaded();
+    const ports = Array.from({ length: 256 }, (_, i) => 40000 + i);
+    // The burst, then the light share of the first 32 sockets (5% of 1000/s: 5 per 100 ms tick each).
+    expect(admitted(g, 2, 256 * 50, ports)).toBe(2000 + 32 * 5);
+    clock.advance(100);
+    expect(admitted(g, 2, 256 * 50, ports)).toBe(100 + 32 * 5);
+    expect(reports).toEqual([expect.stringContaining("flood: 127.0.0.2 sends faster than 1000 datagrams/s")]);
+    expect(g.limitedNow).toBe(1);
+  });
+
+  test("a light socket of a limited host still gets through: one agent flooding does not silence its neighbours", () => {
+    const { g, clock } = guard(1000, 2000);
+    g.overloaded();
+    let quiet = 0;
+    for (let t = 0; t < 20; t++) {
+      admitted(g, 1, 20_000, [5000]); // one agent in a loop
+      quiet += admitted(g, 1, 3, [5001]); // its neighbour: 30 datagrams/s, under 5% of the rate
+      clock.advance(100);
+    }
+    expect(quiet).toBe(60);
+    admitted(g, 1, 20_000, [5000]);
+    expect(admitted(g, 1, 100, [5002])).toBe(5); // a third socket gets its share per tick, not more
   });
 
   test("a limited sender that calms down is released with its drop count, and the guard goes idle after the hold", () => {
@@ -51,7 +78,7 @@ describe("flood guard", () => {
     g.overloaded();
     admitted(g, 1, 50);
     clock.advance(300); // refilled to the burst: calm
-    expect(reports.at(-1)).toBe("flood: 127.0.0.1:1 calmed down; 30 datagrams from it were dropped");
+    expect(reports.at(-1)).toBe("flood: 127.0.0.1 calmed down; 30 datagrams from it were dropped");
     clock.advance(600);
     expect(g.active).toBe(true); // still within the hold
     clock.advance(100);
@@ -81,12 +108,12 @@ describe("flood guard", () => {
     expect(g.limitedNow).toBe(1);
   });
 
-  test("senders beyond maxSenders share one bucket, so memory stays bounded whatever arrives", () => {
+  test("hosts beyond maxSenders share one bucket, so memory stays bounded whatever arrives", () => {
     const { g } = guard(100, 20, 4);
     g.overloaded();
-    for (let port = 1; port <= 4; port++) admitted(g, port, 1);
+    for (let host = 1; host <= 4; host++) admitted(g, host, 1);
     let through = 0;
-    for (let port = 5; port < 5000; port++) through += admitted(g, port, 1);
+    for (let host = 5; host < 5000; host++) through += g.admit(`10.${host >> 8}.${host & 255}.1`, 1) ? 1 : 0;
     expect(through).toBe(20);
     expect(g.limitedNow).toBe(1);
   });

@@ -1,5 +1,6 @@
 // The serial transport: the configured TTYPort devices, each kept in service
 // on its own (a missing or vanished port is retried while the others serve).
+import { asOneLine } from "../../protocol/framing.ts";
 import { ReconnectingPort } from "./reconnecting-port.ts";
 
 export interface SerialEvents {
@@ -72,9 +73,9 @@ export class SerialPorts {
     await Promise.all(this.ports.map((port) => port.connect()));
   }
 
-  /** Send text as given (add the `\r` yourself). False when the port is down or out of range, or its output is stuck. */
+  /** Send one message (add the `\r` yourself), as one line. False when the port is down or out of range, or its output is stuck. */
   write(index: number, text: string): boolean {
-    return this.ports[index]?.write(text) ?? false;
+    return this.ports[index]?.write(asOneLine(text)) ?? false;
   }
 
   /** tcflush both directions and drop a partial input line; false when the port is down or out of range. */
