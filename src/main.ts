@@ -98,9 +98,13 @@ async function run(): Promise<void> {
 
 // One line on stderr, as the journal and scripts want it: `isis: what went wrong`.
 // The stack trace only on request (ISIS_DEBUG=1).
-run().catch((error: unknown) => {
+run().catch(async (error: unknown) => {
   const exitCode = error instanceof UsageError ? error.exitCode : 1;
   const detail = error instanceof Error && !(error instanceof UsageError) && process.env.ISIS_DEBUG ? `\n${error.stack}` : "";
-  process.stderr.write(`isis: ${error instanceof Error ? error.message : String(error)}${detail}\n`);
+  const text = `isis: ${error instanceof Error ? error.message : String(error)}${detail}`;
+  // Under systemd stderr goes to the journal too: there the line is an error
+  // (`journalctl -p err` shows why the service did not start).
+  const journal = process.env.JOURNAL_STREAM ? await import("./server/journal.ts") : undefined;
+  process.stderr.write(journal?.isJournalStream(2) ? journal.journalEntry("error", text, true, 0) : `${text}\n`);
   process.exit(exitCode);
 });

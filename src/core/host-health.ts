@@ -102,7 +102,7 @@ export class HostHealth {
     this.deps.counters.hostsEvicted++;
     const line = `Host table full: evicted ${victim.name} (${describeEndpoint(victim.endpoint)}) from slot ${victim.slot} for ${name} (${describeEndpoint(from)}): ${why}`;
     events.log(line);
-    events.notice(line);
+    events.notice("warning", line);
     return true;
   }
 

@@ -264,7 +264,7 @@ export class IsisCore implements CommandContext {
     for (const preset of this.config.presetPorts) {
       if (!this.control.isOwnEndpoint(udpEndpoint(preset.host, preset.port))) continue;
       const line = `UDPPort ${preset.host} ${preset.port} is this server's own address and port: it is never PINGed (a loop)`;
-      this.events.notice(line);
+      this.events.notice("warning", line);
       this.events.log(line);
     }
   }
@@ -330,7 +330,7 @@ export class IsisCore implements CommandContext {
       answer = runServerCommand(this, body, { name: src, endpoint: from, fresh });
     } catch (error) {
       // A bug in one command must not take the server down with it.
-      this.events.notice(`internal error in server command '${body}': ${String(error)}`);
+      this.events.notice("error", `internal error in server command '${body}': ${String(error)}`);
       answer = "ERROR: internal server error";
     }
     if (answer === undefined) return;
@@ -382,7 +382,7 @@ export class IsisCore implements CommandContext {
     const note = from.kind === "udp" ? CLIENT_ADDED : SERIAL_CLIENT_ADDED;
     const line = note.format({ name, address: describeEndpoint(from) });
     this.events.log(line, now);
-    this.events.notice(line);
+    this.events.notice("info", line);
   }
 
   private refusePinned(src: string, from: Endpoint, raw: string, body: string): void {
@@ -391,7 +391,7 @@ export class IsisCore implements CommandContext {
     const line = REFUSED_PINNED.format({ from: describeEndpoint(from), name: src, detail: `${pins}: ${preview(raw)}` });
     this.events.log(line);
     const notice = this.notices.pass(`pin:${src}`, line);
-    if (notice) this.events.notice(notice);
+    if (notice) this.events.notice("warning", notice);
     if (!isReply(body)) this.reply(src, from, `ERROR: Node name ${src} is pinned to another address, message refused`);
   }
 
@@ -401,7 +401,7 @@ export class IsisCore implements CommandContext {
     const line = REFUSED_EXEC.format({ name: src, from: where, input: preview(body) });
     this.events.log(line);
     const notice = this.notices.pass("exec", line);
-    if (notice) this.events.notice(notice);
+    if (notice) this.events.notice("warning", notice);
     this.reply(src, from, `ERROR: EXEC: not allowed from ${from.kind === "udp" ? from.address : where}, executive request refused`);
   }
 

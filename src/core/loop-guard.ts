@@ -76,7 +76,7 @@ export class LoopGuard {
     const line = `Cut a loop: ${what}: ${preview(raw)}`;
     this.deps.events.log(line);
     const notice = this.notices.pass(`loop:${kind}`, line);
-    if (notice) this.deps.events.notice(notice);
+    if (notice) this.deps.events.notice("warning", notice);
     return true;
   }
 }

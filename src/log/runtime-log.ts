@@ -8,6 +8,7 @@ import { describeFsError } from "../config/server-config.ts";
 import { escapeControls, hasControlByte } from "../protocol/escape.ts";
 import { writeLatin1 } from "../protocol/latin1.ts";
 import { LOG_LOST } from "../protocol/log-grammar.ts";
+import type { Priority } from "../shared/priority.ts";
 import { logBanner, logDateKey, logFileName } from "./log-name.ts";
 import { formatIsoMicros, microsWithinSecond, wallClock } from "./timestamp.ts";
 
@@ -18,7 +19,7 @@ export interface RuntimeLogOptions {
   enabled: boolean;
   clock?: () => number;
   /** Called once when writing starts failing, and once when it works again. */
-  onProblem?: (message: string) => void;
+  onProblem?: (priority: Priority, message: string) => void;
   /** Bytes queued before entries are dropped (a hung disk must not eat memory). */
   maxQueuedBytes?: number;
   /** How long entries may wait before a write is started. */
@@ -44,7 +45,7 @@ export class RuntimeLog {
   private serverId: string;
   private enabledFlag: boolean;
   private readonly clock: () => number;
-  private readonly onProblem: (message: string) => void;
+  private readonly onProblem: (priority: Priority, message: string) => void;
   private readonly maxChunks: number;
   private readonly flushDelayMs: number;
 
@@ -202,7 +203,7 @@ export class RuntimeLog {
       if (!this.queueFull) {
         this.queueFull = true;
         if (!this.failing) this.droppedBefore = this.dropped;
-        this.onProblem(`runtime log queue full (${this.maxChunks * CHUNK_BYTES} bytes): entries are being dropped`);
+        this.onProblem("error", `runtime log queue full (${this.maxChunks * CHUNK_BYTES} bytes): entries are being dropped`);
       }
       this.dropped++;
       return undefined;
@@ -260,7 +261,7 @@ export class RuntimeLog {
         for (const chunk of batch) this.recycle(chunk);
         if (this.queueFull && this.sealed.length === 0) {
           this.queueFull = false;
-          this.onProblem(`runtime log queue drained (${this.dropped} entries lost so far)`);
+          this.onProblem("notice", `runtime log queue drained (${this.dropped} entries lost so far)`);
           this.noteLost("queue full, the disk too slow");
         }
       }
@@ -297,7 +298,7 @@ export class RuntimeLog {
       }
       if (this.failing) {
         this.failing = false;
-        this.onProblem(`runtime log ${path} is writable again (${this.dropped} entries lost so far)`);
+        this.onProblem("notice", `runtime log ${path} is writable again (${this.dropped} entries lost so far)`);
         this.noteLost(`could not write ${path}`);
       }
     } catch (error) {
@@ -310,7 +311,7 @@ export class RuntimeLog {
       this.reopen = true;
       if (!this.failing) {
         this.failing = true;
-        this.onProblem(`cannot write runtime log ${path}: ${describeFsError(error)}; routing continues without it`);
+        this.onProblem("error", `cannot write runtime log ${path}: ${describeFsError(error)}; routing continues without it`);
       }
     }
   }

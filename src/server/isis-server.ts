@@ -75,11 +75,11 @@ export class IsisServer implements ServerControl, Outbox {
       utc: config.logDateUtc,
       serverId: config.serverId,
       enabled: config.logEnabled,
-      onProblem: (message) => this.journal(message),
+      onProblem: (priority, message) => this.journal(priority, message),
     });
     const events: CoreEvents = {
       log: (text, at) => this.log.write(text, at),
-      notice: (text) => this.journal(text),
+      notice: (priority, text) => this.journal(priority, text),
       // Client text reaches the console escaped whole: an embedded newline
       // must not print as a line of its own.
       serverMessage: (src, body) => this.onConsole(escapeControls(`${src}> ${body}`)),
@@ -90,9 +90,9 @@ export class IsisServer implements ServerControl, Outbox {
       line: (index, text) => this.core.receive(text, this.serialEndpoints[index] as SerialEndpoint),
       junk: (index, reason) => this.log.write(SERIAL_JUNK.format({ index, device: config.ttyPorts[index] ?? "?", reason })),
       state: (index, up, reason) => this.serialStateChanged(index, up, reason),
-      backlog: (index, message) => {
+      backlog: (index, priority, message) => {
         const line = SERIAL_BACKLOG.format({ index, device: config.ttyPorts[index] ?? "?", detail: message });
-        this.journal(line);
+        this.journal(priority, line);
         this.log.write(line);
       },
     });
@@ -140,15 +140,17 @@ export class IsisServer implements ServerControl, Outbox {
     server.udp = bound.transport;
     server.ownPort = bound.transport.port;
     if (!bound.transport.batched) {
-      server.journal(`UDP datagrams go through Bun's API one by one: ${batched ? bound.transport.batchProblem : "ISIS_BATCHED_UDP=off"}`);
+      // Asked for (ISIS_BATCHED_UDP=off) it is news; otherwise something on this host stopped the faster path.
+      if (batched) server.journal("warning", `UDP datagrams go through Bun's API one by one: ${bound.transport.batchProblem}`);
+      else server.journal("notice", "UDP datagrams go through Bun's API one by one: ISIS_BATCHED_UDP=off");
     }
-    server.journal(`server started as host ${config.serverId} on port ${bound.transport.port}`);
+    server.journal("notice", `server started as host ${config.serverId} on port ${bound.transport.port}`);
     server.log.write(SERVER_STARTED.format({ id: config.serverId, port: bound.transport.port, version: VERSION, rcFile: options.rcFile }));
     server.core.checkPresets();
     if (config.handshake) {
-      server.journal("cold start initiated");
+      server.journal("info", "cold start initiated");
       server.core.handshake();
-      server.journal("cold start done");
+      server.journal("info", "cold start done");
     }
     server.resilience.started(bound.transport.port);
     server.serialStarted = true;
@@ -178,7 +180,7 @@ export class IsisServer implements ServerControl, Outbox {
   private serialStateChanged(index: number, up: boolean, reason: string): void {
     const device = this.core.config.ttyPorts[index] ?? this.serialEndpoints[index]?.device;
     const line = (up ? SERIAL_UP : SERIAL_DOWN).format({ index, device: device ?? "?", reason });
-    this.journal(line);
+    this.journal(up ? "notice" : "warning", line);
     this.log.write(line);
     // A port that comes back (adapter plugged in again) is PINGed so its
     // client answers and is found again, as at a cold start.
@@ -236,22 +238,22 @@ export class IsisServer implements ServerControl, Outbox {
   async reloadConfig(): Promise<RestartResult> {
     if (!this.configPath) return { ok: true, config: this.core.config };
     const loaded = await loadServerConfig(this.configPath);
-    for (const line of formatProblems(this.configPath, loaded.problems)) this.journal(line);
+    for (const line of formatProblems(this.configPath, loaded.problems)) this.journal("warning", line);
     if (!loaded.ok) {
-      this.journal(`restart refused: ${loaded.reason}; running configuration kept`);
+      this.journal("error", `restart refused: ${loaded.reason}; running configuration kept`);
       return { ok: false, reason: loaded.reason };
     }
     const next = loaded.config;
     if (next.ttyPorts.join("\n") !== this.serialEndpoints.map((e) => e.device).join("\n")) {
-      this.journal("TTYPort changes take effect at the next start");
+      this.journal("warning", "TTYPort changes take effect at the next start");
     }
     if (next.serverPort !== this.core.config.serverPort) {
-      this.journal(`ServerPort ${next.serverPort} takes effect at the next start (still on ${this.port})`);
+      this.journal("warning", `ServerPort ${next.serverPort} takes effect at the next start (still on ${this.port})`);
     }
     this.log.reconfigure(next.serverLog, next.logDateUtc, next.serverId);
     this.log.setEnabled(next.logEnabled);
     this.resilience.reconfigured(next);
-    this.journal("warm restart");
+    this.journal("notice", "warm restart");
     return { ok: true, config: next };
   }
 
@@ -262,7 +264,7 @@ export class IsisServer implements ServerControl, Outbox {
   /** Stop serving: close transports, flush the log. Idempotent. */
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
-      this.journal(`shutdown (${reason})`);
+      this.journal("notice", `shutdown (${reason})`);
       this.notifier?.stopping();
       clearInterval(this.watchdogTimer);
       clearInterval(this.observeTimer);

@@ -5,15 +5,17 @@
 // at shutdown; the message path only sees `guard.active`.
 import type { ServerConfig } from "../config/server-config.ts";
 import type { IsisCore } from "../core/isis-core.ts";
+import type { Priority } from "../shared/priority.ts";
 import { FloodGuard } from "../transport/flood-guard.ts";
 import { readUdpDrops } from "../transport/udp-drops.ts";
+import type { Journal } from "./journal.ts";
 import { PresetPinger } from "./preset-pinger.ts";
 import { encodeState, readState, restoreHosts, StateSaver, stateFilePath } from "./state-file.ts";
 
 export interface ResilienceOptions {
   core: IsisCore;
   /** Operator notices (journal). */
-  journal: (text: string) => void;
+  journal: Journal;
   /** Runtime log entries. */
   log: (text: string) => void;
   env: Record<string, string | undefined>;
@@ -31,8 +33,8 @@ export class Resilience {
 
   constructor(private readonly options: ResilienceOptions) {
     const { core } = options;
-    const both = (text: string) => {
-      options.journal(text);
+    const both = (priority: Priority, text: string) => {
+      options.journal(priority, text);
       options.log(text);
     };
     this.guard = new FloodGuard({ rate: core.config.floodRate, burst: core.config.floodBurst, report: both });
@@ -57,12 +59,12 @@ export class Resilience {
     core.hosts.onChange = () => this.saver?.schedule();
     const state = await readState(path);
     if (!state.ok) {
-      if (!state.missing) journal(`host table state file ${path} ignored: ${state.reason}; starting with an empty host table`);
+      if (!state.missing) journal("warning", `host table state file ${path} ignored: ${state.reason}; starting with an empty host table`);
       return;
     }
     const { restored, skipped } = restoreHosts(core.hosts, state.hosts, core.config, (e) => core.control.isOwnEndpoint(e));
     const also = skipped.length > 0 ? `; skipped ${skipped.join(" ")}` : "";
-    journal(`restored ${restored} clients from ${path}${also}`);
+    journal("info", `restored ${restored} clients from ${path}${also}`);
   }
 
   /** Serving: PING the restored clients and follow silent presets (unless NoHandshaking); watch for overload. */

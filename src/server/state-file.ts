@@ -11,6 +11,7 @@ import { mayClaim } from "../core/access.ts";
 import { type Endpoint, type UdpEndpoint, udpEndpoint } from "../core/endpoint.ts";
 import { type HostEntry, type HostTable, MAX_HOSTS } from "../core/host-table.ts";
 import { isBroadcast, nodeNameProblem } from "../protocol/message.ts";
+import type { Priority } from "../shared/priority.ts";
 
 const FORMAT = "isis-hosts";
 const VERSION = 1;
@@ -130,7 +131,7 @@ export interface SaverOptions {
   /** The text to write, taken when the write starts (so it is as fresh as possible). */
   snapshot: () => string;
   /** Called once when saving starts failing, and once when it works again. */
-  onProblem: (message: string) => void;
+  onProblem: (priority: Priority, message: string) => void;
   /** How long after a change the write starts; later changes within it ride along. */
   debounceMs?: number;
 }
@@ -210,13 +211,16 @@ export class StateSaver {
       this.saves++;
       if (this.failing) {
         this.failing = false;
-        this.options.onProblem(`host table state file ${path} is writable again`);
+        this.options.onProblem("notice", `host table state file ${path} is writable again`);
       }
     } catch (error) {
       await unlink(temp).catch(() => {});
       if (!this.failing) {
         this.failing = true;
-        this.options.onProblem(`cannot save the host table to ${path}: ${describeFsError(error)}; routing continues, routes will not survive a restart`);
+        this.options.onProblem(
+          "error",
+          `cannot save the host table to ${path}: ${describeFsError(error)}; routing continues, routes will not survive a restart`,
+        );
       }
     }
   }

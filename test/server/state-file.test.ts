@@ -96,7 +96,7 @@ describe("the saver", () => {
         snapshots++;
         return `{"n":${snapshots}}\n`;
       },
-      onProblem: (m) => {
+      onProblem: (_priority, m) => {
         throw new Error(m);
       },
       debounceMs: 30,
@@ -117,7 +117,7 @@ describe("the saver", () => {
     const blocker = join(dir, "blocked");
     writeFileSync(blocker, "a file where the directory should be");
     const problems: string[] = [];
-    const saver = new StateSaver({ path: join(blocker, "hosts.json"), snapshot: () => "{}\n", onProblem: (m) => problems.push(m), debounceMs: 1 });
+    const saver = new StateSaver({ path: join(blocker, "hosts.json"), snapshot: () => "{}\n", onProblem: (_priority, m) => problems.push(m), debounceMs: 1 });
     for (let i = 0; i < 3; i++) await saver.flush();
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(`cannot save the host table to ${join(blocker, "hosts.json")}`);

@@ -9,7 +9,7 @@ afterEach(() => {
 
 function guard(rate = 100, burst = 20, maxSenders = 4096) {
   const reports: string[] = [];
-  const g = new FloodGuard({ rate, burst, report: (t) => reports.push(t), holdMs: 1000, maxSenders, tickMs: 100 });
+  const g = new FloodGuard({ rate, burst, report: (_priority, t) => reports.push(t), holdMs: 1000, maxSenders, tickMs: 100 });
   guards.push(g);
   return { g, reports };
 }
