@@ -38,6 +38,7 @@ const core = new IsisCore({
     isOwnEndpoint: () => false,
     logFile: () => log.path,
     logging: () => true,
+    logHealth: () => ({ lost: log.dropped, down: log.down }),
     setLogging: () => {},
     serialPorts: () => [],
     flushSerial: () => false,

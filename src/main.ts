@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, Entry>> = {
   install: { summary: "install isis as a systemd service (as root)", load: () => import("./commands/install.ts") },
   uninstall: { summary: "remove the service and binary, keep config and logs (as root)", load: () => import("./commands/uninstall.ts") },
   log: { summary: "what happened last night: summarise or search the runtime log", load: () => import("./commands/log.ts") },
+  check: { summary: "check a server's health as a monitoring plugin (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)", load: () => import("./commands/check.ts") },
 };
 
 const topHelp = (): string => {

@@ -105,6 +105,7 @@ export class IsisCore implements CommandContext {
       log: (text, at) => this.events.log(text, at),
       broadcast: (body) => this.broadcastFromServer(body),
       pingClients: () => this.pingKnownClients(),
+      logHealth: () => this.control.logHealth(),
       monitorLapsed: (name, endpoint, renewedAt) => this.health.monitorLapsed(name, endpoint, renewedAt),
     });
     this.events = options.events;

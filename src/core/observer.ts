@@ -13,7 +13,7 @@ import { InFlight, isLate } from "./in-flight.ts";
 import { LatencyBook, millisText } from "./latency.ts";
 import { RoundTrips, StaleWatch } from "./liveness.ts";
 import { MAX_MONITORS, MonitorHub } from "./monitor-hub.ts";
-import { inFlightReport, livenessReport, monitorsReport, type Report, statsReport } from "./observe-report.ts";
+import { inFlightReport, livenessReport, monitorsReport, type Report, type StatsFacts, statsReport } from "./observe-report.ts";
 import { allPages, REPLY_BUDGET } from "./paged-reply.ts";
 import type { Outbox } from "./ports.ts";
 
@@ -30,6 +30,8 @@ export interface ObserverDeps {
   broadcast(body: string): void;
   /** PING every client in the host table (LIVENESS PING). */
   pingClients(): void;
+  /** The runtime log's losses, reported by STATS beside the core's counters. */
+  logHealth(): { readonly lost: number; readonly down: boolean };
   /** A monitor subscription lapsed; `renewedAt` is when it was last renewed. */
   monitorLapsed?(name: string, endpoint: UdpEndpoint, renewedAt: number): void;
   /** When monitor copies go out; default: after the current I/O callback. */
@@ -149,9 +151,15 @@ export class Observer {
   }
 
   stats(): Report {
+    return statsReport(this.statsFacts());
+  }
+
+  /** What STATS reports, as numbers (the MetricsFile writes the same facts). */
+  statsFacts(): StatsFacts {
     const now = this.deps.clock();
     const timeoutMs = this.deps.config().commandTimeoutSec * 1000;
     const late = this.inFlight.list().filter((c) => isLate(c, now, timeoutMs)).length;
+    const log = this.deps.logHealth();
     const counters: Record<string, number> = {
       ...(this.deps.counters as Record<string, number>),
       udpIn: this.udpIn,
@@ -166,8 +174,10 @@ export class Observer {
       monitors: this.hub.list(now).length,
       mirrored: this.hub.totalMirrored,
       mirrorDropped: this.hub.totalDropped,
+      logLost: log.lost,
+      logDown: log.down ? 1 : 0,
     };
-    return statsReport({ uptimeMs: now - this.startedAt, counters, latency: this.latency.summaries() });
+    return { uptimeMs: now - this.startedAt, counters, latency: this.latency.summaries() };
   }
 
   monitors(): Report {

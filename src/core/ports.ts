@@ -42,6 +42,8 @@ export interface ServerControl {
   readonly cli: boolean;
   logFile(): string;
   logging(): boolean;
+  /** Runtime log entries lost since start, and whether entries are being lost now (a full disk, a full queue). */
+  logHealth(): { readonly lost: number; readonly down: boolean };
   setLogging(on: boolean): void;
   serialPorts(): readonly SerialPortInfo[];
   flushSerial(index: number): boolean;

@@ -88,6 +88,11 @@ export class RuntimeLog {
     return this.enabledFlag;
   }
 
+  /** Entries are being lost now: the file cannot be written, or the queue is full. */
+  get down(): boolean {
+    return this.failing || this.queueFull;
+  }
+
   /** The file the next entry goes to. */
   get path(): string {
     return logFileName(this.root, logDateKey(this.clock(), this.utc));

@@ -221,6 +221,10 @@ export class IsisServer implements ServerControl, Outbox {
     return this.log.enabled;
   }
 
+  logHealth(): { lost: number; down: boolean } {
+    return { lost: this.log.dropped, down: this.log.down };
+  }
+
   setLogging(on: boolean): void {
     this.log.setEnabled(on);
   }

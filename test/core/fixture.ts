@@ -44,6 +44,7 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
       flushed.push(i);
       return true;
     },
+    logHealth: () => ({ lost: 0, down: false }),
     reloadConfig: async () => nextConfig,
     quit: () => {
       quits++;
