@@ -33,6 +33,8 @@ export interface InstallFacts {
     /** false: no file there yet (a warning: the service needs one). */
     readonly found: boolean;
     readonly logDir: string;
+    /** The MetricsFile's directory, when the config has one: the service writes there too. */
+    readonly metricsDir?: string;
     readonly ttyPorts: readonly string[];
   };
   /** Directories of dirsNeeded() that exist already. */
@@ -48,7 +50,13 @@ export interface InstallOptions {
 }
 
 /** Directories the install writes into; probe.ts reports which exist. */
-export const dirsNeeded = (logDir: string): string[] => [BIN_DIR, dirname(UNIT_PATH), dirname(INSTRUMENTS_PATH), logDir];
+export const dirsNeeded = (logDir: string, metricsDir?: string): string[] => [
+  BIN_DIR,
+  dirname(UNIT_PATH),
+  dirname(INSTRUMENTS_PATH),
+  logDir,
+  ...(metricsDir === undefined || metricsDir === logDir ? [] : [metricsDir]),
+];
 
 /** Where to look when the service does not come up. */
 export function failureHints(selinux: boolean | undefined): string[] {
@@ -64,6 +72,7 @@ export function planInstall(facts: InstallFacts, options: InstallOptions): PlanR
   const unit = renderUnit({
     configPath: config.explicit ? config.path : undefined,
     logDir: config.logDir,
+    metricsDir: config.metricsDir,
     ttyPorts: config.ttyPorts,
   });
   if (!unit.ok) return unit;
@@ -81,7 +90,7 @@ function installActions(facts: InstallFacts, unitText: string, options: InstallO
       `no config file at ${config.path} yet: the service will not run properly until it exists (the unit lets it log to ${config.logDir}, the ServerLog default)`,
     );
   }
-  for (const dir of dirsNeeded(config.logDir)) {
+  for (const dir of dirsNeeded(config.logDir, config.metricsDir)) {
     if (!facts.existingDirs.has(dir)) plan.push({ kind: "mkdir", path: dir });
   }
 
@@ -118,6 +127,7 @@ function installActions(facts: InstallFacts, unitText: string, options: InstallO
     const written = [BIN_PATH, CMD_LINK, UNIT_PATH];
     if (!facts.instrumentsExists) written.push(INSTRUMENTS_PATH);
     if (!facts.existingDirs.has(config.logDir)) written.push(config.logDir);
+    if (config.metricsDir !== undefined && !facts.existingDirs.has(config.metricsDir)) written.push(config.metricsDir);
     plan.push({ kind: "run", argv: ["restorecon", "-v", ...written] });
     plan.push({
       kind: "check-label",

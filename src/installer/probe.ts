@@ -24,7 +24,7 @@ export async function probeInstall(options: ProbeOptions & { readonly execPath: 
 
   const config = await probeConfig(at, options.configPath);
   if (!config.ok) return config;
-  const dirs = dirsNeeded(config.logDir);
+  const dirs = dirsNeeded(config.logDir, config.metricsDir);
   const existing = await Promise.all(dirs.map((d) => exists(at(d))));
 
   return {
@@ -41,6 +41,7 @@ export async function probeInstall(options: ProbeOptions & { readonly execPath: 
         explicit: options.configPath !== undefined,
         found: config.found,
         logDir: config.logDir,
+        metricsDir: config.metricsDir,
         ttyPorts: config.ttyPorts,
       },
       existingDirs: new Set(dirs.filter((_, i) => existing[i])),
@@ -61,7 +62,7 @@ export async function probeUninstall(options: ProbeOptions): Promise<UninstallFa
   };
 }
 
-type ConfigProbe = { ok: true; path: string; found: boolean; logDir: string; ttyPorts: readonly string[] } | { ok: false; reason: string };
+type ConfigProbe = { ok: true; path: string; found: boolean; logDir: string; metricsDir?: string; ttyPorts: readonly string[] } | { ok: false; reason: string };
 
 /** The config decides what the sandbox must allow: its log directory and serial ports. */
 async function probeConfig(at: (path: string) => string, given: string | undefined): Promise<ConfigProbe> {
@@ -71,11 +72,16 @@ async function probeConfig(at: (path: string) => string, given: string | undefin
   }
   const loaded = await loadServerConfig(at(path));
   if (!loaded.ok) return { ok: false, reason: `${loaded.reason} (the service could not start with it)` };
-  const { serverLog, ttyPorts } = loaded.config;
-  if (!isAbsolute(serverLog)) {
-    return { ok: false, reason: `${path}: ServerLog '${serverLog}' is relative; a service runs from / and needs an absolute path` };
+  const { serverLog, ttyPorts, metricsFile } = loaded.config;
+  for (const [keyword, value] of [
+    ["ServerLog", serverLog],
+    ["MetricsFile", metricsFile],
+  ] as const) {
+    if (value !== undefined && !isAbsolute(value)) {
+      return { ok: false, reason: `${path}: ${keyword} '${value}' is relative; a service runs from / and needs an absolute path` };
+    }
   }
-  return { ok: true, path, found: true, logDir: dirname(serverLog), ttyPorts };
+  return { ok: true, path, found: true, logDir: dirname(serverLog), metricsDir: metricsFile === undefined ? undefined : dirname(metricsFile), ttyPorts };
 }
 
 async function probeLegacy(at: (path: string) => string) {

@@ -6,8 +6,10 @@ import { BIN_PATH } from "./paths.ts";
 export interface UnitParams {
   /** The server's -f FILE; absent = the server's default config path. */
   readonly configPath?: string;
-  /** The one directory the service may write: dirname of the config's ServerLog. */
+  /** A directory the service may write: dirname of the config's ServerLog. */
   readonly logDir: string;
+  /** The other one, with MetricsFile: its directory. */
+  readonly metricsDir?: string;
   /** The config's TTYPort devices, allowed by the device ACL on top of the usual serial drivers. */
   readonly ttyPorts: readonly string[];
 }
@@ -22,6 +24,7 @@ const PLAIN_PATH = /^\/[A-Za-z0-9._/+,:@-]*$/;
 export function renderUnit(params: UnitParams, template: string = UNIT_TEMPLATE): RenderResult {
   const paths: Array<[what: string, path: string]> = [
     ["log directory", params.logDir],
+    ...(params.metricsDir === undefined ? [] : [["MetricsFile directory", params.metricsDir] as [string, string]]),
     ...(params.configPath === undefined ? [] : [["config file", params.configPath] as [string, string]]),
     ...params.ttyPorts.map((p): [string, string] => ["TTYPort", p]),
   ];
@@ -32,7 +35,10 @@ export function renderUnit(params: UnitParams, template: string = UNIT_TEMPLATE)
   }
   const execStart = params.configPath === undefined ? `${BIN_PATH} server -d` : `${BIN_PATH} server -d -f ${params.configPath}`;
   const deviceLines = [...new Set(params.ttyPorts)].map((p) => `DeviceAllow=${p} rw\n`).join("");
-  const text = template.replace("@EXEC_START@", execStart).replace("@LOG_DIR@", params.logDir).replace("@TTY_DEVICE_ALLOW@\n", deviceLines);
+  const text = template
+    .replace("@EXEC_START@", execStart)
+    .replace("@LOG_DIR@", [...new Set([params.logDir, params.metricsDir ?? params.logDir])].join(" "))
+    .replace("@TTY_DEVICE_ALLOW@\n", deviceLines);
   const left = text.match(/@[A-Z_]+@/);
   if (left) return { ok: false, reason: `unit template has an unfilled ${left[0]}` };
   return { ok: true, text };

@@ -5,6 +5,7 @@ import { hostname, userInfo } from "node:os";
 import { formatProblems, loadServerConfig, type ServerConfig } from "../config/server-config.ts";
 import type { Endpoint, SerialEndpoint, UdpEndpoint } from "../core/endpoint.ts";
 import { IsisCore } from "../core/isis-core.ts";
+import { isStale } from "../core/liveness.ts";
 import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
 import { SystemdNotifier } from "../installer/sd-notify.ts";
 import { RuntimeLog } from "../log/runtime-log.ts";
@@ -15,6 +16,8 @@ import { SerialPorts } from "../transport/serial/index.ts";
 import { UdpTransport } from "../transport/udp.ts";
 import { VERSION } from "../version.ts";
 import type { Journal } from "./journal.ts";
+import { MetricsFile } from "./metrics-file.ts";
+import type { MetricsFacts } from "./metrics-text.ts";
 import { OwnAddresses } from "./own-addresses.ts";
 import { Resilience } from "./resilience.ts";
 
@@ -52,6 +55,8 @@ export class IsisServer implements ServerControl, Outbox {
   private watchdogTimer: ReturnType<typeof setInterval> | undefined;
   /** Once a second: stale announcements (AnnounceStale) and monitor snapshots; a no-op otherwise. */
   private observeTimer: ReturnType<typeof setInterval> | undefined;
+  /** Present with MetricsFile. */
+  private metrics: MetricsFile | undefined;
   private readonly configPath: string | undefined;
   private readonly journal: Journal;
   private readonly onConsole: (text: string) => void;
@@ -155,6 +160,7 @@ export class IsisServer implements ServerControl, Outbox {
     server.resilience.started(bound.transport.port);
     server.serialStarted = true;
     server.startNotifying();
+    server.followMetricsFile(config);
     server.observeTimer = setInterval(() => server.core.observer.tick(), 1000);
     server.observeTimer.unref();
     return { ok: true, server };
@@ -191,6 +197,36 @@ export class IsisServer implements ServerControl, Outbox {
 
   get port(): number {
     return this.udp?.port ?? 0;
+  }
+
+  /** What the MetricsFile holds: STATS's numbers (the same function makes both) and the clients as LIVENESS sees them. */
+  metricsFacts(up = true): MetricsFacts {
+    const core = this.core;
+    const stats = core.observer.statsFacts();
+    const now = core.now();
+    const staleAfterMs = core.config.staleAfterSec * 1000;
+    const clients = core.hosts.entries().map((e) => ({
+      name: e.name,
+      idleSeconds: Math.max(0, now - e.lastHeard) / 1000,
+      messagesIn: e.messagesIn,
+      messagesOut: e.messagesOut,
+      stale: isStale(e, now, staleAfterMs),
+    }));
+    return { serverId: core.config.serverId, port: this.port, up, stats, clients };
+  }
+
+  /** Start, move or end the MetricsFile as the configuration says (start and RESTART). */
+  private followMetricsFile(config: ServerConfig): void {
+    const path = config.metricsFile;
+    const intervalMs = config.metricsEverySec * 1000;
+    if (path === undefined) {
+      void this.metrics?.stop();
+      this.metrics = undefined;
+      return;
+    }
+    if (this.metrics) return this.metrics.retarget(path, intervalMs);
+    this.metrics = new MetricsFile({ path, intervalMs, facts: (up) => this.metricsFacts(up), journal: this.journal });
+    this.metrics.start();
   }
 
   // --- Outbox -------------------------------------------------------------
@@ -257,6 +293,7 @@ export class IsisServer implements ServerControl, Outbox {
     this.log.reconfigure(next.serverLog, next.logDateUtc, next.serverId);
     this.log.setEnabled(next.logEnabled);
     this.resilience.reconfigured(next);
+    this.followMetricsFile(next);
     this.journal("notice", "warm restart");
     return { ok: true, config: next };
   }
@@ -274,6 +311,7 @@ export class IsisServer implements ServerControl, Outbox {
       clearInterval(this.observeTimer);
       this.log.write(SERVER_STOPPING.format({ reason }));
       this.udp?.close();
+      await this.metrics?.stop();
       await this.resilience.stop();
       await this.serial.close();
       await this.log.close();

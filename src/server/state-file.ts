@@ -3,7 +3,7 @@
 // write at a time, temp file + fsync + rename so a crash leaves the old file
 // or the new one, never half of one), and read back at start. A missing,
 // unreadable or corrupt file costs the saved routes, never the start.
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { isIPv4 } from "node:net";
 import { dirname, join } from "node:path";
 import { describeFsError, type ServerConfig } from "../config/server-config.ts";
@@ -12,6 +12,7 @@ import { type Endpoint, type UdpEndpoint, udpEndpoint } from "../core/endpoint.t
 import { type HostEntry, type HostTable, MAX_HOSTS } from "../core/host-table.ts";
 import { isBroadcast, nodeNameProblem } from "../protocol/message.ts";
 import type { Priority } from "../shared/priority.ts";
+import { writeFileReplacing } from "../shared/replace-file.ts";
 
 const FORMAT = "isis-hosts";
 const VERSION = 1;
@@ -196,25 +197,15 @@ export class StateSaver {
   }
 
   private async write(path: string, text: string): Promise<void> {
-    const temp = `${path}.tmp-${process.pid}`;
     try {
       await mkdir(dirname(path), { recursive: true });
-      const handle = await open(temp, "w", 0o644);
-      try {
-        await handle.writeFile(text);
-        // On disk before the rename, so a power cut cannot leave an empty file behind the name.
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
+      await writeFileReplacing(path, text, 0o644);
       this.saves++;
       if (this.failing) {
         this.failing = false;
         this.options.onProblem("notice", `host table state file ${path} is writable again`);
       }
     } catch (error) {
-      await unlink(temp).catch(() => {});
       if (!this.failing) {
         this.failing = true;
         this.options.onProblem(

@@ -53,6 +53,16 @@ describe("probeInstall: the config", () => {
     if (!result.ok) expect(result.reason).toContain("isis.ini:1: ServerPort 'many'");
   });
 
+  test("a MetricsFile's directory is one the service must write; a relative one is an error", async () => {
+    const { root, execPath, put } = await setup();
+    await put("/cfg/isis.ini", "ServerLog /data/isis/logs/isis\nMetricsFile /var/lib/node_exporter/textfile/isis.prom\n");
+    expect((await facts(root, execPath, "/cfg/isis.ini")).config.metricsDir).toBe("/var/lib/node_exporter/textfile");
+    expect((await facts(root, execPath, "/cfg/isis.ini")).existingDirs.has("/var/lib/node_exporter/textfile")).toBe(false);
+    await put("/cfg/isis.ini", "ServerLog /data/isis/logs/isis\nMetricsFile isis.prom\n");
+    const result = await probeInstall({ root, runner: undefined, execPath, configPath: "/cfg/isis.ini" });
+    expect(result).toEqual({ ok: false, reason: "/cfg/isis.ini: MetricsFile 'isis.prom' is relative; a service runs from / and needs an absolute path" });
+  });
+
   test("a relative ServerLog is an error: a service runs from /", async () => {
     const { root, execPath, put } = await setup();
     await put("/cfg/isis.ini", "ServerLog logs/isis\n");

@@ -23,8 +23,11 @@ describe("renderUnit", () => {
     expect(settings(render({ configPath: "/home/dts/Config/isis.ini" }), "ExecStart")).toEqual(["/usr/local/bin/isis server -d -f /home/dts/Config/isis.ini"]);
   });
 
-  test("the log directory is the only writable path", () => {
+  test("the log directory is the only writable path, and the MetricsFile's directory when there is one", () => {
     expect(settings(render({ logDir: "/data/logs" }), "ReadWritePaths")).toEqual(["/data/logs"]);
+    expect(settings(render({ logDir: "/data/logs", metricsDir: "/var/lib/node_exporter" }), "ReadWritePaths")).toEqual(["/data/logs /var/lib/node_exporter"]);
+    expect(settings(render({ logDir: "/data/logs", metricsDir: "/data/logs" }), "ReadWritePaths")).toEqual(["/data/logs"]);
+    expect(renderUnit({ ...base, metricsDir: "/var/lib/node exporter" })).toMatchObject({ ok: false, reason: expect.stringMatching(/^MetricsFile directory/) });
   });
 
   test("each configured TTYPort is added to the device ACL once, after the usual serial drivers", () => {
