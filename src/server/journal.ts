@@ -40,9 +40,26 @@ export function createJournal(write: (entry: string) => void, toJournal: boolean
 }
 
 let stdout: Journal | undefined;
+/** Set once stdout is gone (its reader closed the pipe): the server goes on without a journal rather than die of EPIPE. */
+let stdoutGone = false;
+
+function writeStdout(entry: string): void {
+  if (stdoutGone) return;
+  try {
+    process.stdout.write(entry);
+  } catch {
+    stdoutGone = true;
+  }
+}
 
 /** The daemon's journal on stdout; whether stdout is journald's stream is asked once. */
 export const stdoutJournal: Journal = (priority, text) => {
-  stdout ??= createJournal((entry) => void process.stdout.write(entry), isJournalStream(1));
+  if (!stdout) {
+    // A write error that comes later (asynchronously) must not become an uncaught exception either.
+    process.stdout.on("error", () => {
+      stdoutGone = true;
+    });
+    stdout = createJournal(writeStdout, isJournalStream(1));
+  }
   stdout(priority, text);
 };

@@ -118,3 +118,33 @@ test("when JOURNAL_STREAM names another stream (inherited by a child writing els
   expect(await out.finished()).toBe(0);
   expect(out.lines.filter((l) => !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} /.test(l))).toEqual([]);
 });
+
+test("a journal nobody reads any more (its pipe closed) costs the lines, never the server", async () => {
+  const dir = makeTempDir("isis-journal-");
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, "isis.ini");
+  writeFileSync(config, BASE.replaceAll("{dir}", dir));
+  const proc = Bun.spawn([ISIS_BIN, "server", "-d", "-f", config], { cwd: dir, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  cleanup.push(() => proc.exitCode === null && proc.kill("SIGKILL"));
+  let text = "";
+  const reader = proc.stdout.getReader();
+  while (!/on port (\d+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server ended:\n${text}`);
+    text += new TextDecoder().decode(value);
+  }
+  const port = Number(/on port (\d+)/.exec(text)?.[1]);
+  await reader.cancel(); // the reader goes away: the next journal line meets a closed pipe (EPIPE)
+  const client = await UdpClient.open();
+  cleanup.push(() => client.close());
+  // Each of these writes a journal line: a new client, a reload.
+  expect(await client.request("T1>IS PING\r", port)).toBe("IS>T1 PONG\r");
+  client.send("T1>IS RESTART\r", port);
+  // RESTART PINGs the known clients (us too) before it answers.
+  const replies = [await client.next(), await client.next()];
+  expect(replies).toEqual(["IS>T1 PING\r", expect.stringMatching(/^IS>T1 DONE: RESTART/)]);
+  expect(await client.request("T1>IS PING\r", port)).toBe("IS>T1 PONG\r");
+  proc.kill("SIGTERM");
+  expect(await proc.exited).toBe(0);
+  expect(await new Response(proc.stderr).text()).toBe("");
+});
