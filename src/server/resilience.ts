@@ -10,7 +10,7 @@ import { FloodGuard } from "../transport/flood-guard.ts";
 import { readUdpDrops } from "../transport/udp-drops.ts";
 import type { Journal } from "./journal.ts";
 import { PresetPinger } from "./preset-pinger.ts";
-import { encodeState, readState, restoreHosts, StateSaver, stateFilePath } from "./state-file.ts";
+import { encodeState, ownerProblem, readState, restoreHosts, StateSaver, stateFilePath } from "./state-file.ts";
 
 export interface ResilienceOptions {
   core: IsisCore;
@@ -29,6 +29,8 @@ export class Resilience {
   private readonly pinger: PresetPinger;
   private sampler: ReturnType<typeof setInterval> | undefined;
   private lastDrops: number | undefined;
+  /** The bound UDP port, once serving: the state file records it. */
+  private port: number | undefined;
   private stopped = false;
 
   constructor(private readonly options: ResilienceOptions) {
@@ -53,13 +55,19 @@ export class Resilience {
     this.saver = new StateSaver({
       path,
       // The known dead and monitors (they subscribe again) are not worth bringing back.
-      snapshot: () => encodeState(core.config.serverId, core.savableEntries(), core.now()),
+      snapshot: () => encodeState(core.config.serverId, this.port ?? core.config.serverPort, core.savableEntries(), core.now()),
       onProblem: journal,
     });
     core.hosts.onChange = () => this.saver?.schedule();
     const state = await readState(path);
     if (!state.ok) {
       if (!state.missing) journal("warning", `host table state file ${path} ignored: ${state.reason}; starting with an empty host table`);
+      return;
+    }
+    const foreign = ownerProblem(state, core.config.serverId, core.config.serverPort);
+    if (foreign) {
+      // Saving goes on: the file is where this server's config says its table goes.
+      journal("warning", `host table state file ${path} not restored: ${foreign}; it will hold this server's table from now on`);
       return;
     }
     const { restored, skipped } = restoreHosts(core.hosts, state.hosts, core.config, (e) => core.control.isOwnEndpoint(e));
@@ -70,6 +78,7 @@ export class Resilience {
   /** Serving: PING the restored clients and follow silent presets (unless NoHandshaking); watch for overload. */
   started(port: number): void {
     const { core } = this.options;
+    this.port = port;
     if (core.handshaking) {
       core.pingKnownClients();
       this.pinger.start(core.config.presetPorts);

@@ -39,7 +39,8 @@ interface SavedHost {
   serial?: { index: number; device: string };
 }
 
-export function encodeState(serverId: string, entries: readonly HostEntry[], now: number): string {
+/** Whose table it is: a file of another server (another ServerID or port sharing the path) is not restored. */
+export function encodeState(serverId: string, port: number, entries: readonly HostEntry[], now: number): string {
   const hosts: SavedHost[] = entries.map((e) => ({
     name: e.name,
     slot: e.slot,
@@ -48,11 +49,12 @@ export function encodeState(serverId: string, entries: readonly HostEntry[], now
       ? { udp: { address: e.endpoint.address, port: e.endpoint.port } }
       : { serial: { index: e.endpoint.index, device: e.endpoint.device } }),
   }));
-  return `${JSON.stringify({ format: FORMAT, version: VERSION, serverId, saved: new Date(now).toISOString(), hosts }, null, 1)}\n`;
+  return `${JSON.stringify({ format: FORMAT, version: VERSION, serverId, port, saved: new Date(now).toISOString(), hosts }, null, 1)}\n`;
 }
 
 export type ReadResult =
-  | { readonly ok: true; readonly hosts: readonly SavedHost[] }
+  /** serverId and port as saved; absent in files from before they were recorded. */
+  | { readonly ok: true; readonly hosts: readonly SavedHost[]; readonly serverId?: string; readonly port?: number }
   | { readonly ok: false; readonly missing: boolean; readonly reason: string };
 
 /** Parse a state file's text; any shape other than ours is a reason. Entries are checked one by one on restore. */
@@ -63,11 +65,30 @@ export function decodeState(text: string): ReadResult {
   } catch (error) {
     return { ok: false, missing: false, reason: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
   }
-  const doc = data as { format?: unknown; version?: unknown; hosts?: unknown } | null;
+  const doc = data as { format?: unknown; version?: unknown; hosts?: unknown; serverId?: unknown; port?: unknown } | null;
   if (typeof doc !== "object" || doc === null || doc.format !== FORMAT) return { ok: false, missing: false, reason: "not an isis host table" };
   if (doc.version !== VERSION) return { ok: false, missing: false, reason: `unknown version ${String(doc.version)}` };
   if (!Array.isArray(doc.hosts)) return { ok: false, missing: false, reason: "no host list" };
-  return { ok: true, hosts: doc.hosts as SavedHost[] };
+  return {
+    ok: true,
+    hosts: doc.hosts as SavedHost[],
+    ...(typeof doc.serverId === "string" ? { serverId: doc.serverId } : {}),
+    ...(Number.isInteger(doc.port) ? { port: doc.port as number } : {}),
+  };
+}
+
+/**
+ * Why a state file is not this server's, or undefined when it is: another
+ * ServerID, or another port when both are fixed (ServerPort 0 takes any
+ * port at each start). Two servers on one host must not take each other's
+ * routes; a file from before these were recorded is taken as ours.
+ */
+export function ownerProblem(saved: { readonly serverId?: string; readonly port?: number }, serverId: string, configuredPort: number): string | undefined {
+  const idDiffers = saved.serverId !== undefined && saved.serverId.toUpperCase() !== serverId;
+  const portDiffers = saved.port !== undefined && saved.port !== 0 && configuredPort !== 0 && saved.port !== configuredPort;
+  if (!idDiffers && !portDiffers) return undefined;
+  const theirs = `${saved.serverId ?? "?"}${saved.port === undefined ? "" : ` on port ${saved.port}`}`;
+  return `it is the host table of ${theirs}, not of this server (${serverId} on port ${configuredPort === 0 ? "any" : configuredPort})`;
 }
 
 export async function readState(path: string): Promise<ReadResult> {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { DEFAULT_SERVER_CONFIG, parseServerConfig, type ServerConfig } from "../../src/config/server-config.ts";
 import { udpEndpoint } from "../../src/core/endpoint.ts";
 import { HostTable } from "../../src/core/host-table.ts";
-import { decodeState, encodeState, readState, restoreHosts, StateSaver, stateFilePath } from "../../src/server/state-file.ts";
+import { decodeState, encodeState, ownerProblem, readState, restoreHosts, StateSaver, stateFilePath } from "../../src/server/state-file.ts";
 import { makeTempDir } from "../helpers/server.ts";
 
 const config = (text = ""): ServerConfig => parseServerConfig(`ServerLog /logs/isis\n${text}`).config;
@@ -31,7 +31,7 @@ describe("where the state file is", () => {
 
 describe("what it holds and how it comes back", () => {
   test("names, slots, endpoints and last-heard times survive a round trip", () => {
-    const saved = decodeState(encodeState("IS", table().entries(), Date.UTC(2025, 8, 15)));
+    const saved = decodeState(encodeState("IS", 6600, table().entries(), Date.UTC(2025, 8, 15)));
     expect(saved.ok).toBe(true);
     if (!saved.ok) return;
     const back = new HostTable();
@@ -42,7 +42,7 @@ describe("what it holds and how it comes back", () => {
   });
 
   test("an entry that no longer fits the configuration is skipped and named", () => {
-    const saved = decodeState(encodeState("IS", table().entries(), 0));
+    const saved = decodeState(encodeState("IS", 6600, table().entries(), 0));
     if (!saved.ok) throw new Error(saved.reason);
     const back = new HostTable();
     // ttyS1 is now another device, and B1 is pinned elsewhere.
@@ -69,6 +69,20 @@ describe("what it holds and how it comes back", () => {
     const back = new HostTable();
     expect(restoreHosts(back, saved.hosts, DEFAULT_SERVER_CONFIG).restored).toBe(1);
     expect(back.get("GOOD")?.slot).toBe(3);
+  });
+
+  test("the file says whose table it is; another server's (another ServerID, another fixed port) is not restored", () => {
+    const saved = decodeState(encodeState("IX", 16600, table().entries(), 0));
+    expect(saved).toMatchObject({ ok: true, serverId: "IX", port: 16600 });
+    if (!saved.ok) throw new Error(saved.reason);
+    expect(ownerProblem(saved, "IX", 16600)).toBeUndefined();
+    expect(ownerProblem(saved, "IS", 6600)).toBe("it is the host table of IX on port 16600, not of this server (IS on port 6600)");
+    expect(ownerProblem(saved, "IX", 6600)).toBe("it is the host table of IX on port 16600, not of this server (IX on port 6600)");
+    // ServerPort 0 takes any port at each start: only the ServerID can tell.
+    expect(ownerProblem(saved, "IX", 0)).toBeUndefined();
+    expect(ownerProblem(saved, "IS", 0)).toBe("it is the host table of IX on port 16600, not of this server (IS on port any)");
+    // A file from before the owner was recorded is taken as ours.
+    expect(ownerProblem({}, "IS", 6600)).toBeUndefined();
   });
 
   test("a file that is not ours is a reason, not an exception", () => {
