@@ -20,6 +20,7 @@ with performance data after the '|', and exits with the plugin's status:
 
 Server (as for isis cmd; default: from the host name, mods1... or mods2...):
   --mods1, --mods2, -m N  the instrument's server, from the instrument table
+  --instrument NAME       the server of the table's [NAME] section (a lab or test server)
   --config FILE           the instrument table (default: $${INSTRUMENTS_ENV}, else ${DEFAULT_INSTRUMENTS_PATH})
   --host HOST[:PORT]      any ISIS server (port default ${DEFAULT_ISIS_PORT})
   --server ID             the server's node name (default ${DEFAULT_SERVER_ID})

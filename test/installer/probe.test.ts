@@ -147,6 +147,30 @@ describe("probeUninstall", () => {
       legacyUnit: "missing",
       legacyWrapper: false,
       wantsLink: undefined,
+      instances: [],
+      template: false,
+    });
+  });
+
+  test("finds the instances by their drop-in, and for --instance whether local changes share its directory", async () => {
+    const { root, put } = await setup();
+    await put("/etc/systemd/system/isis@.service", "[Service]\n");
+    await put("/etc/systemd/system/isis@lab.service.d/isis-install.conf", "[Service]\n");
+    await put("/etc/systemd/system/isis@test.service.d/isis-install.conf", "[Service]\n");
+    await put("/etc/systemd/system/isis@test.service.d/override.conf", "[Service]\n");
+    // systemctl edit on an instance that was never installed: not ours.
+    await put("/etc/systemd/system/isis@other.service.d/override.conf", "[Service]\n");
+    await mkdir(join(root, "etc/systemd/system/multi-user.target.wants"), { recursive: true });
+    await symlink("/etc/systemd/system/isis@.service", join(root, "etc/systemd/system/multi-user.target.wants/isis@test.service"));
+    expect(await probeUninstall({ root, runner: undefined, instance: "test" })).toMatchObject({
+      instances: ["lab", "test"],
+      template: true,
+      instance: { name: "test", dropInDirShared: true, wantsLink: "/etc/systemd/system/isis@.service" },
+    });
+    expect((await probeUninstall({ root, runner: undefined, instance: "lab" })).instance).toEqual({
+      name: "lab",
+      dropInDirShared: false,
+      wantsLink: undefined,
     });
   });
 });
