@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { FLOOD_CASES, floodBench, printFlood } from "./flood.ts";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "5" }, quick: { type: "boolean", default: false } },
@@ -14,7 +15,8 @@ const ROUNDS = Number(values.rounds);
 const QUICK = values.quick === true;
 const ROOT = resolve(import.meta.dir, "..");
 const ISIS = join(ROOT, "dist", "isis");
-const LOADGEN_SRC = resolve(ROOT, "../shared/tools/isisload.c");
+// The benchmark's own load generator (C, independent of the server's code).
+const LOADGEN_SRC = join(import.meta.dir, "loadgen.c");
 const work = mkdtempSync(join(tmpdir(), "isis-bench-"));
 
 function compile(src: string, out: string): string {
@@ -22,7 +24,7 @@ function compile(src: string, out: string): string {
   if (cc.exitCode !== 0) throw new Error(`cc ${src} failed:\n${cc.stderr}`);
   return out;
 }
-const loadgen = compile(LOADGEN_SRC, join(work, "isisload"));
+const loadgen = compile(LOADGEN_SRC, join(work, "loadgen"));
 const floorBin = compile(join(import.meta.dir, "floor.c"), join(work, "floor"));
 
 interface Load {
@@ -32,10 +34,11 @@ interface Load {
   lost: number;
 }
 
-function runLoad(port: number, mode: "route" | "server", count: number, window: number): Load {
-  const p = Bun.spawnSync([loadgen, String(port), mode, String(count), String(window)], { stdout: "pipe", timeout: 120_000 });
+function runLoad(port: number, mode: "route" | "ping", count: number, window: number): Load {
+  const p = Bun.spawnSync([loadgen, String(port), mode, String(count), String(window)], { stdout: "pipe", stderr: "pipe", timeout: 120_000 });
   const line = p.stdout.toString();
-  if (!/rate=/.test(line)) console.error(`isisload ${mode} ${count} ${window} on ${port}: exit ${p.exitCode}, printed '${line.trim()}'`);
+  if (!/rate=/.test(line))
+    console.error(`loadgen ${mode} ${count} ${window} on ${port}: exit ${p.exitCode}, printed '${line.trim()}' ${p.stderr.toString().trim()}`);
   const num = (key: string) => Number(line.match(new RegExp(`${key}=([\\d.]+)`))?.[1] ?? Number.NaN);
   return { rate: num("rate"), p50: num("p50_us"), p99: num("p99_us"), lost: num("lost") };
 }
@@ -132,7 +135,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     // first 100,000 round trips run ~10% slower than the next). Start-up
     // is measured separately, as exec to first PONG.
     runLoad(port, "route", N_WARMUP, 32);
-    runLoad(port, "server", N_WARMUP, 32);
+    runLoad(port, "ping", N_WARMUP, 32);
     const cpu0 = cpuMicros(proc.pid as number);
     const route = runLoad(port, "route", N_ROUTE, 32);
     const cpu1 = cpuMicros(proc.pid as number);
@@ -142,7 +145,7 @@ for (let round = 1; round <= ROUNDS; round++) {
       startMs: ms,
       route,
       routeCpu: { user: perMessage(cpu0.user, cpu1.user), sys: perMessage(cpu0.sys, cpu1.sys) },
-      server: runLoad(port, "server", N_ROUTE, 32),
+      server: runLoad(port, "ping", N_ROUTE, 32),
       w1: runLoad(port, "route", N_W1, 1),
     };
     proc.kill();
@@ -208,4 +211,6 @@ console.log(
     `(2 s after the load; target <= 64 MB, no growth)`,
 );
 console.log(`isis RSS at the end of the load itself: ${rssBusy.map((r) => `${r.toFixed(1)} MB`).join(", ")}`);
+// A flood from one client while two others do round trips (bench/flood.ts).
+for (const floodCase of FLOOD_CASES) printFlood(await floodBench(loadgen, floodCase));
 if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });

@@ -4,6 +4,7 @@
 // started after the server is found without anyone typing HANDSHAKE.
 import type { PresetPort } from "../config/server-config.ts";
 import { PRESET_ANSWERED, PRESET_SILENT } from "../protocol/log-grammar.ts";
+import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 
 export interface PingerOptions {
   /** Send `IS>AL PING` to host:port. */
@@ -14,16 +15,20 @@ export interface PingerOptions {
   log: (text: string) => void;
   firstDelayMs?: number;
   maxDelayMs?: number;
+  /** Default: the event loop's timers. */
+  scheduler?: Scheduler;
 }
 
 export class PresetPinger {
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new Set<Timer>();
   private readonly firstDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly scheduler: Scheduler;
 
   constructor(private readonly options: PingerOptions) {
     this.firstDelayMs = options.firstDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
+    this.scheduler = options.scheduler ?? systemScheduler;
   }
 
   /** Follow these presets from now on (start, RESTART, HANDSHAKE): each not yet heard from is retried. */
@@ -33,7 +38,7 @@ export class PresetPinger {
   }
 
   stop(): void {
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers) timer.cancel();
     this.timers.clear();
   }
 
@@ -43,7 +48,8 @@ export class PresetPinger {
   }
 
   private schedule(preset: PresetPort, delayMs: number, attempt: number): void {
-    const timer = setTimeout(() => {
+    // The scheduler's timers never keep a process alive: retrying alone must not keep one that is otherwise done.
+    const timer = this.scheduler.after(delayMs, () => {
       this.timers.delete(timer);
       const where = `${preset.host}:${preset.port}`;
       if (this.options.answered(preset.host, preset.port)) {
@@ -54,9 +60,7 @@ export class PresetPinger {
       const next = Math.min(delayMs * 2, this.maxDelayMs);
       this.options.log(PRESET_SILENT.format({ address: where, count: attempt + 1, seconds: next / 1000 }));
       this.schedule(preset, next, attempt + 1);
-    }, delayMs);
-    // Retrying alone must not keep a process alive that is otherwise done.
-    timer.unref();
+    });
     this.timers.add(timer);
   }
 }

@@ -6,6 +6,7 @@
 import type { ServerConfig } from "../config/server-config.ts";
 import type { IsisCore } from "../core/isis-core.ts";
 import type { Priority } from "../shared/priority.ts";
+import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 import { FloodGuard } from "../transport/flood-guard.ts";
 import { readUdpDrops } from "../transport/udp-drops.ts";
 import type { Journal } from "./journal.ts";
@@ -21,29 +22,39 @@ export interface ResilienceOptions {
   env: Record<string, string | undefined>;
   /** How often the kernel's drop counter is read. Default 100 ms (a read costs ~60 µs). */
   sampleMs?: number;
+  /** Timers of the sampler, the flood guard, the preset pinger and the state file. Default: the event loop's. */
+  scheduler?: Scheduler;
+  /** The kernel's drop counter for our port (undefined: none to be had). Default: /proc/net/udp. */
+  readDrops?: (port: number) => Promise<number | undefined>;
 }
 
 export class Resilience {
   readonly guard: FloodGuard;
   private saver: StateSaver | undefined;
   private readonly pinger: PresetPinger;
-  private sampler: ReturnType<typeof setInterval> | undefined;
+  private sampler: Timer | undefined;
   private lastDrops: number | undefined;
   /** The bound UDP port, once serving: the state file records it. */
   private port: number | undefined;
   private stopped = false;
+  private readonly scheduler: Scheduler;
+  private readonly readDrops: (port: number) => Promise<number | undefined>;
 
   constructor(private readonly options: ResilienceOptions) {
     const { core } = options;
+    const scheduler = options.scheduler ?? systemScheduler;
+    this.scheduler = scheduler;
+    this.readDrops = options.readDrops ?? readUdpDrops;
     const both = (priority: Priority, text: string) => {
       options.journal(priority, text);
       options.log(text);
     };
-    this.guard = new FloodGuard({ rate: core.config.floodRate, burst: core.config.floodBurst, report: both });
+    this.guard = new FloodGuard({ rate: core.config.floodRate, burst: core.config.floodBurst, report: both, scheduler });
     this.pinger = new PresetPinger({
       ping: (host, port) => core.pingAddress(host, port),
       answered: (host, port) => core.hosts.entries().some((e) => e.endpoint.kind === "udp" && e.endpoint.port === port && e.endpoint.address === host),
       log: options.log,
+      scheduler,
     });
   }
 
@@ -57,6 +68,7 @@ export class Resilience {
       // The known dead and monitors (they subscribe again) are not worth bringing back.
       snapshot: () => encodeState(core.config.serverId, this.port ?? core.config.serverPort, core.savableEntries(), core.now()),
       onProblem: journal,
+      scheduler: this.scheduler,
     });
     core.hosts.onChange = () => this.saver?.schedule();
     const state = await readState(path);
@@ -97,7 +109,7 @@ export class Resilience {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.sampler);
+    this.sampler?.cancel();
     this.pinger.stop();
     this.guard.close();
     // The freshest lastHeard times, for IdleTime after the next start.
@@ -106,7 +118,7 @@ export class Resilience {
 
   private watchDrops(port: number): void {
     const sampleMs = this.options.sampleMs ?? 100;
-    void readUdpDrops(port).then((drops) => {
+    void this.readDrops(port).then((drops) => {
       if (this.stopped) return;
       if (drops === undefined) {
         // No overload signal to be had: keep the buckets all the time instead.
@@ -114,15 +126,14 @@ export class Resilience {
         return;
       }
       this.lastDrops = drops;
-      this.sampler = setInterval(() => void this.sample(port), sampleMs);
-      this.sampler.unref();
+      this.sampler = this.scheduler.every(sampleMs, () => void this.sample(port));
     });
   }
 
   private async sample(port: number): Promise<void> {
-    const drops = await readUdpDrops(port);
+    const drops = await this.readDrops(port);
     if (drops === undefined) return;
-    if (this.lastDrops !== undefined && drops > this.lastDrops) this.guard.overloaded(performance.now());
+    if (this.lastDrops !== undefined && drops > this.lastDrops) this.guard.overloaded();
     this.lastDrops = drops;
   }
 }

@@ -13,6 +13,7 @@ import { type HostEntry, type HostTable, MAX_HOSTS } from "../core/host-table.ts
 import { isBroadcast, nodeNameProblem } from "../protocol/message.ts";
 import type { Priority } from "../shared/priority.ts";
 import { writeFileReplacing } from "../shared/replace-file.ts";
+import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 
 const FORMAT = "isis-hosts";
 const VERSION = 1;
@@ -156,22 +157,26 @@ export interface SaverOptions {
   onProblem: (priority: Priority, message: string) => void;
   /** How long after a change the write starts; later changes within it ride along. */
   debounceMs?: number;
+  /** Default: the event loop's timers. */
+  scheduler?: Scheduler;
 }
 
 /** Writes the host table after changes: at most one write in flight, never from the message path. */
 export class StateSaver {
   private path: string;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: Timer | undefined;
   private writing: Promise<void> | undefined;
   private dirty = false;
   private failing = false;
   private readonly debounceMs: number;
+  private readonly scheduler: Scheduler;
   /** Writes done since start (tests and the monitor read it). */
   saves = 0;
 
   constructor(private readonly options: SaverOptions) {
     this.path = options.path;
     this.debounceMs = options.debounceMs ?? 250;
+    this.scheduler = options.scheduler ?? systemScheduler;
   }
 
   get file(): string {
@@ -181,12 +186,11 @@ export class StateSaver {
   /** A change happened: save a little later. Cheap; safe to call on every change. */
   schedule(): void {
     this.dirty = true;
-    if (this.timer || this.writing) return;
-    this.timer = setTimeout(() => {
+    if (this.timer !== undefined || this.writing !== undefined) return;
+    this.timer = this.scheduler.after(this.debounceMs, () => {
       this.timer = undefined;
       this.writing ??= this.drain();
-    }, this.debounceMs);
-    this.timer.unref();
+    });
   }
 
   /** Save to another file from now on (StateFile changed on RESTART). */
@@ -198,7 +202,7 @@ export class StateSaver {
 
   /** Write now (shutdown), waiting for any write in flight first. */
   async flush(): Promise<void> {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.dirty = true;
     while (this.writing !== undefined) await this.writing;

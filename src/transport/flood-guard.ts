@@ -13,6 +13,7 @@
 // datagram.
 import { FLOOD_CALMED, FLOOD_LIMITED } from "../protocol/log-grammar.ts";
 import type { Priority } from "../shared/priority.ts";
+import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 
 export interface FloodGuardOptions {
   /** Datagrams per second a sender may keep sending while limited. */
@@ -27,6 +28,8 @@ export interface FloodGuardOptions {
   maxSenders?: number;
   /** Bucket refill period. Default 100 ms. */
   tickMs?: number;
+  /** Default: the event loop's timers. */
+  scheduler?: Scheduler;
 }
 
 interface Sender {
@@ -47,12 +50,13 @@ export class FloodGuard {
   private readonly senders = new Map<string, Map<number, Sender>>();
   private tracked = 0;
   private readonly others: Sender;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: Timer | undefined;
   private armedUntil = 0;
   private always = false;
   private readonly holdMs: number;
   private readonly maxSenders: number;
   private readonly tickMs: number;
+  private readonly scheduler: Scheduler;
   private rate: number;
   private burst: number;
 
@@ -62,6 +66,7 @@ export class FloodGuard {
     this.holdMs = options.holdMs ?? 3000;
     this.maxSenders = options.maxSenders ?? 4096;
     this.tickMs = options.tickMs ?? 100;
+    this.scheduler = options.scheduler ?? systemScheduler;
     this.others = { name: "other senders", tokens: options.burst, limited: false, dropped: 0 };
   }
 
@@ -91,9 +96,9 @@ export class FloodGuard {
   }
 
   /** The kernel dropped datagrams for us: keep buckets (again) for the next holdMs. */
-  overloaded(now: number): void {
+  overloaded(): void {
     if (!this.enabled) return;
-    this.armedUntil = now + this.holdMs;
+    this.armedUntil = this.scheduler.now() + this.holdMs;
     this.activate();
   }
 
@@ -122,8 +127,8 @@ export class FloodGuard {
     return false;
   }
 
-  /** Refill buckets; release senders that calmed down; go idle when all is quiet. Public for tests. */
-  tick(now: number): void {
+  /** Refill buckets; release senders that calmed down; go idle when all is quiet. */
+  private tick(now: number): void {
     const add = (this.rate * this.tickMs) / 1000;
     const refill = (s: Sender): boolean => {
       s.tokens = Math.min(this.burst, s.tokens + add);
@@ -169,13 +174,12 @@ export class FloodGuard {
   private activate(): void {
     this.active = true;
     if (this.timer) return;
-    this.timer = setInterval(() => this.tick(performance.now()), this.tickMs);
-    this.timer.unref();
+    this.timer = this.scheduler.every(this.tickMs, () => this.tick(this.scheduler.now()));
   }
 
   private deactivate(): void {
     this.active = false;
-    clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 }

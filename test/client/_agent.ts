@@ -4,6 +4,7 @@
 // server (the client sends straight to it) or sit behind the real server
 // (the server forwards `IPC1>AGENT move` and routes the answers back).
 import type { udp } from "bun";
+import { Changes, waitUntil } from "../helpers/wait.ts";
 
 /** Answers, by the request's first word (lower case); anything else gets `DONE: <request>`. */
 export const AGENT_SCRIPT: Readonly<Record<string, readonly string[]>> = {
@@ -33,7 +34,7 @@ export class TestAgent {
   readonly received: Received[] = [];
   /** How many of `received` next() has handed out. */
   private taken = 0;
-  private waiter: (() => void) | undefined;
+  private readonly arrived = new Changes();
   private timers: Array<ReturnType<typeof setTimeout>> = [];
 
   private constructor(
@@ -70,21 +71,7 @@ export class TestAgent {
 
   /** The next datagram received (answered already, unless it was a PONG). */
   async next(timeoutMs = 3000): Promise<Received> {
-    const deadline = Date.now() + timeoutMs;
-    let seen = this.taken;
-    while (seen >= this.received.length) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`agent ${this.name} received nothing within ${timeoutMs} ms`);
-      await new Promise<void>((wake) => {
-        const timer = setTimeout(wake, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          wake();
-        };
-      });
-      this.waiter = undefined;
-      seen = this.taken;
-    }
+    await waitUntil(`agent ${this.name} to receive a datagram`, () => this.taken < this.received.length, { on: this.arrived, timeoutMs });
     return this.received[this.taken++] as Received;
   }
 
@@ -95,7 +82,7 @@ export class TestAgent {
 
   private receive(text: string, port: number): void {
     this.received.push({ text, port });
-    this.waiter?.();
+    this.arrived.notify();
     const match = /^(\S+)>(\S+) +(.*?)\r?$/s.exec(text);
     if (!match) return;
     const [, src, dest, body] = match as unknown as [string, string, string, string];

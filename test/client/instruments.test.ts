@@ -77,9 +77,10 @@ describe("which file", () => {
 });
 
 describe("install/instruments.ini, the default the installer writes", () => {
-  // The field table is in the spec; it is read from there so that the
-  // private addresses are parsed here and never typed into a test.
-  const spec = readFileSync(resolve(import.meta.dir, "../../../shared/spec/client.md"), "utf8");
+  // The field table is in the spec (its excerpt in test/fixtures/spec); it is
+  // read from there so that the private addresses are parsed here and never
+  // typed into a test.
+  const spec = readFileSync(resolve(import.meta.dir, "../fixtures/spec/client-field-table.md"), "utf8");
   const rows = [...spec.matchAll(/^\s*\| (MODS\d) \| (\S+) \| (\d+) \| (\S+) \| (\S+) \|$/gm)];
   const shipped = readFileSync(resolve(import.meta.dir, "../../install/instruments.ini"), "utf8");
 

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { DEFAULT_SERVER_CONFIG, EMBEDDED_CONFIG_TEXT, loadServerConfig, parseServerConfig } from "../../src/config/server-config.ts";
 import { makeTempDir } from "../helpers/server.ts";
 
-// The real files from the field: parsed only, never served on.
-const FIELD = join(import.meta.dir, "../../../shared/config");
+// The real files from the field (copies in test/fixtures/config): parsed only, never served on.
+const FIELD = join(import.meta.dir, "../fixtures/config");
 const field = (name: string) => parseServerConfig(readFileSync(join(FIELD, name), "latin1"));
 
 describe("field config files", () => {

@@ -3,6 +3,7 @@
 // screen with capture-pane, polling until the expected text shows (never a
 // fixed sleep). Kill the whole tmux server with close() in afterAll.
 import { rmSync } from "node:fs";
+import { waitUntil } from "../helpers/wait.ts";
 
 const TMUX = "/usr/bin/tmux";
 const POLL_MS = 25;
@@ -89,15 +90,13 @@ export class Pane {
   }
 
   /** Poll the screen until `test` finds what it wants; returns that, or throws with the screen after timeoutMs. */
-  async until<T>(what: string, test: (screen: string) => T | undefined | false | null, timeoutMs = 5000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const screen = this.screen();
-      const found = test(screen);
-      if (found !== undefined && found !== false && found !== null) return found;
-      if (Date.now() >= deadline) throw new Error(`pane never showed ${what} within ${timeoutMs} ms; screen:\n${screen}`);
-      await Bun.sleep(POLL_MS);
-    }
+  until<T>(what: string, test: (screen: string) => T | undefined | false | null, timeoutMs = 5000): Promise<T> {
+    let screen = "";
+    const check = () => {
+      screen = this.screen();
+      return test(screen);
+    };
+    return waitUntil(`the pane to show ${what}`, check, { timeoutMs, pollMs: POLL_MS, seen: () => `screen:\n${screen}` });
   }
 
   /** Wait until the screen matches re; returns the match. */

@@ -12,6 +12,7 @@ import { VERSION } from "../../src/version.ts";
 import { type Pane, Tmux } from "../console/tmux.ts";
 import { ISIS_BIN, makeTempDir } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { Changes, waitUntil } from "../helpers/wait.ts";
 
 const SHUTDOWN = "IS>AL STATUS: MODE=OFFLINE IS=DISABLED Server Shutting Down\r";
 
@@ -256,21 +257,19 @@ describe("on a pipe (scripted)", () => {
   /** Collects the process's stdout as text, with a wait for a pattern. */
   class Output {
     text = "";
+    private readonly changed = new Changes();
     constructor(stream: ReadableStream<Uint8Array>) {
       void (async () => {
         const decoder = new TextDecoder();
-        for await (const chunk of stream) this.text += decoder.decode(chunk, { stream: true });
+        for await (const chunk of stream) {
+          this.text += decoder.decode(chunk, { stream: true });
+          this.changed.notify();
+        }
       })();
     }
 
-    async waitFor(re: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const m = this.text.match(re);
-        if (m) return m;
-        if (Date.now() >= deadline) throw new Error(`stdout never showed ${re}; got:\n${this.text}`);
-        await Bun.sleep(10);
-      }
+    waitFor(re: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
+      return waitUntil(`stdout to show ${re}`, () => this.text.match(re), { on: this.changed, timeoutMs, seen: () => `got:\n${this.text}` });
     }
   }
 

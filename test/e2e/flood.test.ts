@@ -1,113 +1,87 @@
 // One client floods the compiled server (a separate process sending as fast
-// as it can, reading nothing) while two others keep doing routed round
-// trips through it. The flooder's excess is dropped before it costs parsing,
-// logging or replies, so the others are still served; the log and memory
-// stay small. Bounded: one 3-second flood.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { statSync } from "node:fs";
+// as it can, reading nothing) while others go on using it. What is asserted
+// here does not depend on the machine's speed: the overload is made certain
+// (the server is stopped while the flood fills its socket's queue), the
+// guard then limits the flooder and only it, counts and reports what it
+// dropped, lets it go when it calms down, and the others are served before,
+// during and after. How much gets through, and what the flood costs in log
+// and memory, is measured by bench/flood.ts (npm run bench).
+import { afterEach, expect, test } from "bun:test";
 import { resolve } from "node:path";
-import type { udp } from "bun";
-import { kernelDrops, memoryMiB } from "../helpers/proc.ts";
+import { kernelDrops } from "../helpers/proc.ts";
 import { type RunningServer, startServer } from "../helpers/server.ts";
+import { UdpClient } from "../helpers/udp.ts";
+import { textOf, waitUntil } from "../helpers/wait.ts";
 
-const FLOOD_SECONDS = 3;
 const FLOODER = resolve(import.meta.dir, "../helpers/flooder.ts");
 
-let server: RunningServer;
-let l1: udp.Socket<"buffer">;
-let l2: udp.Socket<"buffer">;
-const sentAt = new Map<number, number>();
-const answeredAt = new Map<number, number>();
-
-beforeAll(async () => {
-  server = await startServer();
-  // L2 answers every request; L1 notes when each answer came back.
-  l2 = await Bun.udpSocket({
-    hostname: "127.0.0.1",
-    socket: {
-      data(socket, data) {
-        const n = /^L1>L2 RT (\d+)/.exec(data.toString("latin1"))?.[1];
-        if (n) socket.send(`L2>L1 DONE: RT ${n}\r`, server.port, "127.0.0.1");
-      },
-      error() {},
-    },
-  });
-  l1 = await Bun.udpSocket({
-    hostname: "127.0.0.1",
-    socket: {
-      data(_socket, data) {
-        const n = /^L2>L1 DONE: RT (\d+)/.exec(data.toString("latin1"))?.[1];
-        if (n) answeredAt.set(Number(n), performance.now());
-      },
-      error() {},
-    },
-  });
-  l2.send("L2>IS PING\r", server.port, "127.0.0.1");
-  l1.send("L1>IS PING\r", server.port, "127.0.0.1");
-  await Bun.sleep(100);
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-afterAll(async () => {
-  l1?.close();
-  l2?.close();
-  await server?.stop();
-});
-
-test("a flood from one client does not stop the others' round trips; its excess is dropped and counted", async () => {
-  const flooder = Bun.spawn([process.execPath, FLOODER, String(server.port), String(FLOOD_SECONDS), "FL>NOBODY junk"], {
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const t0 = performance.now();
-  let n = 0;
-  let peak = 0;
-  while (performance.now() - t0 < FLOOD_SECONDS * 1000) {
-    sentAt.set(n, performance.now());
+/** A routed round trip L1 -> L2 -> L1, tried until one gets through (while the flood is on, the kernel may drop any datagram). */
+async function roundTrip(server: RunningServer, l1: UdpClient, l2: UdpClient, tag: string, timeoutMs = 10_000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    l1.send(`L1>L2 RT ${tag}.${attempt}\r`, server.port);
     try {
-      l1.send(`L1>L2 RT ${n}\r`, server.port, "127.0.0.1");
-    } catch {
-      // a reported ICMP error; the round trip just counts as lost
+      await l2.nextMatching(new RegExp(`^L1>L2 RT ${tag}\\.${attempt}\\r$`), 300);
+      l2.send(`L2>L1 DONE: RT ${tag}.${attempt}\r`, server.port);
+      await l1.nextMatching(new RegExp(`^L2>L1 DONE: RT ${tag}\\.${attempt}\\r$`), 300);
+      return attempt;
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
     }
-    n++;
-    if (n % 100 === 0) peak = Math.max(peak, memoryMiB(server.proc.pid).rss);
-    await Bun.sleep(3);
   }
-  const flooded = Number(/sent=(\d+)/.exec(await new Response(flooder.stdout).text())?.[1]);
+}
+
+test("a flood from one client is limited, counted and reported while others are served; the flooder is let go when it stops", async () => {
+  const server = await startServer();
+  cleanups.push(() => server.stop());
+  const [l1, l2] = await Promise.all([UdpClient.open(), UdpClient.open()]);
+  cleanups.push(
+    () => l1.close(),
+    () => l2.close(),
+  );
+  expect(await l1.request("L1>IS PING\r", server.port)).toBe("IS>L1 PONG\r");
+  expect(await l2.request("L2>IS PING\r", server.port)).toBe("IS>L2 PONG\r");
+  expect(await roundTrip(server, l1, l2, "before")).toBe(1);
+
+  // Stopped, the server reads nothing: the flood fills its socket's queue and the kernel drops the rest.
+  server.proc.kill("SIGSTOP");
+  cleanups.push(() => server.proc.kill("SIGCONT"));
+  const flooder = Bun.spawn([process.execPath, FLOODER, String(server.port), "FL>NOBODY junk"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  cleanups.push(() => flooder.kill());
+  let output = "";
+  void (async () => {
+    for await (const chunk of flooder.stdout.pipeThrough(new TextDecoderStream())) output += chunk;
+  })();
+  const flooderPort = Number((await waitUntil("the flooder's port", () => /port=(\d+)\n/.exec(output)))[1]);
+  await waitUntil("the kernel to drop datagrams in front of the stopped server", () => kernelDrops(server.port) > 0);
+  server.proc.kill("SIGCONT");
+
+  // The drop counter arms the guard; the flooder, far over 1000 datagrams/s, is limited, and only it.
+  await server.waitFor(new RegExp(`flood: 127\\.0\\.0\\.1:${flooderPort} sends faster than 1000 datagrams/s while the server is overloaded`), 10_000);
+  await roundTrip(server, l1, l2, "during");
+
+  flooder.stdin.end();
   await flooder.exited;
-  await Bun.sleep(500); // late answers
-
-  // Round trips started while the flood was on, in half-second windows.
-  const windows: Array<{ sent: number; answered: number }> = [];
-  for (const [i, at] of sentAt) {
-    const w = Math.floor((at - t0) / 500);
-    windows[w] ??= { sent: 0, answered: 0 };
-    (windows[w] as { sent: number }).sent++;
-    if (answeredAt.has(i)) (windows[w] as { answered: number }).answered++;
-  }
-  const answered = answeredAt.size;
-  const logBytes = () => statSync(`${server.logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`).size;
-  const report =
-    `flooder sent ${flooded}; round trips ${answered}/${n}; per 500 ms ${windows.map((w) => `${w.answered}/${w.sent}`).join(" ")}; ` +
-    `log ${(logBytes() / 1e6).toFixed(1)} MB; kernel drops ${kernelDrops(server.port)}`;
-  console.log(report);
-  expect(flooded).toBeGreaterThan(50_000);
-  expect(answered / n).toBeGreaterThan(0.8);
-  // And never cut off for long: every half second some get through.
-  for (const w of windows) expect(w.answered / w.sent).toBeGreaterThan(0.3);
-
-  // The flood overloaded the socket, so the guard limited the flooder, and only it.
-  expect(kernelDrops(server.port)).toBeGreaterThan(0);
-  const limited = await server.waitFor(/flood: 127\.0\.0\.1:(\d+) sends faster than 1000 datagrams\/s/);
-  const calmed = await server.waitFor(new RegExp(`flood: 127\\.0\\.0\\.1:${limited[1]} calmed down; (\\d+) datagrams from it were dropped`), 5000);
-  expect(Number(calmed[1])).toBeGreaterThan(flooded / 4);
+  const sent = Number((await waitUntil("the flooder's count", () => /sent=(\d+)\n/.exec(output)))[1]);
+  // Released once its bucket is full again (2 s under its rate), with the count of what was dropped.
+  const calmed = await server.waitFor(new RegExp(`flood: 127\\.0\\.0\\.1:${flooderPort} calmed down; (\\d+) datagrams from it were dropped`), 10_000);
+  const dropped = Number(calmed[1]);
+  expect(dropped).toBeGreaterThan(0);
+  expect(dropped).toBeLessThan(sent);
   expect(server.lines.filter((l) => l.includes("flood:"))).toHaveLength(2);
-  // What was dropped never reached the log, and memory stayed small.
-  expect(logBytes()).toBeLessThan(8 * 1024 * 1024);
-  expect(peak).toBeLessThan(160);
-  expect(memoryMiB(server.proc.pid).peak).toBeLessThan(200);
-  // And the server is as responsive as ever afterwards.
-  answeredAt.clear();
-  l1.send("L1>L2 RT 999999\r", server.port, "127.0.0.1");
-  await Bun.sleep(50);
-  expect(answeredAt.has(999999)).toBe(true);
-}, 20_000);
+
+  // What the guard dropped was never parsed or logged: of the flooder's datagrams, only those let through reach the log.
+  expect(await roundTrip(server, l1, l2, "after")).toBe(1);
+  const log = await waitUntil("the last round trip in the runtime log", () => {
+    const text = textOf(`${server.logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`);
+    return text.includes("L2>L1 DONE: RT after.1") && text;
+  });
+  const logged = log.split("\n").filter((line) => line.includes("FL>NOBODY junk")).length;
+  expect(logged).toBeLessThanOrEqual(sent - dropped);
+  expect(log).toContain(`flood: 127.0.0.1:${flooderPort} calmed down; ${dropped} datagrams from it were dropped`);
+}, 30_000);

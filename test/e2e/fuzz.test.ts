@@ -14,6 +14,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { udp } from "bun";
 import { freeUdpPort, kernelDrops, memoryMiB } from "../helpers/proc.ts";
 import { type RunningServer, startServer } from "../helpers/server.ts";
+import { Changes, waitUntil } from "../helpers/wait.ts";
 
 // FUZZ_TOTAL=1000000 for a longer run by hand.
 const TOTAL = Number(process.env.FUZZ_TOTAL ?? 200_000);
@@ -22,7 +23,9 @@ const SEED = 0x15157;
 
 /** A client socket that discards what it gets, except the one reply a request is waiting for. */
 class Node {
-  private waiting: { prefix: string; resolve: (text: string) => void } | undefined;
+  /** The reply a request waits for: one starting with `prefix`, the first such. */
+  private waiting: { prefix: string; reply?: string } | undefined;
+  private readonly arrived = new Changes();
   private constructor(
     readonly name: string,
     private readonly socket: udp.Socket<"buffer">,
@@ -34,9 +37,11 @@ class Node {
       socket: {
         data(_s, data) {
           const w = node?.waiting;
-          if (!w) return;
+          if (!w || w.reply !== undefined) return;
           const text = data.toString("latin1");
-          if (text.startsWith(w.prefix)) w.resolve(text);
+          if (!text.startsWith(w.prefix)) return;
+          w.reply = text;
+          node?.arrived.notify();
         },
         error() {},
       },
@@ -55,24 +60,19 @@ class Node {
     }
   }
   /** Send `NAME>IS body` and wait for the server's reply to this node that starts with `expect`. */
-  async request(body: string, port: number, expect = `IS>${this.name} `, timeoutMs = 2000): Promise<string | undefined> {
-    const reply = new Promise<string | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), timeoutMs);
-      this.waiting = {
-        prefix: expect,
-        resolve: (text) => {
-          clearTimeout(timer);
-          resolve(text);
-        },
-      };
-    });
+  async request(body: string, port: number, expect = `IS>${this.name} `, timeoutMs = 2000): Promise<string> {
+    const waiting: { prefix: string; reply?: string } = { prefix: expect };
+    this.waiting = waiting;
     this.send(`${this.name}>IS ${body}\r`, port);
-    const text = await reply;
-    this.waiting = undefined;
-    return text;
+    try {
+      return await waitUntil(`${this.name}'s reply to ${body} (${expect}...)`, () => waiting.reply, { on: this.arrived, timeoutMs });
+    } finally {
+      this.waiting = undefined;
+    }
   }
+
   async ping(port: number): Promise<boolean> {
-    return (await this.request("PING", port, `IS>${this.name} PONG\r`)) !== undefined;
+    return (await this.request("PING", port, `IS>${this.name} PONG\r`)) === `IS>${this.name} PONG\r`;
   }
   close(): void {
     this.socket.close();

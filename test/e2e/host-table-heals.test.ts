@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ISIS_BIN, makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const open: Array<{ close(): void }> = [];
 const servers: RunningServer[] = [];
@@ -39,16 +40,17 @@ async function oneShots(s: RunningServer, count: number, prefix = "ONE"): Promis
 /** Send `text` about every 100 ms, as a client that retries, until a reply matches `accepted`; returns every reply seen. */
 async function retryUntil(c: UdpClient, text: string, port: number, accepted: RegExp, timeoutMs = 5000): Promise<string[]> {
   const replies: string[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    c.send(text, port);
-    const reply = await c.next(100).catch(() => undefined);
-    if (reply === undefined) continue;
-    replies.push(reply);
-    if (accepted.test(reply)) return replies;
-    await Bun.sleep(100);
-  }
-  throw new Error(`never accepted; replies: ${replies.join(" | ")}`);
+  await waitUntil(
+    `a reply matching ${accepted}`,
+    async () => {
+      c.send(text, port);
+      const reply = await c.next(100).catch(() => undefined);
+      if (reply !== undefined) replies.push(reply);
+      return reply !== undefined && accepted.test(reply);
+    },
+    { timeoutMs, pollMs: 100, seen: () => `replies: ${replies.join(" | ")}` },
+  );
+  return replies;
 }
 
 describe("a full host table", () => {
@@ -87,7 +89,7 @@ describe("a full host table", () => {
       }
     });
     const newcomer = await client();
-    await expect(retryUntil(newcomer, "NEW>IS PING\r", s.port, /PONG/, 1500)).rejects.toThrow(/never accepted; replies: .*Host Table Full/);
+    await expect(retryUntil(newcomer, "NEW>IS PING\r", s.port, /PONG/, 1500)).rejects.toThrow(/replies: .*Host Table Full/);
     answering = false;
     await Promise.all(answerers);
     expect(s.lines.join("\n")).not.toContain("evicted");
@@ -151,13 +153,8 @@ describe("monitors", () => {
     const name = `MON${monitor.pid}`;
     const a = await client();
     const listed = async () => (await a.request("A1>IS HOSTS\r", s.port)).includes(`=${name}`);
-    const until = async (want: boolean, ms: number) => {
-      const deadline = Date.now() + ms;
-      while ((await listed()) !== want) {
-        if (Date.now() > deadline) throw new Error(`${name} ${want ? "never listed" : "still listed"}`);
-        await Bun.sleep(200);
-      }
-    };
+    const until = (want: boolean, ms: number) =>
+      waitUntil(`${name} ${want ? "listed" : "gone"} in HOSTS`, async () => (await listed()) === want, { timeoutMs: ms, pollMs: 200 });
     await until(true, 5000);
     monitor.kill("SIGKILL");
     await monitor.exited;

@@ -542,7 +542,7 @@ describe("the unit's sandbox against the running server", () => {
         for (const request of ["PING", "STATUS", "VERSION", "HOSTS"]) {
           expect(await client.request(`T1>IS ${request}\r`, port)).toStartWith("IS>T1 ");
         }
-        await Bun.sleep(300); // a few watchdog intervals
+        await receiver.waitFor((m) => m === "WATCHDOG=1", 2); // its watchdog pings are traced too
       } finally {
         client.close();
         // SIGTERM the server itself (strace's child), so its shutdown is traced too.

@@ -6,6 +6,7 @@ import type { udp } from "bun";
 import { Tmux } from "../console/tmux.ts";
 import { ISIS_BIN, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 let server: RunningServer;
 const sockets: UdpClient[] = [];
@@ -67,11 +68,9 @@ describe("not on a terminal", () => {
     });
     const monitorName = `MON${proc.pid % 100000}`;
     // Subscribed once the server lists the monitor.
-    const deadline = Date.now() + 5000;
-    while (!(await q1.request("Q1>IS MONITOR\r", server.port)).includes(`m0=${monitorName},`)) {
-      if (Date.now() > deadline) throw new Error("the monitor never subscribed");
-      await Bun.sleep(50);
-    }
+    await waitUntil("the monitor to subscribe", async () => (await q1.request("Q1>IS MONITOR\r", server.port)).includes(`m0=${monitorName},`), {
+      pollMs: 50,
+    });
     u1.send("U1>IS hello not for U2\r", server.port); // not U2: filtered out
     u1.send("U1>U2 DONE: x\r", server.port); // not a request: filtered out
     u1.send("U1>U2 move 3\r", server.port);

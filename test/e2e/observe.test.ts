@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ISIS_BIN, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const servers: RunningServer[] = [];
 const sockets: UdpClient[] = [];
@@ -44,23 +45,18 @@ function fields(reply: string): Record<string, string> {
 }
 
 /** Ask again every 50 ms until `test` accepts the reply; fails with the last one after timeoutMs. */
-async function askUntil(c: UdpClient, name: string, s: RunningServer, body: string, test: (reply: string) => boolean, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const reply = await ask(c, name, s, body);
-    if (test(reply)) return reply;
-    if (Date.now() > deadline) throw new Error(`${body} never showed what was expected; last reply: ${reply}`);
-    await Bun.sleep(50);
-  }
+async function askUntil(c: UdpClient, name: string, s: RunningServer, body: string, test: (reply: string) => boolean, timeoutMs = 5000) {
+  let reply = "";
+  const accepted = async () => {
+    reply = await ask(c, name, s, body);
+    return test(reply) && reply;
+  };
+  return waitUntil(`${body} to show what was expected`, accepted, { timeoutMs, pollMs: 50, seen: () => `last reply: ${reply}` });
 }
 
 /** Datagrams until one matches (others, e.g. broadcasts about someone else, are skipped). */
-async function receiveMatching(c: UdpClient, re: RegExp, timeoutMs = 3000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await c.next(Math.max(1, deadline - Date.now()));
-    if (re.test(text)) return text;
-  }
+function receiveMatching(c: UdpClient, re: RegExp, timeoutMs = 5000): Promise<string> {
+  return c.nextMatching(re, timeoutMs);
 }
 
 /** Everything in the runtime log so far ("" before the writer has created it). */
@@ -127,11 +123,9 @@ describe("INFLIGHT", () => {
     expect(await ask(a, "A1", s, "INFLIGHT")).toBe("DONE: INFLIGHT numOpen=0 numLate=0 timeout=120 evicted=0");
 
     // The log writer batches for a few ms: wait for the line rather than guess.
-    const deadline = Date.now() + 3000;
-    while (!/ Command A1>B1 FILTER ended with DONE: after \d+\.\d{3} ms\n/.test(logText(s))) {
-      if (Date.now() > deadline) throw new Error(`no latency line in the log:\n${logText(s)}`);
-      await Bun.sleep(25);
-    }
+    await waitUntil("the latency line in the log", () => / Command A1>B1 FILTER ended with DONE: after \d+\.\d{3} ms\n/.test(logText(s)), {
+      seen: () => `log:\n${logText(s)}`,
+    });
     expect(fields(await ask(a, "A1", s, "STATS")).cmd0).toMatch(/^FILTER,n:1,p50:\d+\.\d{3},p90:/);
   });
 

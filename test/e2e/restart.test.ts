@@ -2,11 +2,11 @@
 // silent preset ports are found without a person, and a bad config file on
 // RESTART or SIGHUP never replaces a good running one.
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freeUdpPort } from "../helpers/proc.ts";
 import { makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { textOf, waitUntil } from "../helpers/wait.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -25,16 +25,7 @@ async function client(): Promise<UdpClient> {
   return c;
 }
 
-/** Poll until check() holds (5 ms steps), or fail after timeoutMs. */
-async function eventually(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await Bun.sleep(5);
-  }
-}
-
-const fileHas = (path: string, text: string) => () => existsSync(path) && readFileSync(path, "utf8").includes(text);
+const fileHas = (path: string, text: string) => () => textOf(path).includes(text);
 
 describe("routes survive a restart", () => {
   test("a server killed outright and started again routes to a client that has been silent since before", async () => {
@@ -47,7 +38,7 @@ describe("routes survive a restart", () => {
     expect(await silent.request("QUIET>IS PING\r", first.port)).toBe("IS>QUIET PONG\r");
     expect(await talker.request("TALK>IS PING\r", first.port)).toBe("IS>TALK PONG\r");
     // Saved on change, shortly after, with no clean shutdown to help.
-    await eventually(fileHas(state, `"port": ${silent.port}`), "QUIET in the state file");
+    await waitUntil("QUIET in the state file", fileHas(state, `"port": ${silent.port}`));
     first.proc.kill("SIGKILL");
     await first.proc.exited;
 
@@ -84,11 +75,11 @@ describe("routes survive a restart", () => {
     const s = await server({ env: { STATE_DIRECTORY: stateDir } });
     const c = await client();
     await c.request("SD>IS PING\r", s.port);
-    await eventually(fileHas(join(stateDir, "isis-hosts.json"), '"name": "SD"'), "the state file in STATE_DIRECTORY");
+    await waitUntil("the state file in STATE_DIRECTORY", fileHas(join(stateDir, "isis-hosts.json"), '"name": "SD"'));
 
     const t = await server({});
     await c.request("BESIDE>IS PING\r", t.port);
-    await eventually(fileHas(`${t.logRoot}.hosts.json`, '"name": "BESIDE"'), "the state file beside the log");
+    await waitUntil("the state file beside the log", fileHas(`${t.logRoot}.hosts.json`, '"name": "BESIDE"'));
   });
 
   test("a corrupt state file is reported and ignored, the server starts, and the next change rewrites it", async () => {
@@ -99,24 +90,24 @@ describe("routes survive a restart", () => {
     expect(s.lines.join("\n")).toMatch(/host table state file .*hosts\.json ignored: not valid JSON .*; starting with an empty host table/);
     const c = await client();
     expect(await c.request("C1>IS HOSTS\r", s.port)).toBe("IS>C1 DONE: HOST numHosts=1 maxHosts=32 host0=C1\r");
-    await eventually(fileHas(state, '"name": "C1"'), "the state file rewritten");
+    await waitUntil("the state file rewritten", fileHas(state, '"name": "C1"'));
     expect(JSON.parse(readFileSync(state, "utf8")).hosts).toHaveLength(1);
   });
 });
 
 describe("preset ports", () => {
-  test("a preset port that starts listening only after the server did is PINGed again and enters the table", async () => {
-    const port = await freeUdpPort();
-    const s = await server({ config: `UDPPort 127.0.0.1 ${port}\n` });
-    // The cold-start PING has gone to a closed port; the agent comes up now.
-    const late = await UdpClient.open(port);
-    cleanups.push(() => late.close());
-    expect(await late.next(5000)).toBe("IS>AL PING\r");
-    late.send("LATE>IS PONG\r", s.port);
+  test("a preset port that stays silent is PINGed again until it answers; then it is in the table and left alone", async () => {
+    const agent = await client();
+    const s = await server({ config: `UDPPort 127.0.0.1 ${agent.port}\n` });
+    expect(await agent.next()).toBe("IS>AL PING\r"); // the cold start's, unanswered
+    expect(await agent.next(5000)).toBe("IS>AL PING\r"); // 1 s later
+    agent.send("LATE>IS PONG\r", s.port);
     const c = await client();
-    expect(await c.request("C1>IS HOST late\r", s.port)).toMatch(new RegExp(`Host0=LATE Method0=UDP udpAddr0=127\\.0\\.0\\.1 udpPort0=${port} `));
-    // Once it has answered it is left alone.
-    expect(await late.drain(2500)).toEqual([]);
+    expect(await c.request("C1>IS HOST late\r", s.port)).toMatch(new RegExp(`Host0=LATE Method0=UDP udpAddr0=127\\.0\\.0\\.1 udpPort0=${agent.port} `));
+    // The pinger's next turn (2 s on) finds it answered and lets it go: no PING comes after that.
+    const log = `${s.logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`;
+    await waitUntil("the pinger to let the preset go", fileHas(log, `preset port 127.0.0.1:${agent.port} answered after 1 more PINGs`), { timeoutMs: 10_000 });
+    expect(await agent.request("LATE>IS PING\r", s.port)).toBe("IS>LATE PONG\r");
   });
 });
 

@@ -20,6 +20,13 @@ async function serverUnderNotify(env: Record<string, string>): Promise<{ server:
 }
 
 const isReady = (m: string) => m.split("\n").includes("READY=1");
+const isStopping = (m: string) => m.split("\n").includes("STOPPING=1");
+
+/** SIGTERM: the server exits 0 and its last notification, STOPPING=1, has arrived. */
+async function stopped(server: RunningServer, receiver: NotifyReceiver): Promise<void> {
+  expect(await server.stop("SIGTERM")).toBe(0);
+  await receiver.waitFor(isStopping, 1, 1000);
+}
 const isWatchdog = (m: string) => m === "WATCHDOG=1";
 
 test("the server sends READY=1 exactly once, when its UDP port answers", async () => {
@@ -29,29 +36,33 @@ test("the server sends READY=1 exactly once, when its UDP port answers", async (
   const client = await UdpClient.open();
   cleanup.push(() => client.close());
   expect(await client.request("T1>IS PING\r", server.port)).toMatch(/^IS>T1 /);
-  await Bun.sleep(200);
+  // Over the server's whole life, up to its last word: one READY.
+  await stopped(server, receiver);
   expect(receiver.messages.filter(isReady)).toHaveLength(1);
 });
 
 test("with WATCHDOG_USEC set the server sends WATCHDOG=1 at half that interval from its event loop", async () => {
-  // WatchdogSec=0.4s: pings every ~200 ms; 4 of them within 2 s leave room for a loaded machine.
+  // WatchdogSec=0.4s: pings every ~200 ms (timers may run late, never early); 4 of them within 5 s leave room for a loaded machine.
   const { receiver } = await serverUnderNotify({ WATCHDOG_USEC: "400000" });
   await receiver.waitFor(isReady, 1, 2000);
   const started = Date.now();
-  await receiver.waitFor(isWatchdog, 4, 3000);
+  await receiver.waitFor(isWatchdog, 4, 5000);
   expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 150);
 });
 
 test("without WATCHDOG_USEC the server sends no watchdog pings", async () => {
-  const { receiver } = await serverUnderNotify({});
+  const { server, receiver } = await serverUnderNotify({});
   await receiver.waitFor(isReady, 1, 2000);
-  await Bun.sleep(500);
+  // Some work, then the server's whole life up to its last word: no watchdog ping in it.
+  const client = await UdpClient.open();
+  cleanup.push(() => client.close());
+  for (let i = 0; i < 50; i++) expect(await client.request(`T1>IS PING ${i}\r`, server.port)).toBe("IS>T1 PONG\r");
+  await stopped(server, receiver);
   expect(receiver.messages.filter(isWatchdog)).toEqual([]);
 });
 
 test("on SIGTERM the server sends STOPPING=1 before it exits", async () => {
   const { server, receiver } = await serverUnderNotify({ WATCHDOG_USEC: "400000" });
   await receiver.waitFor(isReady, 1, 2000);
-  expect(await server.stop("SIGTERM")).toBe(0);
-  await receiver.waitFor((m) => m.split("\n").includes("STOPPING=1"), 1, 1000);
+  await stopped(server, receiver);
 });

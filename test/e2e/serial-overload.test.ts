@@ -10,6 +10,7 @@ import { memoryMiB } from "../helpers/proc.ts";
 import { openPty, type Pty } from "../helpers/pty.ts";
 import { makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 let server: RunningServer;
 let tty: Pty;
@@ -25,10 +26,7 @@ beforeAll(async () => {
   tty.write("M1.IE>IS PONG\r");
   a1 = await UdpClient.open();
   // The PONG may still be on its way through the pty: ask until it has been read.
-  for (let i = 0; !(await a1.request("A1>IS HOST M1.IE\r", server.port)).includes("=Serial"); i++) {
-    if (i > 100) throw new Error("M1.IE never entered the host table");
-    await Bun.sleep(10);
-  }
+  await waitUntil("M1.IE in the host table", async () => (await a1.request("A1>IS HOST M1.IE\r", server.port)).includes("=Serial"));
 });
 
 afterAll(async () => {

@@ -1,12 +1,13 @@
 // The compiled server with serial clients on real pseudo-terminals: the test
 // plays each RS-232 agent on a pty master; the server opens the slave through
 // a symlink (so "unplugging" can remove the path, as udev does).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { openPty, type Pty } from "../helpers/pty.ts";
 import { makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 let server: RunningServer;
 let dir: string;
@@ -39,6 +40,17 @@ afterAll(async () => {
   for (const p of [tty0, tty1]) if (p && !p.closed) p.close();
 });
 
+// Whatever ran before, and in whatever order: the serial agents are known, M1.IE on port 0 and M1.CB on port 1.
+beforeEach(async () => {
+  for (const [pty, name] of [
+    [tty0, "M1.IE"],
+    [tty1, "M1.CB"],
+  ] as const) {
+    pty.write(`${name}>IS PING\r`);
+    expect(await pty.next()).toBe(`IS>${name} PONG`);
+  }
+});
+
 describe("serial clients", () => {
   test("a PING over serial is answered over serial, and the client enters the table", async () => {
     tty0.write("M1.IE>IS PING\r");
@@ -60,6 +72,7 @@ describe("serial clients", () => {
   test("a message split across writes, and several in one write, with \\r, \\n and \\r\\n endings", async () => {
     for (const piece of ["M1.I", "E>IS P", "I", "NG\r"]) {
       tty0.write(piece);
+      // Pacing only, so the pieces are likely read apart; nothing asserted depends on it.
       await Bun.sleep(20);
     }
     expect(await tty0.next()).toBe("IS>M1.IE PONG");
@@ -82,8 +95,9 @@ describe("serial clients", () => {
     expect(await tty1.next()).toBe("M1.IE>AL STATUS: IE ready");
     expect(await udp.next()).toBe("M1.IE>AL STATUS: IE ready\r");
     expect(await other.next()).toBe("M1.IE>AL STATUS: IE ready\r");
-    await Bun.sleep(100);
-    expect(tty0.peek()).toBe("");
+    // Not back to its sender: the server writes to a port in order, so the next line on tty0 is the answer to this.
+    tty0.write("M1.IE>IS PING\r");
+    expect(await tty0.next()).toBe("IS>M1.IE PONG");
   });
 
   test("a UDP client's broadcast goes to every serial port and the other UDP clients", async () => {
@@ -91,7 +105,8 @@ describe("serial clients", () => {
     expect(await tty0.next()).toBe("A1>AL STATUS: A1 ready");
     expect(await tty1.next()).toBe("A1>AL STATUS: A1 ready");
     expect(await other.next()).toBe("A1>AL STATUS: A1 ready\r");
-    expect(await udp.drain(100)).toEqual([]);
+    // Not back to its sender: had the server sent A1 anything before, it would arrive before this PONG.
+    expect(await udp.request("A1>IS PING\r", server.port)).toBe("IS>A1 PONG\r");
   });
 
   test("PORTS lists the ports and shows the missing one as down; STATUS too", async () => {
@@ -112,18 +127,24 @@ describe("serial clients", () => {
     symlinkSync(late.slavePath, link("ttyMissing"));
     expect(await late.next(6000)).toBe("IS>AL PING");
     late.write("M1.LT>IS PONG\r");
-    await Bun.sleep(50);
+    // Its PONG has been read (and M1.LT is in the table) once the answer to the next line comes back.
+    late.write("M1.LT>IS PING\r");
+    expect(await late.next()).toBe("IS>M1.LT PONG");
     udp.send("A1>M1.LT hello\r", server.port);
     expect(await late.next()).toBe("A1>M1.LT hello");
     expect(await udp.request("A1>IS STATUS\r", server.port)).toEndWith(" -CLI\r");
     late.close();
     unlinkSync(link("ttyMissing"));
+    // Gone again, as at start (the next test may look at PORTS).
+    await waitUntil("port 2 reported down again", () => server.lines.filter((l) => /^\S+ Serial port 2 .* is down/.test(l)).length === 2, {
+      seen: () => server.lines.join("\n"),
+    });
   });
 
   test("a port that vanishes is reported down, refused with an ERROR naming it, and recovered when it returns", async () => {
     tty0.close(); // the adapter is pulled: the server reads EIO
     unlinkSync(link("ttyA"));
-    await Bun.sleep(200);
+    await server.waitFor(/Serial port 0 \(.*\) is down/);
     expect(await udp.request("A1>IS PORTS\r", server.port)).toContain(`tty0=${link("ttyA")} tty0State=DOWN`);
     expect(await udp.request("A1>M1.IE FILTER 3\r", server.port)).toBe(`IS>A1 ERROR: Cannot route to M1.IE - ${link("ttyA")} is down\r`);
     // Everyone else is still served meanwhile.

@@ -7,6 +7,7 @@
 // a client that stops reading would.
 import { dlopen, FFIType, read } from "bun:ffi";
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { waitUntil } from "./wait.ts";
 
 const { i32, u32, u64, ptr, i64_fast } = FFIType;
 
@@ -126,15 +127,12 @@ class PtyPair implements Pty {
     }
   }
 
-  private async waitUntil<T>(timeoutMs: number, what: string, take: () => T | undefined): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  private waitUntil<T>(timeoutMs: number, what: string, take: () => T | undefined): Promise<T> {
+    const check = () => {
       this.drainMaster();
-      const value = take();
-      if (value !== undefined) return value;
-      if (Date.now() >= deadline) throw new Error(`pty ${this.slavePath}: no ${what} within ${timeoutMs} ms; ${this.describeReceived()}`);
-      await Bun.sleep(POLL_MS);
-    }
+      return take();
+    };
+    return waitUntil(`${what} on pty ${this.slavePath}`, check, { timeoutMs, pollMs: POLL_MS, seen: () => this.describeReceived() });
   }
 }
 

@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { Changes, waitUntil } from "./wait.ts";
 
 export const ISIS_BIN = resolve(import.meta.dir, "../../dist/isis");
 
@@ -21,7 +22,7 @@ export interface ServerOptions {
 
 export class RunningServer {
   readonly lines: string[] = [];
-  private waiters: Array<() => void> = [];
+  private readonly printed = new Changes();
 
   constructor(
     readonly proc: Subprocess<"ignore", "pipe", "pipe">,
@@ -36,28 +37,20 @@ export class RunningServer {
 
   addLine(line: string): void {
     this.lines.push(line);
-    for (const wake of this.waiters.splice(0)) wake();
+    this.printed.notify();
   }
 
   /** Wait for a stdout/stderr line matching re; returns the match. */
-  async waitFor(re: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
+  waitFor(re: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
     let seen = 0;
-    for (;;) {
+    const match = () => {
       for (; seen < this.lines.length; seen++) {
         const m = (this.lines[seen] as string).match(re);
         if (m) return m;
       }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`server never printed ${re}; output:\n${this.lines.join("\n")}`);
-      await new Promise<void>((wake) => {
-        const timer = setTimeout(wake, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          wake();
-        });
-      });
-    }
+      return undefined;
+    };
+    return waitUntil(`the server to print ${re}`, match, { on: this.printed, timeoutMs, seen: () => `output:\n${this.lines.join("\n")}` });
   }
 
   /** SIGTERM and wait; returns the exit code. */

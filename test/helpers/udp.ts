@@ -1,9 +1,10 @@
 // A real UDP test client on 127.0.0.1: sends datagrams, queues what arrives.
 import type { udp } from "bun";
+import { Changes, waitUntil } from "./wait.ts";
 
 export class UdpClient {
   private readonly queue: string[] = [];
-  private waiter: (() => void) | undefined;
+  private readonly arrived = new Changes();
 
   private constructor(private readonly socket: udp.Socket<"buffer">) {}
 
@@ -30,7 +31,7 @@ export class UdpClient {
 
   private push(text: string): void {
     this.queue.push(text);
-    this.waiter?.();
+    this.arrived.notify();
   }
 
   /** Send one datagram to 127.0.0.1:port, as given (add the `\r` yourself). */
@@ -39,33 +40,23 @@ export class UdpClient {
   }
 
   /** The next datagram received, or an error after timeoutMs. */
-  async next(timeoutMs = 2000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.queue.length === 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no datagram within ${timeoutMs} ms on port ${this.port}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiter = undefined;
-    }
-    return this.queue.shift() as string;
+  next(timeoutMs = 2000): Promise<string> {
+    return waitUntil(`a datagram on port ${this.port}`, () => this.queue.shift(), { on: this.arrived, timeoutMs });
+  }
+
+  /** The next datagram that matches re; those before it are dropped. */
+  nextMatching(re: RegExp, timeoutMs = 2000): Promise<string> {
+    const take = () => {
+      for (let text = this.queue.shift(); text !== undefined; text = this.queue.shift()) if (re.test(text)) return text;
+      return undefined;
+    };
+    return waitUntil(`a datagram matching ${re} on port ${this.port}`, take, { on: this.arrived, timeoutMs });
   }
 
   /** Send and wait for the reply. */
   async request(text: string, port: number, timeoutMs = 2000): Promise<string> {
     this.send(text, port);
     return this.next(timeoutMs);
-  }
-
-  /** Resolves with every datagram that arrived within ms (often: none, as asserted by the caller). */
-  async drain(ms: number): Promise<string[]> {
-    await Bun.sleep(ms);
-    return this.queue.splice(0);
   }
 
   close(): void {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AF_UNIX, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_DGRAM, sockaddrUn } from "../../src/installer/_libc.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const { symbols: c } = dlopen("libc.so.6", {
   socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
@@ -15,19 +16,15 @@ const { symbols: c } = dlopen("libc.so.6", {
 });
 
 export class NotifyReceiver {
-  readonly messages: string[] = [];
+  private readonly received: string[] = [];
   private readonly buffer = new Uint8Array(4096);
-  private readonly timer: ReturnType<typeof setInterval>;
 
   private constructor(
     readonly address: string,
     private readonly fd: number,
     /** A directory made for the socket by inTempDir(), removed by close(). */
     private readonly ownDir?: string,
-  ) {
-    // Poll with MSG_DONTWAIT: a blocking recv would freeze the test's event loop.
-    this.timer = setInterval(() => this.drain(), 5);
-  }
+  ) {}
 
   /** Bind a socket file in a fresh temporary directory (removed again by close()). */
   static inTempDir(): NotifyReceiver {
@@ -48,30 +45,31 @@ export class NotifyReceiver {
     return new NotifyReceiver(address, fd, ownDir);
   }
 
+  /** Every notification so far, oldest first. */
+  get messages(): string[] {
+    this.drain();
+    return this.received;
+  }
+
+  // Read with MSG_DONTWAIT whenever asked: a blocking recv would freeze the test's event loop.
   private drain(): void {
     for (;;) {
       const n = Number(c.recv(this.fd, this.buffer, this.buffer.length, MSG_DONTWAIT));
       if (n < 0) return;
-      this.messages.push(new TextDecoder().decode(this.buffer.subarray(0, n)));
+      this.received.push(new TextDecoder().decode(this.buffer.subarray(0, n)));
     }
   }
 
   /** Resolve with the messages once `count` of them satisfy `match`; reject after timeoutMs. */
-  async waitFor(match: (message: string) => boolean, count = 1, timeoutMs = 5000): Promise<string[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      this.drain();
-      const hits = this.messages.filter(match);
-      if (hits.length >= count) return hits;
-      if (Date.now() > deadline) {
-        throw new Error(`wanted ${count} matching notifications, got: ${JSON.stringify(this.messages)}`);
-      }
-      await Bun.sleep(10);
-    }
+  waitFor(match: (message: string) => boolean, count = 1, timeoutMs = 5000): Promise<string[]> {
+    const hits = () => {
+      const found = this.messages.filter(match);
+      return found.length >= count && found;
+    };
+    return waitUntil(`${count} matching notifications`, hits, { timeoutMs, seen: () => `got: ${JSON.stringify(this.received)}` });
   }
 
   close(): void {
-    clearInterval(this.timer);
     c.close(this.fd);
     if (this.address.startsWith("/")) rmSync(this.address, { force: true });
     if (this.ownDir) rmSync(this.ownDir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { fdsOpenOn, openPty } from "../helpers/pty.ts";
+import { Changes, waitUntil } from "../helpers/wait.ts";
 
 let dir: string;
 let binary: string;
@@ -27,32 +28,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 class Output {
   readonly lines: string[] = [];
   private seen = 0;
-  private wake: (() => void) | undefined;
+  private readonly changed = new Changes();
 
   constructor(stream: ReadableStream<Uint8Array>) {
     void this.pump(stream);
   }
 
-  async expect(re: RegExp, timeoutMs = 3000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  expect(re: RegExp, timeoutMs = 3000): Promise<RegExpMatchArray> {
+    const match = () => {
       for (; this.seen < this.lines.length; this.seen++) {
-        const match = (this.lines[this.seen] as string).match(re);
-        if (match) {
+        const m = (this.lines[this.seen] as string).match(re);
+        if (m) {
           this.seen++;
-          return match;
+          return m;
         }
       }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no output line matching ${re}; got:\n${this.lines.join("\n")}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+      return undefined;
+    };
+    return waitUntil(`an output line matching ${re}`, match, { on: this.changed, timeoutMs, seen: () => `got:\n${this.lines.join("\n")}` });
   }
 
   private async pump(stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -62,7 +55,7 @@ class Output {
       const parts = (partial + decoder.decode(chunk, { stream: true })).split("\n");
       partial = parts.pop() ?? "";
       this.lines.push(...parts);
-      this.wake?.();
+      this.changed.notify();
     }
   }
 }

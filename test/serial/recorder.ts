@@ -1,5 +1,6 @@
 // Records SerialEvents in order and lets a test wait for one, never sleeping blind.
 import type { SerialEvents } from "../../src/transport/serial/index.ts";
+import { Changes, waitUntil } from "../helpers/wait.ts";
 
 export type SerialEvent =
   | { kind: "line"; index: number; text: string }
@@ -8,7 +9,7 @@ export type SerialEvent =
 
 export class Recorder implements SerialEvents {
   readonly events: SerialEvent[] = [];
-  private wake: (() => void) | undefined;
+  private readonly changed = new Changes();
 
   line(index: number, text: string): void {
     this.push({ kind: "line", index, text });
@@ -32,18 +33,7 @@ export class Recorder implements SerialEvents {
 
   /** Wait until check() holds (checked now and after every event), or fail after timeoutMs. */
   async until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; events: ${JSON.stringify(this.events)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+    await waitUntil(what, check, { on: this.changed, timeoutMs, seen: () => `events: ${JSON.stringify(this.events)}` });
   }
 
   /** Wait for the n-th (1-based) state event of a port and return it. */
@@ -59,8 +49,6 @@ export class Recorder implements SerialEvents {
 
   private push(event: SerialEvent): void {
     this.events.push(event);
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.changed.notify();
   }
 }

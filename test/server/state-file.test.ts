@@ -7,7 +7,9 @@ import { DEFAULT_SERVER_CONFIG, parseServerConfig, type ServerConfig } from "../
 import { udpEndpoint } from "../../src/core/endpoint.ts";
 import { HostTable } from "../../src/core/host-table.ts";
 import { decodeState, encodeState, ownerProblem, readState, restoreHosts, StateSaver, stateFilePath } from "../../src/server/state-file.ts";
+import { ManualScheduler } from "../helpers/manual-scheduler.ts";
 import { makeTempDir } from "../helpers/server.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const config = (text = ""): ServerConfig => parseServerConfig(`ServerLog /logs/isis\n${text}`).config;
 
@@ -100,9 +102,10 @@ describe("what it holds and how it comes back", () => {
 });
 
 describe("the saver", () => {
-  test("a burst of changes is one write, made a little later, atomically (no temp file left)", async () => {
+  test("a burst of changes is one write, made the debounce time after the first, atomically (no temp file left)", async () => {
     const dir = makeTempDir();
     const path = join(dir, "sub", "hosts.json");
+    const clock = new ManualScheduler();
     let snapshots = 0;
     const saver = new StateSaver({
       path,
@@ -113,17 +116,49 @@ describe("the saver", () => {
       onProblem: (_priority, m) => {
         throw new Error(m);
       },
-      debounceMs: 30,
+      debounceMs: 250,
+      scheduler: clock,
     });
     for (let i = 0; i < 100; i++) saver.schedule();
+    clock.advance(249);
+    expect(snapshots).toBe(0);
     expect(existsSync(path)).toBe(false);
-    await Bun.sleep(120);
+    clock.advance(1);
+    await waitUntil("the first save", () => saver.saves === 1);
     expect(snapshots).toBe(1);
     expect(readFileSync(path, "utf8")).toBe('{"n":1}\n');
     expect(readdirSync(join(dir, "sub"))).toEqual(["hosts.json"]);
+    expect(clock.pending).toBe(0);
     await saver.flush();
     expect(readFileSync(path, "utf8")).toBe('{"n":2}\n');
     expect(saver.saves).toBe(2);
+  });
+
+  test("changes while a write is under way ride along in one more write, without a new timer", async () => {
+    const dir = makeTempDir();
+    const path = join(dir, "hosts.json");
+    const clock = new ManualScheduler();
+    let snapshots = 0;
+    const saver = new StateSaver({
+      path,
+      snapshot: () => {
+        snapshots++;
+        // Changes arriving (from the message path, a turn later) while this write is on its way to the disk.
+        if (snapshots === 1) queueMicrotask(() => Array.from({ length: 10 }, () => saver.schedule()));
+        return `{"n":${snapshots}}\n`;
+      },
+      onProblem: (_priority, m) => {
+        throw new Error(m);
+      },
+      scheduler: clock,
+    });
+    saver.schedule();
+    clock.advance(250);
+    await waitUntil("two saves", () => saver.saves === 2);
+    expect(clock.pending).toBe(0);
+    expect(readFileSync(path, "utf8")).toBe('{"n":2}\n');
+    clock.advance(60_000);
+    expect(snapshots).toBe(2);
   });
 
   test("a directory it cannot write to is reported once, and once more when it works again", async () => {

@@ -1,6 +1,8 @@
-// The flood guard's policy, driven tick by tick (no timers waited on).
+// The flood guard's policy, on a manual clock: its refill timer runs only
+// when the test moves time on (no timers waited on).
 import { afterEach, describe, expect, test } from "bun:test";
 import { FloodGuard } from "../../src/transport/flood-guard.ts";
+import { ManualScheduler } from "../helpers/manual-scheduler.ts";
 
 const guards: FloodGuard[] = [];
 afterEach(() => {
@@ -9,9 +11,10 @@ afterEach(() => {
 
 function guard(rate = 100, burst = 20, maxSenders = 4096) {
   const reports: string[] = [];
-  const g = new FloodGuard({ rate, burst, report: (_priority, t) => reports.push(t), holdMs: 1000, maxSenders, tickMs: 100 });
+  const clock = new ManualScheduler();
+  const g = new FloodGuard({ rate, burst, report: (_priority, t) => reports.push(t), holdMs: 1000, maxSenders, tickMs: 100, scheduler: clock });
   guards.push(g);
-  return { g, reports };
+  return { g, reports, clock };
 }
 
 const admitted = (g: FloodGuard, port: number, n: number, address = "127.0.0.1") => {
@@ -21,42 +24,58 @@ const admitted = (g: FloodGuard, port: number, n: number, address = "127.0.0.1")
 };
 
 describe("flood guard", () => {
-  test("idle until the kernel reports drops: nothing is kept or limited", () => {
-    const { g } = guard();
+  test("idle until the kernel reports drops: no buckets kept, no timer running", () => {
+    const { g, clock } = guard();
     expect(g.active).toBe(false);
-    g.overloaded(0);
+    expect(clock.pending).toBe(0);
+    g.overloaded();
     expect(g.active).toBe(true);
+    expect(clock.pending).toBe(1);
   });
 
   test("while overloaded, a sender gets its burst, then only its rate; others are not affected", () => {
-    const { g, reports } = guard(100, 20);
-    g.overloaded(0);
+    const { g, reports, clock } = guard(100, 20);
+    g.overloaded();
     expect(admitted(g, 1, 1000)).toBe(20);
     expect(admitted(g, 2, 5)).toBe(5); // a quiet client alongside
-    g.tick(100); // +10 tokens
+    clock.advance(100); // +10 tokens
     expect(admitted(g, 1, 1000)).toBe(10);
     expect(g.dropped).toBe(980 + 990);
+    expect(g.limits).toBe(1);
     expect(g.limitedNow).toBe(1);
     expect(reports).toEqual([expect.stringContaining("flood: 127.0.0.1:1 sends faster than 100 datagrams/s")]);
   });
 
   test("a limited sender that calms down is released with its drop count, and the guard goes idle after the hold", () => {
-    const { g, reports } = guard(100, 20);
-    g.overloaded(0);
+    const { g, reports, clock } = guard(100, 20);
+    g.overloaded();
     admitted(g, 1, 50);
-    for (let t = 100; t <= 300; t += 100) g.tick(t); // refilled to the burst: calm
+    clock.advance(300); // refilled to the burst: calm
     expect(reports.at(-1)).toBe("flood: 127.0.0.1:1 calmed down; 30 datagrams from it were dropped");
+    clock.advance(600);
     expect(g.active).toBe(true); // still within the hold
-    g.tick(1100);
+    clock.advance(100);
+    expect(g.active).toBe(false);
+    expect(clock.pending).toBe(0);
+  });
+
+  test("a new overload signal within the hold keeps the guard armed for another hold", () => {
+    const { g, clock } = guard(100, 20);
+    g.overloaded();
+    clock.advance(900);
+    g.overloaded();
+    clock.advance(900);
+    expect(g.active).toBe(true);
+    clock.advance(100);
     expect(g.active).toBe(false);
   });
 
   test("a sender that keeps flooding stays limited after the overload has passed", () => {
-    const { g } = guard(100, 20);
-    g.overloaded(0);
-    for (let t = 100; t <= 3000; t += 100) {
+    const { g, clock } = guard(100, 20);
+    g.overloaded();
+    for (let i = 0; i < 30; i++) {
       admitted(g, 1, 50);
-      g.tick(t);
+      clock.advance(100);
     }
     expect(g.active).toBe(true);
     expect(g.limitedNow).toBe(1);
@@ -64,7 +83,7 @@ describe("flood guard", () => {
 
   test("senders beyond maxSenders share one bucket, so memory stays bounded whatever arrives", () => {
     const { g } = guard(100, 20, 4);
-    g.overloaded(0);
+    g.overloaded();
     for (let port = 1; port <= 4; port++) admitted(g, port, 1);
     let through = 0;
     for (let port = 5; port < 5000; port++) through += admitted(g, port, 1);
@@ -73,20 +92,22 @@ describe("flood guard", () => {
   });
 
   test("FloodLimit 0 (or off) never arms; a limit change applies at once", () => {
-    const { g } = guard(0, 0);
-    g.overloaded(0);
+    const { g, clock } = guard(0, 0);
+    g.overloaded();
     g.armPermanently();
     expect(g.active).toBe(false);
-    const other = guard(100, 20).g;
-    other.overloaded(0);
-    other.setLimit(0, 0);
-    expect(other.active).toBe(false);
+    expect(clock.pending).toBe(0);
+    const other = guard(100, 20);
+    other.g.overloaded();
+    other.g.setLimit(0, 0);
+    expect(other.g.active).toBe(false);
+    expect(other.clock.pending).toBe(0);
   });
 
   test("without an overload signal (no /proc) the buckets are kept all the time", () => {
-    const { g } = guard(100, 20);
+    const { g, clock } = guard(100, 20);
     g.armPermanently();
-    g.tick(100_000);
+    clock.advance(100_000);
     expect(g.active).toBe(true);
     expect(admitted(g, 1, 100)).toBe(20);
   });

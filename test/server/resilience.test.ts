@@ -1,0 +1,127 @@
+// The resilience layer's timing on a manual clock: the kernel drop counter
+// sampled every 100 ms arms the flood guard, silent presets are re-PINGed
+// through the core, and the host table is saved a debounce after a change.
+// The drop counter is a function the test sets (a real overload is timing
+// itself; test/e2e/flood.test.ts makes one on the compiled server).
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ServerConfig } from "../../src/config/server-config.ts";
+import { Resilience } from "../../src/server/resilience.ts";
+import { makeCore } from "../core/fixture.ts";
+import { ManualScheduler } from "../helpers/manual-scheduler.ts";
+import { makeTempDir } from "../helpers/server.ts";
+import { waitUntil } from "../helpers/wait.ts";
+
+/** Let promise callbacks already queued run (the sampler's read resolves at once). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function rig(config: Partial<ServerConfig> = {}, drops: { value: number | undefined } = { value: 0 }) {
+  const f = makeCore({ stateFile: false, ...config });
+  const clock = new ManualScheduler();
+  const journal: string[] = [];
+  let reads = 0;
+  const resilience = new Resilience({
+    core: f.core,
+    journal: (_priority, t) => journal.push(t),
+    log: () => {},
+    env: {},
+    scheduler: clock,
+    readDrops: async () => {
+      reads++;
+      return drops.value;
+    },
+  });
+  return { f, clock, journal, resilience, drops, reads: () => reads };
+}
+
+describe("the drop sampler", () => {
+  test("new kernel drops arm the flood guard at the next sample; it disarms 3 s after the last", async () => {
+    const { clock, resilience, drops, reads } = rig();
+    resilience.started(6600);
+    await waitUntil("the sampler", () => clock.pending === 1);
+    clock.advance(100);
+    await settle();
+    expect(reads()).toBe(2);
+    expect(resilience.guard.active).toBe(false);
+    drops.value = 5;
+    clock.advance(100);
+    await settle();
+    expect(resilience.guard.active).toBe(true);
+    clock.advance(2900);
+    await settle();
+    expect(resilience.guard.active).toBe(true);
+    clock.advance(100);
+    await settle();
+    expect(resilience.guard.active).toBe(false);
+    await resilience.stop();
+    expect(clock.pending).toBe(0);
+  });
+
+  test("a counter that cannot be read (no /proc) keeps the buckets all the time, with no sampler", async () => {
+    const { clock, resilience } = rig({}, { value: undefined });
+    resilience.started(6600);
+    await waitUntil("the guard armed", () => resilience.guard.active);
+    clock.advance(60_000);
+    expect(resilience.guard.active).toBe(true);
+    await resilience.stop();
+    expect(resilience.guard.active).toBe(false);
+    expect(clock.pending).toBe(0);
+  });
+
+  test("stop() before the first read leaves no sampler behind", async () => {
+    const { clock, resilience, reads } = rig();
+    resilience.started(6600);
+    await resilience.stop();
+    await settle();
+    expect(reads()).toBe(1);
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe("silent presets", () => {
+  test("are PINGed through the core 1 and 3 s after start, and no more once they speak", async () => {
+    const preset = { host: "127.0.0.1", port: 10700 };
+    const { f, clock, resilience } = rig({ presetPorts: [preset] });
+    resilience.started(6600);
+    clock.advance(999);
+    expect(f.sent).toEqual([]);
+    clock.advance(1);
+    expect(f.sent).toEqual([{ to: "127.0.0.1:10700", text: "IS>AL PING\r" }]);
+    clock.advance(2000);
+    expect(f.sent).toHaveLength(2);
+    f.from(10700, "M1.ENV>IS PONG\r");
+    clock.advance(60_000);
+    expect(f.sent.filter((s) => s.text === "IS>AL PING\r")).toHaveLength(2);
+    await resilience.stop();
+  });
+
+  test("NoHandshaking: never PINGed", async () => {
+    const { f, clock, resilience } = rig({ handshake: false, presetPorts: [{ host: "127.0.0.1", port: 10700 }] });
+    resilience.started(6600);
+    clock.advance(60_000);
+    expect(f.sent).toEqual([]);
+    await resilience.stop();
+  });
+});
+
+describe("the host table on disk", () => {
+  test("is saved 250 ms after a client appears, and restored by the next start", async () => {
+    const path = join(makeTempDir(), "hosts.json");
+    const first = rig({ stateFile: path });
+    await first.resilience.restore();
+    first.f.from(20001, "M1.ENV>IS PING\r");
+    first.clock.advance(249);
+    await settle();
+    expect(existsSync(path)).toBe(false);
+    first.clock.advance(1);
+    await waitUntil("the state file", () => existsSync(path) && readFileSync(path, "utf8").includes('"M1.ENV"'));
+    await first.resilience.stop();
+
+    const second = rig({ stateFile: path });
+    await second.resilience.restore();
+    expect(second.journal).toEqual([`restored 1 clients from ${path}`]);
+    expect(second.f.core.hosts.entries().map((e) => e.name)).toEqual(["M1.ENV"]);
+    await second.resilience.stop();
+  });
+});
