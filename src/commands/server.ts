@@ -3,7 +3,7 @@
 import { access } from "node:fs/promises";
 import { DEFAULT_CONFIG_PATH, EMBEDDED_CONFIG_TEXT, formatProblems, loadServerConfig, parseServerConfig, type ServerConfig } from "../config/server-config.ts";
 import { IsisServer } from "../server/isis-server.ts";
-import { type Journal, stdoutJournal } from "../server/journal.ts";
+import { type Journal, journalFlushed, stdoutJournal } from "../server/journal.ts";
 import { VERSION } from "../version.ts";
 import { type Command, type OptionDefs, renderHelp } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
@@ -66,6 +66,7 @@ const command: Command = {
 
     if (con) await con.run(server);
     await server.stopped;
+    await journalFlushed();
     process.exit(0);
   },
 };

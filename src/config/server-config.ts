@@ -1,9 +1,10 @@
 // The legacy runtime config file (isis.ini). Not INI: one `Keyword value...`
 // per line, `#` in column 1 starts a comment, keywords case-insensitive.
 // Parsing is pure; loadServerConfig() is the only function that touches disk.
+
 import { readFile } from "node:fs/promises";
-import { isIPv4 } from "node:net";
 import type { Network, PinTarget } from "../core/access.ts";
+import { isIPv4 } from "../core/endpoint.ts";
 import { nodeNameProblem } from "../protocol/message.ts";
 import { ReliabilityKeywords } from "./reliability-keywords.ts";
 

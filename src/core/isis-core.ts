@@ -106,6 +106,7 @@ export class IsisCore implements CommandContext {
       broadcast: (body) => this.broadcastFromServer(body),
       pingClients: () => this.pingKnownClients(),
       logHealth: () => this.control.logHealth(),
+      changed: () => this.events.wake?.(),
       monitorLapsed: (name, endpoint, renewedAt) => this.health.monitorLapsed(name, endpoint, renewedAt),
     });
     this.events = options.events;

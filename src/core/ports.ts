@@ -18,6 +18,8 @@ export interface CoreEvents {
   serverMessage(src: string, body: string): void;
   /** Verbose mode: a copy of every message received and sent. */
   traffic(text: string): void;
+  /** observer.tick() has work before observer.nextDue() said (a stale client spoke, a monitor came): tick soon. */
+  wake?(): void;
 }
 
 export interface SerialPortInfo {

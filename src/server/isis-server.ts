@@ -4,6 +4,7 @@
 import { hostname, userInfo } from "node:os";
 import { formatProblems, loadServerConfig, type ServerConfig } from "../config/server-config.ts";
 import type { Endpoint, SerialEndpoint, UdpEndpoint } from "../core/endpoint.ts";
+import { isLate } from "../core/in-flight.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import { isStale } from "../core/liveness.ts";
 import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
@@ -12,14 +13,17 @@ import { RuntimeLog } from "../log/runtime-log.ts";
 import { wallClock } from "../log/timestamp.ts";
 import { escapeControls } from "../protocol/escape.ts";
 import { SERIAL_BACKLOG, SERIAL_DOWN, SERIAL_JUNK, SERIAL_UP, SERVER_STARTED, SERVER_STOPPING } from "../protocol/log-grammar.ts";
-import { SerialPorts } from "../transport/serial/index.ts";
+import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
+import type { SerialPorts } from "../transport/serial/index.ts";
 import { UdpTransport } from "../transport/udp.ts";
 import { VERSION } from "../version.ts";
 import type { Journal } from "./journal.ts";
+import { LiveStatus, statusText } from "./live-status.ts";
 import { MetricsFile } from "./metrics-file.ts";
 import type { MetricsFacts } from "./metrics-text.ts";
 import { OwnAddresses } from "./own-addresses.ts";
 import { Resilience } from "./resilience.ts";
+import { Ticker } from "./ticker.ts";
 
 export interface ServerOptions {
   config: ServerConfig;
@@ -34,6 +38,9 @@ export interface ServerOptions {
   onConsole?: (text: string) => void;
 }
 
+/** How long after start the pages only starting needed are released: start-up, and Bun's first GC rounds, are over by then. */
+const PAGEOUT_AFTER_MS = 15_000;
+
 export type StartResult = { readonly ok: true; readonly server: IsisServer } | { readonly ok: false; readonly reason: string };
 
 export class IsisServer implements ServerControl, Outbox {
@@ -47,14 +54,20 @@ export class IsisServer implements ServerControl, Outbox {
   private readonly ownAddresses = new OwnAddresses();
   /** The bound port once bound; before (restoring the state file), the configured one. A plain field: it is read for every datagram. */
   private ownPort: number;
-  private readonly serial: SerialPorts;
+  /** Loaded only with TTYPort lines: serialport's stream layer costs ~5 MB resident. */
+  private serial: SerialPorts | undefined;
   /** One endpoint object per serial port, so a line in allocates none. */
   private readonly serialEndpoints: readonly SerialEndpoint[];
   /** Present under systemd (Type=notify): READY, WATCHDOG and STOPPING go to it. */
   private readonly notifier = SystemdNotifier.fromEnv();
-  private watchdogTimer: ReturnType<typeof setInterval> | undefined;
-  /** Once a second: stale announcements (AnnounceStale) and monitor snapshots; a no-op otherwise. */
-  private observeTimer: ReturnType<typeof setInterval> | undefined;
+  private watchdogTimer: Timer | undefined;
+  /** Housekeeping when due (stale clients, late commands, monitor snapshots, the status line); no timer while nothing is. */
+  private readonly ticker: Ticker;
+  /** The status line systemd shows, under systemd. */
+  private readonly liveStatus: LiveStatus | undefined;
+  private readonly scheduler: Scheduler = systemScheduler;
+  /** The one-shot release of start-up pages, until it has run. */
+  private pageout: Timer | undefined;
   /** Present with MetricsFile. */
   private metrics: MetricsFile | undefined;
   private readonly configPath: string | undefined;
@@ -89,18 +102,12 @@ export class IsisServer implements ServerControl, Outbox {
       // must not print as a line of its own.
       serverMessage: (src, body) => this.onConsole(escapeControls(`${src}> ${body}`)),
       traffic: (text) => this.onConsole(escapeControls(text)),
+      wake: () => this.ticker.poke(),
     };
+    this.ticker = new Ticker(this.scheduler, () => this.housekeeping());
+    const notifier = this.notifier;
+    this.liveStatus = notifier ? new LiveStatus((text) => notifier.status(text)) : undefined;
     this.serialEndpoints = config.ttyPorts.map((device, index) => ({ kind: "serial", index, device }));
-    this.serial = new SerialPorts(config.ttyPorts, {
-      line: (index, text) => this.core.receive(text, this.serialEndpoints[index] as SerialEndpoint),
-      junk: (index, reason) => this.log.write(SERIAL_JUNK.format({ index, device: config.ttyPorts[index] ?? "?", reason })),
-      state: (index, up, reason) => this.serialStateChanged(index, up, reason),
-      backlog: (index, priority, message) => {
-        const line = SERIAL_BACKLOG.format({ index, device: config.ttyPorts[index] ?? "?", detail: message });
-        this.journal(priority, line);
-        this.log.write(line);
-      },
-    });
     this.core = new IsisCore({
       config,
       outbox: this,
@@ -119,10 +126,11 @@ export class IsisServer implements ServerControl, Outbox {
     const { config } = options;
     // Unlike the old server, a port that cannot be opened does not stop us:
     // it is reported, shown as down, and retried while everyone else is served.
-    await server.serial.start();
+    await server.openSerial(config);
     // Saved routes are back before the first datagram can arrive.
     await server.resilience.restore();
-    const guard = server.resilience.guard;
+    const resilience = server.resilience;
+    const guard = resilience.guard;
     // ISIS_BATCHED_UDP=off keeps UDP I/O to Bun's API: a way back, should the batched path misbehave.
     const batched = process.env.ISIS_BATCHED_UDP !== "off";
     const core = server.core;
@@ -130,16 +138,19 @@ export class IsisServer implements ServerControl, Outbox {
       config.serverPort,
       {
         received: (text, from) => {
+          // Bun's API path only: the drop counter in /proc is read while datagrams arrive.
+          if (resilience.pollsDrops) resilience.arrived();
           if (guard.active && !guard.admit(from.address, from.port)) return;
           core.receive(text, from);
         },
         notSent: (to, text, reason) => core.notSent(to, text, reason),
         unreachable: (to, reason, payload) => core.unreachable(to, reason, payload),
+        kernelDropped: () => resilience.kernelDropped(),
       },
       { batched },
     );
     if (!bound.ok) {
-      await server.serial.close();
+      await server.serial?.close();
       return { ok: false, reason: bound.reason };
     }
     server.udp = bound.transport;
@@ -157,12 +168,21 @@ export class IsisServer implements ServerControl, Outbox {
       server.core.handshake();
       server.journal("info", "cold start done");
     }
-    server.resilience.started(bound.transport.port);
+    server.resilience.started(bound.transport.port, bound.transport.dropsSignalled);
     server.serialStarted = true;
     server.startNotifying();
     server.followMetricsFile(config);
-    server.observeTimer = setInterval(() => server.core.observer.tick(), 1000);
-    server.observeTimer.unref();
+    // Clients added, moved or removed change the status line and the times things fall due.
+    const saveHosts = server.core.hosts.onChange;
+    server.core.hosts.onChange = () => {
+      saveHosts();
+      server.ticker.poke();
+    };
+    server.ticker.start();
+    // Once started and settled, the code only starting needed leaves memory (startup-pages.ts); ISIS_PAGEOUT=off keeps it.
+    if (process.env.ISIS_PAGEOUT !== "off") {
+      server.pageout = server.scheduler.after(PAGEOUT_AFTER_MS, () => void import("./startup-pages.ts").then((m) => m.releaseStartupPages()));
+    }
     return { ok: true, server };
   }
 
@@ -173,15 +193,60 @@ export class IsisServer implements ServerControl, Outbox {
   private startNotifying(): void {
     const notifier = this.notifier;
     if (!notifier) return;
-    notifier.ready(`serving as ${this.core.config.serverId} on UDP port ${this.port}`);
+    const status = this.statusLine();
+    notifier.ready(status);
+    this.liveStatus?.sentWith(status, this.scheduler.now());
     const interval = notifier.watchdogIntervalMs;
-    if (interval !== undefined) {
-      this.watchdogTimer = setInterval(() => notifier.watchdog(), interval);
-      this.watchdogTimer.unref();
-    }
+    // systemd requires these pings whatever the load: the one timer that runs on an idle server (WatchdogSec/2).
+    if (interval !== undefined) this.watchdogTimer = this.scheduler.every(interval, () => notifier.watchdog());
+  }
+
+  /** The line systemd shows: `IS:6600 · 9 clients, 1 stale (M1.RC) · 0 late`, as LIVENESS and INFLIGHT count. */
+  private statusLine(): string {
+    const core = this.core;
+    const now = core.now();
+    const staleAfterMs = core.config.staleAfterSec * 1000;
+    const timeoutMs = core.config.commandTimeoutSec * 1000;
+    const entries = core.hosts.entries();
+    return statusText({
+      serverId: core.config.serverId,
+      port: this.port,
+      clients: entries.length,
+      stale: entries.filter((e) => isStale(e, now, staleAfterMs)).map((e) => e.name),
+      late: core.observer.inFlight.list().filter((c) => isLate(c, now, timeoutMs)).length,
+    });
+  }
+
+  /** The ticker's work: what is due now, and in how many ms something next will be. */
+  private housekeeping(): number | undefined {
+    const core = this.core;
+    core.observer.tick();
+    const observerDue = core.observer.nextDue();
+    const observerIn = observerDue === undefined ? undefined : observerDue - core.now();
+    const statusAt = this.liveStatus?.update(this.statusLine(), this.scheduler.now());
+    const statusIn = statusAt === undefined ? undefined : statusAt - this.scheduler.now();
+    if (observerIn === undefined) return statusIn;
+    return statusIn === undefined ? observerIn : Math.min(observerIn, statusIn);
   }
 
   private serialStarted = false;
+
+  /** The TTYPort devices, if the config has any (a later RESTART cannot add them). */
+  private async openSerial(config: ServerConfig): Promise<void> {
+    if (config.ttyPorts.length === 0) return;
+    const { SerialPorts } = await import("../transport/serial/index.ts");
+    this.serial = new SerialPorts(config.ttyPorts, {
+      line: (index, text) => this.core.receive(text, this.serialEndpoints[index] as SerialEndpoint),
+      junk: (index, reason) => this.log.write(SERIAL_JUNK.format({ index, device: config.ttyPorts[index] ?? "?", reason })),
+      state: (index, up, reason) => this.serialStateChanged(index, up, reason),
+      backlog: (index, priority, message) => {
+        const line = SERIAL_BACKLOG.format({ index, device: config.ttyPorts[index] ?? "?", detail: message });
+        this.journal(priority, line);
+        this.log.write(line);
+      },
+    });
+    await this.serial.start();
+  }
 
   private serialStateChanged(index: number, up: boolean, reason: string): void {
     const device = this.core.config.ttyPorts[index] ?? this.serialEndpoints[index]?.device;
@@ -191,7 +256,7 @@ export class IsisServer implements ServerControl, Outbox {
     // A port that comes back (adapter plugged in again) is PINGed so its
     // client answers and is found again, as at a cold start.
     if (up && this.serialStarted && this.core.handshaking) {
-      this.serial.write(index, `${this.core.config.serverId}>AL PING\r`);
+      this.serial?.write(index, `${this.core.config.serverId}>AL PING\r`);
     }
   }
 
@@ -236,7 +301,7 @@ export class IsisServer implements ServerControl, Outbox {
       this.udp?.send(to, text);
       return true;
     }
-    return this.serial.write(to.index, text);
+    return this.serial?.write(to.index, text) ?? false;
   }
 
   // --- ServerControl ------------------------------------------------------
@@ -266,11 +331,11 @@ export class IsisServer implements ServerControl, Outbox {
   }
 
   serialPorts(): readonly SerialPortInfo[] {
-    return this.serialEndpoints.map((e) => ({ device: e.device, up: this.serial.isUp(e.index) }));
+    return this.serialEndpoints.map((e) => ({ device: e.device, up: this.serial?.isUp(e.index) ?? false }));
   }
 
   flushSerial(index: number): boolean {
-    if (!this.serial.isUp(index)) return false;
+    if (!this.serial?.isUp(index)) return false;
     void this.serial.flush(index);
     return true;
   }
@@ -294,6 +359,8 @@ export class IsisServer implements ServerControl, Outbox {
     this.log.setEnabled(next.logEnabled);
     this.resilience.reconfigured(next);
     this.followMetricsFile(next);
+    // StaleAfter or CommandTimeout may have changed when things fall due.
+    this.ticker.poke();
     this.journal("notice", "warm restart");
     return { ok: true, config: next };
   }
@@ -307,13 +374,14 @@ export class IsisServer implements ServerControl, Outbox {
     this.stopping ??= (async () => {
       this.journal("notice", `shutdown (${reason})`);
       this.notifier?.stopping();
-      clearInterval(this.watchdogTimer);
-      clearInterval(this.observeTimer);
+      this.watchdogTimer?.cancel();
+      this.pageout?.cancel();
+      this.ticker.stop();
       this.log.write(SERVER_STOPPING.format({ reason }));
       this.udp?.close();
       await this.metrics?.stop();
       await this.resilience.stop();
-      await this.serial.close();
+      await this.serial?.close();
       await this.log.close();
       this.notifier?.close();
       this.resolveStopped();

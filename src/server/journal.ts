@@ -42,24 +42,28 @@ export function createJournal(write: (entry: string) => void, toJournal: boolean
 let stdout: Journal | undefined;
 /** Set once stdout is gone (its reader closed the pipe): the server goes on without a journal rather than die of EPIPE. */
 let stdoutGone = false;
+/** Writes in the order they were made. */
+let written: Promise<unknown> = Promise.resolve();
 
+/**
+ * Through Bun.write, not process.stdout: creating that stream loads
+ * node:stream and its kin, megabytes resident in a server that has no
+ * other use for them (bench/idle.ts).
+ */
 function writeStdout(entry: string): void {
   if (stdoutGone) return;
-  try {
-    process.stdout.write(entry);
-  } catch {
-    stdoutGone = true;
-  }
+  written = written
+    .then(() => Bun.write(Bun.stdout, entry))
+    .catch(() => {
+      stdoutGone = true;
+    });
 }
 
 /** The daemon's journal on stdout; whether stdout is journald's stream is asked once. */
 export const stdoutJournal: Journal = (priority, text) => {
-  if (!stdout) {
-    // A write error that comes later (asynchronously) must not become an uncaught exception either.
-    process.stdout.on("error", () => {
-      stdoutGone = true;
-    });
-    stdout = createJournal(writeStdout, isJournalStream(1));
-  }
+  stdout ??= createJournal(writeStdout, isJournalStream(1));
   stdout(priority, text);
 };
+
+/** Resolves once every journal line so far is written (before the process exits). */
+export const journalFlushed = (): Promise<unknown> => written;

@@ -7,6 +7,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { describeFsError } from "../config/server-config.ts";
 import { writeFileReplacing } from "../shared/replace-file.ts";
+import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 import type { Journal } from "./journal.ts";
 import { type MetricsFacts, metricsText } from "./metrics-text.ts";
 
@@ -18,11 +19,14 @@ export interface MetricsFileOptions {
   facts: (up: boolean) => MetricsFacts;
   journal: Journal;
   intervalMs?: number;
+  /** Default: the event loop's timers. */
+  scheduler?: Scheduler;
 }
 
 export class MetricsFile {
   private path: string;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: Timer | undefined;
+  private readonly scheduler: Scheduler;
   private writing: Promise<void> | undefined;
   private failing = false;
   private stopped = false;
@@ -33,6 +37,7 @@ export class MetricsFile {
   constructor(private readonly options: MetricsFileOptions) {
     this.path = options.path;
     this.intervalMs = options.intervalMs ?? METRICS_INTERVAL_MS;
+    this.scheduler = options.scheduler ?? systemScheduler;
   }
 
   get file(): string {
@@ -50,7 +55,7 @@ export class MetricsFile {
     this.path = path;
     if (intervalMs === this.intervalMs) return;
     this.intervalMs = intervalMs;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.arm();
   }
 
@@ -66,18 +71,16 @@ export class MetricsFile {
   /** No more periodic writes; the last file says the server is down (isis_up 0) with its final counters. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     await this.writeNow(false);
   }
 
   private arm(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.scheduler.every(this.intervalMs, () => {
       // A write still going (a hung disk) is not queued behind: the next tick tries again.
       if (this.writing === undefined) void this.writeNow();
-      this.arm();
-    }, this.intervalMs);
-    this.timer.unref();
+    });
   }
 
   private async write(up: boolean): Promise<void> {

@@ -20,7 +20,7 @@ export interface ResilienceOptions {
   /** Runtime log entries. */
   log: (text: string) => void;
   env: Record<string, string | undefined>;
-  /** How often the kernel's drop counter is read. Default 100 ms (a read costs ~60 µs). */
+  /** How often the kernel's drop counter is read while datagrams arrive (Bun's API path). Default 100 ms (a read costs ~60 µs). */
   sampleMs?: number;
   /** Timers of the sampler, the flood guard, the preset pinger and the state file. Default: the event loop's. */
   scheduler?: Scheduler;
@@ -28,12 +28,27 @@ export interface ResilienceOptions {
   readDrops?: (port: number) => Promise<number | undefined>;
 }
 
+/** Samples without a datagram after which the drop counter is no longer read. */
+const QUIET_SAMPLES = 10;
+
 export class Resilience {
   readonly guard: FloodGuard;
   private saver: StateSaver | undefined;
   private readonly pinger: PresetPinger;
   private sampler: Timer | undefined;
   private lastDrops: number | undefined;
+  /**
+   * True when drops are learnt by reading /proc/net/udp (Bun's API path):
+   * the message path then calls arrived() for each datagram, so the counter
+   * is read only while datagrams arrive. False when the socket itself says
+   * (batched reads with SO_RXQ_OVFL): kernelDropped() is called instead.
+   */
+  pollsDrops = false;
+  /** Datagrams seen by arrived(), and their count at the last sample. */
+  private arrivals = 0;
+  private arrivalsAtSample = 0;
+  private quietSamples = 0;
+  private dropPort = 0;
   /** The bound UDP port, once serving: the state file records it. */
   private port: number | undefined;
   private stopped = false;
@@ -87,15 +102,32 @@ export class Resilience {
     journal("info", `restored ${restored} clients from ${path}${also}`);
   }
 
-  /** Serving: PING the restored clients and follow silent presets (unless NoHandshaking); watch for overload. */
-  started(port: number): void {
+  /**
+   * Serving: PING the restored clients and follow silent presets (unless
+   * NoHandshaking); watch for overload, from the socket's own drop count
+   * when `dropsFromSocket`, else from /proc while traffic flows.
+   */
+  started(port: number, dropsFromSocket = false): void {
     const { core } = this.options;
     this.port = port;
     if (core.handshaking) {
       core.pingKnownClients();
       this.pinger.start(core.config.presetPorts);
     }
+    if (dropsFromSocket) return;
+    this.pollsDrops = true;
     this.watchDrops(port);
+  }
+
+  /** The socket reported datagrams dropped in front of it (batched reads): the server is overloaded. */
+  kernelDropped(): void {
+    this.guard.overloaded();
+  }
+
+  /** A datagram arrived, with pollsDrops: sample the drop counter while they keep coming. */
+  arrived(): void {
+    this.arrivals++;
+    if (this.sampler === undefined && this.lastDrops !== undefined && !this.stopped) this.startSampler();
   }
 
   /** A new configuration was taken (RESTART, SIGHUP). */
@@ -117,7 +149,6 @@ export class Resilience {
   }
 
   private watchDrops(port: number): void {
-    const sampleMs = this.options.sampleMs ?? 100;
     void this.readDrops(port).then((drops) => {
       if (this.stopped) return;
       if (drops === undefined) {
@@ -126,14 +157,31 @@ export class Resilience {
         return;
       }
       this.lastDrops = drops;
-      this.sampler = this.scheduler.every(sampleMs, () => void this.sample(port));
+      this.dropPort = port;
+      if (this.arrivals > 0) this.startSampler();
     });
   }
 
-  private async sample(port: number): Promise<void> {
-    const drops = await this.readDrops(port);
-    if (drops === undefined) return;
-    if (this.lastDrops !== undefined && drops > this.lastDrops) this.guard.overloaded();
-    this.lastDrops = drops;
+  private startSampler(): void {
+    const sampleMs = this.options.sampleMs ?? 100;
+    this.arrivalsAtSample = this.arrivals;
+    this.quietSamples = 0;
+    this.sampler = this.scheduler.every(sampleMs, () => void this.sample());
+  }
+
+  /** Ten samples (a second) without a datagram: nothing can be dropped now; the next datagram starts sampling again. */
+  private async sample(): Promise<void> {
+    const quiet = this.arrivals === this.arrivalsAtSample;
+    this.arrivalsAtSample = this.arrivals;
+    this.quietSamples = quiet ? this.quietSamples + 1 : 0;
+    const drops = await this.readDrops(this.dropPort);
+    if (drops !== undefined) {
+      if (this.lastDrops !== undefined && drops > this.lastDrops) this.guard.overloaded();
+      this.lastDrops = drops;
+    }
+    if (this.quietSamples >= QUIET_SAMPLES && this.sampler) {
+      this.sampler.cancel();
+      this.sampler = undefined;
+    }
   }
 }

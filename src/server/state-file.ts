@@ -4,11 +4,10 @@
 // or the new one, never half of one), and read back at start. A missing,
 // unreadable or corrupt file costs the saved routes, never the start.
 import { mkdir, readFile } from "node:fs/promises";
-import { isIPv4 } from "node:net";
 import { dirname, join } from "node:path";
 import { describeFsError, type ServerConfig } from "../config/server-config.ts";
 import { mayClaim } from "../core/access.ts";
-import { type Endpoint, type UdpEndpoint, udpEndpoint } from "../core/endpoint.ts";
+import { type Endpoint, isIPv4, type UdpEndpoint, udpEndpoint } from "../core/endpoint.ts";
 import { type HostEntry, type HostTable, MAX_HOSTS } from "../core/host-table.ts";
 import { isBroadcast, nodeNameProblem } from "../protocol/message.ts";
 import type { Priority } from "../shared/priority.ts";

@@ -5,12 +5,16 @@
 // (not moving it in) also gives it that directory's SELinux label, and the
 // rename works even while an old binary is running. Below every layer: the
 // server and the installer both replace files.
-import { randomBytes } from "node:crypto";
 import { chmod, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
-/** A fresh hidden name beside `path`, so rename() stays on one file system (and a *.prom collector skips it). */
-const tempBeside = (path: string) => join(dirname(path), `.${basename(path)}.${randomBytes(4).toString("hex")}.tmp`);
+let made = 0;
+/**
+ * A fresh hidden name beside `path`, so rename() stays on one file system
+ * (and a *.prom collector skips it): unique by process, time and count,
+ * without loading node:crypto into the server for it.
+ */
+const tempBeside = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}-${Date.now().toString(36)}-${++made}.tmp`);
 
 /**
  * Create the temp file with `make`, make it durable (fsync: after a power

@@ -18,6 +18,8 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
   /** The stamp of each logged entry: the time it was given, else the clock's when it was written. */
   const stamps: number[] = [];
   const notices: string[] = [];
+  /** Times the core asked for an early tick (events.wake). */
+  let wakes = 0;
   /** The same notices with the priority the journal gets them at. */
   const ranked: Array<{ priority: Priority; text: string }> = [];
   const toServer: string[] = [];
@@ -72,6 +74,9 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
       },
       serverMessage: (src, body) => toServer.push(`${src}> ${body}`),
       traffic: () => {},
+      wake: () => {
+        wakes++;
+      },
     },
     control,
     clock: () => {
@@ -94,6 +99,7 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
     flushed,
     udp,
     quits: () => quits,
+    wakes: () => wakes,
     advance: (ms: number) => {
       now += ms;
     },

@@ -36,52 +36,57 @@ async function roundTrip(server: RunningServer, l1: UdpClient, l2: UdpClient, ta
   }
 }
 
-test("a flood from one client is limited, counted and reported while others are served; the flooder is let go when it stops", async () => {
-  const server = await startServer();
-  cleanups.push(() => server.stop());
-  const [l1, l2] = await Promise.all([UdpClient.open(), UdpClient.open()]);
-  cleanups.push(
-    () => l1.close(),
-    () => l2.close(),
-  );
-  expect(await l1.request("L1>IS PING\r", server.port)).toBe("IS>L1 PONG\r");
-  expect(await l2.request("L2>IS PING\r", server.port)).toBe("IS>L2 PONG\r");
-  expect(await roundTrip(server, l1, l2, "before")).toBe(1);
+// Both ways the server learns of the kernel's drops: from the datagrams it
+// reads in batches (SO_RXQ_OVFL), and on Bun's API path from /proc/net/udp,
+// read while datagrams arrive.
+for (const batched of [true, false]) {
+  test(`a flood from one client is limited, counted and reported while others are served; the flooder is let go when it stops (${batched ? "batched reads: the socket's drop count" : "Bun's API: /proc/net/udp read while datagrams arrive"})`, async () => {
+    const server = await startServer({ env: batched ? {} : { ISIS_BATCHED_UDP: "off" } });
+    cleanups.push(() => server.stop());
+    const [l1, l2] = await Promise.all([UdpClient.open(), UdpClient.open()]);
+    cleanups.push(
+      () => l1.close(),
+      () => l2.close(),
+    );
+    expect(await l1.request("L1>IS PING\r", server.port)).toBe("IS>L1 PONG\r");
+    expect(await l2.request("L2>IS PING\r", server.port)).toBe("IS>L2 PONG\r");
+    expect(await roundTrip(server, l1, l2, "before")).toBe(1);
 
-  // Stopped, the server reads nothing: the flood fills its socket's queue and the kernel drops the rest.
-  server.proc.kill("SIGSTOP");
-  cleanups.push(() => server.proc.kill("SIGCONT"));
-  const flooder = Bun.spawn([process.execPath, FLOODER, String(server.port), "FL>NOBODY junk"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-  cleanups.push(() => flooder.kill());
-  let output = "";
-  void (async () => {
-    for await (const chunk of flooder.stdout.pipeThrough(new TextDecoderStream())) output += chunk;
-  })();
-  const flooderPort = Number((await waitUntil("the flooder's port", () => /port=(\d+)\n/.exec(output)))[1]);
-  await waitUntil("the kernel to drop datagrams in front of the stopped server", () => kernelDrops(server.port) > 0);
-  server.proc.kill("SIGCONT");
+    // Stopped, the server reads nothing: the flood fills its socket's queue and the kernel drops the rest.
+    server.proc.kill("SIGSTOP");
+    cleanups.push(() => server.proc.kill("SIGCONT"));
+    const flooder = Bun.spawn([process.execPath, FLOODER, String(server.port), "FL>NOBODY junk"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+    cleanups.push(() => flooder.kill());
+    let output = "";
+    void (async () => {
+      for await (const chunk of flooder.stdout.pipeThrough(new TextDecoderStream())) output += chunk;
+    })();
+    const flooderPort = Number((await waitUntil("the flooder's port", () => /port=(\d+)\n/.exec(output)))[1]);
+    await waitUntil("the kernel to drop datagrams in front of the stopped server", () => kernelDrops(server.port) > 0);
+    server.proc.kill("SIGCONT");
 
-  // The drop counter arms the guard; the flooder, far over 1000 datagrams/s, is limited, and only it.
-  await server.waitFor(new RegExp(`flood: 127\\.0\\.0\\.1:${flooderPort} sends faster than 1000 datagrams/s while the server is overloaded`), 10_000);
-  await roundTrip(server, l1, l2, "during");
+    // The drop counter arms the guard; the flooder, far over 1000 datagrams/s, is limited, and only it.
+    await server.waitFor(new RegExp(`flood: 127\\.0\\.0\\.1:${flooderPort} sends faster than 1000 datagrams/s while the server is overloaded`), 10_000);
+    await roundTrip(server, l1, l2, "during");
 
-  flooder.stdin.end();
-  await flooder.exited;
-  const sent = Number((await waitUntil("the flooder's count", () => /sent=(\d+)\n/.exec(output)))[1]);
-  // Released once its bucket is full again (2 s under its rate), with the count of what was dropped.
-  const calmed = await server.waitFor(new RegExp(`flood: 127\\.0\\.0\\.1:${flooderPort} calmed down; (\\d+) datagrams from it were dropped`), 10_000);
-  const dropped = Number(calmed[1]);
-  expect(dropped).toBeGreaterThan(0);
-  expect(dropped).toBeLessThan(sent);
-  expect(server.lines.filter((l) => l.includes("flood:"))).toHaveLength(2);
+    flooder.stdin.end();
+    await flooder.exited;
+    const sent = Number((await waitUntil("the flooder's count", () => /sent=(\d+)\n/.exec(output)))[1]);
+    // Released once its bucket is full again (2 s under its rate), with the count of what was dropped.
+    const calmed = await server.waitFor(new RegExp(`flood: 127\\.0\\.0\\.1:${flooderPort} calmed down; (\\d+) datagrams from it were dropped`), 10_000);
+    const dropped = Number(calmed[1]);
+    expect(dropped).toBeGreaterThan(0);
+    expect(dropped).toBeLessThan(sent);
+    expect(server.lines.filter((l) => l.includes("flood:"))).toHaveLength(2);
 
-  // What the guard dropped was never parsed or logged: of the flooder's datagrams, only those let through reach the log.
-  expect(await roundTrip(server, l1, l2, "after")).toBe(1);
-  const log = await waitUntil("the last round trip in the runtime log", () => {
-    const text = textOf(`${server.logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`);
-    return text.includes("L2>L1 DONE: RT after.1") && text;
-  });
-  const logged = log.split("\n").filter((line) => line.includes("FL>NOBODY junk")).length;
-  expect(logged).toBeLessThanOrEqual(sent - dropped);
-  expect(log).toContain(`flood: 127.0.0.1:${flooderPort} calmed down; ${dropped} datagrams from it were dropped`);
-}, 30_000);
+    // What the guard dropped was never parsed or logged: of the flooder's datagrams, only those let through reach the log.
+    expect(await roundTrip(server, l1, l2, "after")).toBe(1);
+    const log = await waitUntil("the last round trip in the runtime log", () => {
+      const text = textOf(`${server.logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`);
+      return text.includes("L2>L1 DONE: RT after.1") && text;
+    });
+    const logged = log.split("\n").filter((line) => line.includes("FL>NOBODY junk")).length;
+    expect(logged).toBeLessThanOrEqual(sent - dropped);
+    expect(log).toContain(`flood: 127.0.0.1:${flooderPort} calmed down; ${dropped} datagrams from it were dropped`);
+  }, 30_000);
+}
