@@ -5,6 +5,7 @@ import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { ISIS_BIN, makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -33,16 +34,19 @@ async function agent(name: string, s: RunningServer): Promise<UdpClient> {
   return c;
 }
 
-/** Run the check until its state is `status` (a client goes stale with time), at most for timeoutMs. */
+/** Run the check until its state is `status` (a client goes stale with time). */
 async function checkUntil(status: number, args: string[], timeoutMs = 5000): Promise<string> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const result = await check(...args);
-    if (result.status === status || performance.now() > deadline) {
-      expect(result.status).toBe(status);
-      return result.line;
-    }
-  }
+  let last = "";
+  const result = await waitUntil(
+    `isis check to exit ${status}`,
+    async () => {
+      const r = await check(...args);
+      last = r.line;
+      return r.status === status && r;
+    },
+    { timeoutMs, seen: () => `last: ${last}` },
+  );
+  return result.line;
 }
 
 test("a healthy server: OK (0), its clients counted without the check itself, whose name is gone afterwards", async () => {

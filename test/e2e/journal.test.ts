@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ISIS_BIN, makeTempDir } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { Changes, waitUntil } from "../helpers/wait.ts";
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -21,15 +22,16 @@ const NAME_THE_STREAM = 'exec 2>&1 3>&1; JOURNAL_STREAM=$(stat -L -c %d:%i /proc
 class Output {
   text = "";
   private readonly done: Promise<void>;
-  private wake: (() => void) | undefined;
+  private readonly changes = new Changes();
 
   constructor(readonly proc: Subprocess<"ignore", "pipe", "inherit">) {
     this.done = (async () => {
       const decoder = new TextDecoder();
       for await (const chunk of proc.stdout) {
         this.text += decoder.decode(chunk, { stream: true });
-        this.wake?.();
+        this.changes.notify();
       }
+      this.changes.notify();
     })();
   }
 
@@ -38,15 +40,9 @@ class Output {
   }
 
   /** Wait until the output holds a line matching re (the process writes as it goes). */
-  async waitFor(re: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const found = this.lines.map((l) => l.match(re)).find((m) => m);
-      if (found) return found;
-      const left = deadline - performance.now();
-      if (left <= 0 || this.proc.exitCode !== null) throw new Error(`no line matching ${re}; output:\n${this.text}`);
-      await Promise.race([new Promise<void>((resolve) => (this.wake = resolve)), Bun.sleep(left), this.proc.exited]);
-    }
+  waitFor(re: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
+    const match = () => this.lines.map((l) => l.match(re)).find((m) => m);
+    return waitUntil(`a line matching ${re}`, match, { on: this.changes, timeoutMs, seen: () => `output:\n${this.text}` });
   }
 
   async finished(): Promise<number> {

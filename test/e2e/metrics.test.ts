@@ -3,11 +3,12 @@
 // writes: the file written next holds the same counters, plus the STATS
 // reply itself (replied and udpOut one more).
 import { afterEach, expect, test } from "bun:test";
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readPage } from "../../src/protocol/report-page.ts";
 import { makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { textOf, waitUntil } from "../helpers/wait.ts";
 import { parsePrometheus, sampleValue } from "../server/_prometheus.ts";
 
 const cleanup: Array<() => unknown> = [];
@@ -15,23 +16,12 @@ afterEach(async () => {
   for (const undo of cleanup.splice(0).reverse()) await undo();
 });
 
-const textOf = (path: string): string => {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return "";
-  }
-};
-
 /** Wait until the file's text differs from `than` (each write changes isis_uptime_seconds); returns the new text. */
-async function nextWrite(path: string, than: string, timeoutMs = 5000): Promise<string> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
+function nextWrite(path: string, than: string): Promise<string> {
+  return waitUntil(`${path} rewritten`, () => {
     const text = textOf(path);
-    if (text !== "" && text !== than) return text;
-    if (performance.now() > deadline) throw new Error(`${path} was not rewritten within ${timeoutMs} ms`);
-    await Bun.sleep(10);
-  }
+    return text !== "" && text !== than && text;
+  });
 }
 
 async function client(name: string, s: RunningServer): Promise<UdpClient> {
