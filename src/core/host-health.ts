@@ -2,6 +2,7 @@
 // and how its state shows. The table keeps 32 slots, as the field's clients
 // assume; when it is full, a new client may take the slot of an entry that is
 // provably dead, never of one that may be alive.
+import { CLIENT_EVICTED, CLIENT_REMOVED } from "../protocol/log-grammar.ts";
 import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint } from "./endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import type { CoreEvents, Outbox } from "./ports.ts";
@@ -100,8 +101,15 @@ export class HostHealth {
     const why = deadReason(victim, now) as string;
     hosts.remove(victim.name);
     this.deps.counters.hostsEvicted++;
-    const line = `Host table full: evicted ${victim.name} (${describeEndpoint(victim.endpoint)}) from slot ${victim.slot} for ${name} (${describeEndpoint(from)}): ${why}`;
-    events.log(line);
+    const line = CLIENT_EVICTED.format({
+      name: victim.name,
+      address: describeEndpoint(victim.endpoint),
+      slot: victim.slot,
+      newcomer: name,
+      from: describeEndpoint(from),
+      reason: why,
+    });
+    events.log(line, now);
     events.notice("warning", line);
     return true;
   }
@@ -126,7 +134,7 @@ export class HostHealth {
     const entry = this.deps.hosts.get(name);
     if (!entry || !sameEndpoint(entry.endpoint, endpoint) || entry.lastHeard > renewedAt) return;
     this.deps.hosts.remove(name);
-    this.deps.events.log(`Removed ${name} (${describeEndpoint(endpoint)}) from the host table: its monitor subscription lapsed`);
+    this.deps.events.log(CLIENT_REMOVED.format({ name, address: describeEndpoint(endpoint), reason: "its monitor subscription lapsed" }));
   }
 
   /** The clients worth saving across a restart: not the known dead, not monitors (they subscribe again). */

@@ -5,8 +5,11 @@ import type { ServerConfig } from "../config/server-config.ts";
 import {
   CLIENT_ADDED,
   CLIENT_MOVED,
+  CLIENT_REMOVED,
   HEARTBEAT,
   MALFORMED,
+  NOT_DELIVERED_PORT,
+  PRESET_OWN_ADDRESS,
   REFUSED_EXEC,
   REFUSED_PINNED,
   SERIAL_CLIENT_ADDED,
@@ -196,12 +199,19 @@ export class IsisCore implements CommandContext {
     }
     this.counters.dropped++;
     const e = target.endpoint;
-    if (!isReply(body)) this.reply(src, from, `ERROR: Cannot route to ${dest} - ${describeEndpoint(e)} ${this.serialRefusal(e)}`);
+    const state = this.refusal(e);
+    this.events.log(NOT_DELIVERED_PORT.format({ address: describeEndpoint(e), name: dest, state, text: preview(wire) }), now);
+    if (!isReply(body)) this.reply(src, from, `ERROR: Cannot route to ${dest} - ${describeEndpoint(e)} ${state}`);
   }
 
-  /** Why a serial port refused a line: one that is up refuses only when its output backlog is full (a slow or stuck line). */
-  private serialRefusal(e: Endpoint): string {
-    return e.kind === "serial" && this.control.serialPorts()[e.index]?.up ? "is backlogged, output queue full" : "is down";
+  /**
+   * Why the outbox would not take a line: a serial port that is up refuses
+   * only when its output backlog is full (a slow or stuck line); a UDP
+   * address only when it is the server's own socket (the loop guard).
+   */
+  private refusal(e: Endpoint): string {
+    if (e.kind === "udp") return "is this server's own socket";
+    return this.control.serialPorts()[e.index]?.up ? "is backlogged, output queue full" : "is down";
   }
 
   /** The UDP transport could not send a datagram, even after retries (see Losses). */
@@ -265,7 +275,7 @@ export class IsisCore implements CommandContext {
   checkPresets(): void {
     for (const preset of this.config.presetPorts) {
       if (!this.control.isOwnEndpoint(udpEndpoint(preset.host, preset.port))) continue;
-      const line = `UDPPort ${preset.host} ${preset.port} is this server's own address and port: it is never PINGed (a loop)`;
+      const line = PRESET_OWN_ADDRESS.format({ host: preset.host, port: preset.port });
       this.events.notice("warning", line);
       this.events.log(line);
     }
@@ -286,7 +296,7 @@ export class IsisCore implements CommandContext {
   forget(name: string, why: string): void {
     const entry = this.hosts.get(name);
     if (!entry || !this.hosts.remove(name)) return;
-    this.events.log(`Removed ${name} (${describeEndpoint(entry.endpoint)}) from the host table: ${why}`);
+    this.events.log(CLIENT_REMOVED.format({ name, address: describeEndpoint(entry.endpoint), reason: why }));
   }
 
   /** Take a new configuration (RESTART, SIGHUP): the host table is kept. */
@@ -356,7 +366,7 @@ export class IsisCore implements CommandContext {
     // Logged above as sent: say it was not (a serial port down or backlogged; UDP losses are reported by the transport).
     if (endpoint.kind === "serial") {
       this.counters.dropped++;
-      this.events.log(`Not delivered to ${endpoint.device} (${to}): the port ${this.serialRefusal(endpoint)}: ${preview(line)}`);
+      this.events.log(NOT_DELIVERED_PORT.format({ address: endpoint.device, name: to, state: this.refusal(endpoint), text: preview(line) }));
     }
     return false;
   }

@@ -3,6 +3,7 @@
 // arriving from outside (an echo service, a second server with the same ID),
 // and a serial port echoing what the server wrote there. Each loop cut is
 // counted, logged every time, and reaches the journal once a minute per kind.
+import { LOOP_NOT_SENT, LOOP_OWN_NAME, LOOP_OWN_SOCKET, LOOP_SERIAL_ECHO } from "../protocol/log-grammar.ts";
 import { isBroadcast } from "../protocol/message.ts";
 import { describeEndpoint, type Endpoint } from "./endpoint.ts";
 import type { HostTable } from "./host-table.ts";
@@ -64,16 +65,8 @@ export class LoopGuard {
 
   private cut(kind: LoopKind, raw: string, where: Endpoint, direction: "from" | "to"): true {
     this.deps.counters.loops++;
-    const at = describeEndpoint(where);
-    const what =
-      kind === "own-socket"
-        ? direction === "to"
-          ? `not sent to ${at}, this server's own socket`
-          : `dropped a datagram from ${at}, this server's own socket`
-        : kind === "own-name"
-          ? `dropped a message from ${at} in the name of the server or of AL`
-          : `dropped an echo on ${at} of what the server sent there`;
-    const line = `Cut a loop: ${what}: ${preview(raw)}`;
+    const note = kind === "own-socket" ? (direction === "to" ? LOOP_NOT_SENT : LOOP_OWN_SOCKET) : kind === "own-name" ? LOOP_OWN_NAME : LOOP_SERIAL_ECHO;
+    const line = note.format({ address: describeEndpoint(where), text: preview(raw) });
     this.deps.events.log(line);
     const notice = this.notices.pass(`loop:${kind}`, line);
     if (notice) this.deps.events.notice("warning", notice);

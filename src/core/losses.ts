@@ -5,6 +5,15 @@
 // and once more when heard from again), and the sender of a lost routed
 // request told with an ERROR instead of waiting for an answer that cannot come.
 import { bodyInfo, isRequest } from "../protocol/body-kind.ts";
+import {
+  CLIENT_REACHABLE,
+  CLIENT_UNREACHABLE,
+  NOT_DELIVERED,
+  NOT_DELIVERED_NOBODY,
+  NOT_DELIVERED_UNNAMED,
+  NOT_SENT,
+  NOT_SENT_NOBODY,
+} from "../protocol/log-grammar.ts";
 import { isBroadcast, isReply, parseMessage } from "../protocol/message.ts";
 import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint } from "./endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
@@ -46,7 +55,7 @@ export class Losses {
   heardAgain(entry: HostEntry, now: number): void {
     const after = ((now - (entry.unreachableSince as number)) / 1000).toFixed(3);
     entry.unreachableSince = undefined;
-    this.deps.events.log(`Client ${entry.name} (${describeEndpoint(entry.endpoint)}) heard from again after ${after} s unreachable`);
+    this.deps.events.log(CLIENT_REACHABLE.format({ name: entry.name, address: describeEndpoint(entry.endpoint), seconds: after }), now);
   }
 
   private lost(to: UdpEndpoint | undefined, text: string, reason: string, returned: boolean): void {
@@ -59,11 +68,9 @@ export class Losses {
       if (!returned || entry.unreachableSince !== undefined) continue;
       entry.unreachableSince = now;
       entry.unreachableWhy = reason;
-      events.log(`Client ${entry.name} (${describeEndpoint(entry.endpoint)}) is unreachable: ${reason}`);
+      events.log(CLIENT_UNREACHABLE.format({ name: entry.name, address: describeEndpoint(entry.endpoint), reason }), now);
     }
-    const where = to ? describeEndpoint(to) : "a destination the report did not name";
-    const names = clients.length > 0 ? ` (${clients.map((e) => e.name).join(" ")})` : "";
-    events.log(`Not delivered to ${where}${names}: ${reason}${text === "" ? "" : `: ${preview(text)}`}`, now);
+    events.log(lossLine(to, clients, text, reason, returned), now);
     if (to && text !== "") this.tellSender(text, to, returned ? `is unreachable (${reason})` : `refused the datagram (${reason})`, now);
   }
 
@@ -80,4 +87,14 @@ export class Losses {
     this.deps.inFlight.finish(dest, src, info.word, "ERROR", now);
     this.deps.reply(src, sender.endpoint, `ERROR: Cannot route to ${dest} - ${describeEndpoint(to)} ${what}`);
   }
+}
+
+/** The runtime log's line for one datagram not delivered (log-grammar.ts: kind `loss`). */
+function lossLine(to: UdpEndpoint | undefined, clients: readonly HostEntry[], text: string, reason: string, returned: boolean): string {
+  // Bun read the report first and kept only its errno: no address, no text.
+  if (!to) return NOT_DELIVERED_UNNAMED.format({ reason: text === "" ? reason : `${reason}: ${preview(text)}` });
+  const address = describeEndpoint(to);
+  const quoted = preview(text);
+  if (clients.length === 0) return (returned ? NOT_DELIVERED_NOBODY : NOT_SENT_NOBODY).format({ address, reason, text: quoted });
+  return (returned ? NOT_DELIVERED : NOT_SENT).format({ address, names: clients.map((e) => e.name).join(" "), reason, text: quoted });
 }

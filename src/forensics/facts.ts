@@ -4,13 +4,21 @@
 // season of logs (or an agent inventing names) cannot grow the reader.
 import { formatIsoMicros } from "../log/timestamp.ts";
 import { round3 } from "./command-book.ts";
-import type { ClientSummary, ErrorSummary, FloodSummary, ServerEvent, Summary } from "./summary.ts";
+import type { ClientRemoval, ClientSummary, ErrorSummary, FloodSummary, ServerEvent, Summary, UnreachableEnd } from "./summary.ts";
 
 /** A summary's time: the log's stamp with its zone said. */
 export const stampOf = (ms: number): string => `${formatIsoMicros(ms)}Z`;
 
 const MAX_CLIENTS = 4096;
+/** Per client: silences, unreachable spells and removals kept (the rest counted). */
 const MAX_SILENCES = 50;
+
+interface Unreachable {
+  readonly from: number;
+  readonly reason: string;
+  to: number | undefined;
+  ended: UnreachableEnd | null;
+}
 
 export interface Client {
   readonly name: string;
@@ -23,6 +31,11 @@ export interface Client {
   moves: number;
   readonly silences: { from: number; to: number }[];
   silencesOmitted: number;
+  /** Spells when datagrams to it came back unreachable; the last may be open. */
+  readonly unreachable: Unreachable[];
+  unreachableOmitted: number;
+  readonly removals: { at: number; how: ClientRemoval["how"]; detail: string }[];
+  removalsOmitted: number;
 }
 
 export class ClientBook {
@@ -45,6 +58,10 @@ export class ClientBook {
       moves: 0,
       silences: [],
       silencesOmitted: 0,
+      unreachable: [],
+      unreachableOmitted: 0,
+      removals: [],
+      removalsOmitted: 0,
     };
     this.clients.set(name, c);
     return c;
@@ -68,6 +85,37 @@ export class ClientBook {
   locate(c: Client, address: string | undefined): void {
     c.address = address ?? null;
     c.transport = address?.startsWith("/") ? "serial" : "udp";
+  }
+
+  /** The server said datagrams to it come back unreachable (once, until it is heard from again). */
+  unreachable(name: string, at: number, reason: string): void {
+    const c = this.get(name);
+    if (!c || openSpell(c)) return;
+    if (c.unreachable.length < MAX_SILENCES) c.unreachable.push({ from: at, reason, to: undefined, ended: null });
+    else c.unreachableOmitted++;
+  }
+
+  /** Its unreachable spell is over: heard from again, evicted, removed, or the server process started afresh. */
+  reachable(name: string, at: number, how: UnreachableEnd): void {
+    const c = this.clients.get(name);
+    const spell = c && openSpell(c);
+    if (!spell) return;
+    spell.to = at;
+    spell.ended = how;
+  }
+
+  /** Taken out of the host table: evicted for a newcomer, or removed (a monitor's name, REMOVE). */
+  removed(name: string, at: number, how: ClientRemoval["how"], detail: string): void {
+    const c = this.get(name);
+    if (!c) return;
+    this.reachable(name, at, how);
+    if (c.removals.length < MAX_SILENCES) c.removals.push({ at, how, detail });
+    else c.removalsOmitted++;
+  }
+
+  /** A new server process knows none of the old one's unreachable clients (the state file leaves them out). */
+  serverStarted(at: number): void {
+    for (const c of this.clients.values()) if (openSpell(c)) this.reachable(c.name, at, "server-started");
   }
 
   /** By name; a client silent at `end` for longer than StaleAfter has a last silence with no end. */
@@ -94,10 +142,26 @@ export class ClientBook {
           moves: c.moves,
           silences,
           silencesOmitted: c.silencesOmitted,
+          unreachable: c.unreachable.map((u) => ({
+            from: stampOf(u.from),
+            to: u.to === undefined ? null : stampOf(u.to),
+            seconds: round3(((u.to ?? Math.max(end, u.from)) - u.from) / 1000),
+            reason: u.reason,
+            ended: u.ended,
+          })),
+          unreachableOmitted: c.unreachableOmitted,
+          removals: c.removals.map((r) => ({ at: stampOf(r.at), how: r.how, detail: r.detail })),
+          removalsOmitted: c.removalsOmitted,
         };
       });
   }
 }
+
+/** The client's unreachable spell still open, if any. */
+const openSpell = (c: Client): Unreachable | undefined => {
+  const last = c.unreachable.at(-1);
+  return last && last.to === undefined ? last : undefined;
+};
 
 const MAX_ERROR_TEXTS = 4096;
 const MAX_ERROR_CHARS = 200;

@@ -20,12 +20,13 @@ export interface GrepFilter {
   readonly until?: number;
 }
 
-/** Node names a line is about: a message's sender and destination, a note's client names. */
+/** Node names a line is about: a message's sender and destination, a note's client names (those a loss was lost to, an eviction's newcomer). */
 function nodesOf(entry: Entry): string[] {
   if (entry.type === "message") return [entry.src, entry.dest];
   if (entry.type !== "note") return [];
   const f = entry.fields;
-  return [f.name, f.requester, f.target].filter((n): n is string => n !== undefined);
+  const names = [f.name, f.requester, f.target, f.newcomer].filter((n): n is string => n !== undefined);
+  return f.names === undefined ? names : [...names, ...f.names.split(" ")];
 }
 
 const matchesNode = (patterns: readonly string[], name: string): boolean =>
@@ -52,6 +53,8 @@ const COLORS: Record<string, string> = {
   refused: "35",
   bad: "35",
   flood: "35",
+  loss: "31",
+  loop: "35",
   server: "1",
   log: "2",
   unknown: "2",

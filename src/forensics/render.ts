@@ -67,6 +67,19 @@ export function renderSummary(s: Summary, style: Style): string {
       `  ${c.name.padEnd(nameWidth)}  ${where(c).padEnd(addrWidth)}  ${time(c.firstHeard)}  ${time(c.lastHeard)}  ${num(c.messages).padStart(7)}  ${String(c.moves).padStart(5)}` +
         (silences.length > 0 ? `  ${silences.join(", ")}` : ""),
     );
+    // When its datagrams started coming back, and what ended it: the answer to "when did M1.IE stop answering".
+    const indent = " ".repeat(nameWidth + 4);
+    for (const u of c.unreachable) {
+      const why = escapeControls(u.reason);
+      out.push(
+        u.to === null
+          ? red(`${indent}unreachable since ${time(u.from)} (${span(u.seconds)}): ${why}`)
+          : yellow(`${indent}unreachable ${time(u.from)}-${time(u.to)} (${span(u.seconds)}): ${why}; ${ENDED[u.ended ?? "heard"]}`),
+      );
+    }
+    if (c.unreachableOmitted > 0) out.push(dim(`${indent}and ${c.unreachableOmitted} more unreachable spells`));
+    for (const r of c.removals) out.push(`${indent}${r.how} ${time(r.at)}: ${escapeControls(r.detail)}`);
+    if (c.removalsOmitted > 0) out.push(dim(`${indent}and ${c.removalsOmitted} more removals`));
   }
 
   section("Commands", `late: no answer or progress for CommandTimeout (${s.settings.commandTimeout} s)`);
@@ -99,6 +112,21 @@ export function renderSummary(s: Summary, style: Style): string {
     );
   }
 
+  const l = s.losses;
+  section("Not delivered", "datagrams and lines lost after the server took them (STATS dropped)");
+  if (l.total === 0) out.push("  none");
+  else {
+    out.push(
+      red(
+        `  ${num(l.total)} in all: ${num(l.unreachable)} came back unreachable, ${num(l.notSent)} the kernel would not send, ${num(l.port)} a port would not take`,
+      ),
+    );
+    out.push(...lossRows(l, time, dim));
+  }
+  const loops = Object.entries(s.loops.kinds).map(([kind, n]) => `${kind} ${num(n)}`);
+  out.push(`  loops cut: ${num(s.loops.total)}${loops.length > 0 ? ` (${loops.join(", ")}), ${time(s.loops.first)} to ${time(s.loops.last)}` : ""}`);
+  out.push(`  host table: ${num(s.hostTable.evicted)} evicted for a newcomer, ${num(s.hostTable.removed)} removed`);
+
   section("Traffic", `messages per ${s.traffic.bucketSeconds / 60} min`);
   out.push(...sparkRows(s, time));
 
@@ -116,7 +144,8 @@ export function renderSummary(s: Summary, style: Style): string {
     const c = run.counters;
     out.push(
       `  received=${c.received} routed=${c.routed} broadcast=${c.broadcast} replied=${c.replied} malformed=${c.malformed} oversized=${c.oversized}`,
-      `  unknownDestination=${c.unknownDestination} dropped=${c.dropped} refused=${c.refused} completed=${c.completed} unmatched=${c.unmatched} evicted=${c.evicted}`,
+      `  unknownDestination=${c.unknownDestination} dropped=${c.dropped} notSent=${c.notSent} unreachable=${c.unreachable} refused=${c.refused} loops=${c.loops} hostsEvicted=${c.hostsEvicted}`,
+      `  completed=${c.completed} unmatched=${c.unmatched} evicted=${c.evicted}`,
     );
   }
   const g = s.gaps;
@@ -150,6 +179,26 @@ function commandRows(rows: readonly CommandSummary[], red: (t: string) => string
   if (rows.length > shown.length) out.push(dim(`  and ${rows.length - shown.length} more (--json has them all)`));
   return out;
 }
+
+function lossRows(l: Summary["losses"], time: (t: string | null) => string, dim: (t: string) => string): string[] {
+  const shown = l.destinations.slice(0, 20);
+  const destWidth = Math.max(4, ...shown.map((d) => d.dest.length));
+  const addrWidth = Math.max(7, ...shown.map((d) => (d.address ?? "-").length));
+  const out = [
+    dim(`  ${"dest".padEnd(destWidth)}  ${"address".padEnd(addrWidth)}  ${"count".padStart(7)}  ${"first".padEnd(time(shown[0]?.first ?? null).length)}  last`),
+  ];
+  for (const d of shown) {
+    const reasons = Object.entries(d.reasons).map(([why, n]) => `${escapeControls(why)} ${num(n)}`);
+    out.push(
+      `  ${escapeControls(d.dest === d.address ? "-" : d.dest).padEnd(destWidth)}  ${escapeControls(d.address ?? "-").padEnd(addrWidth)}  ${num(d.count).padStart(7)}  ${time(d.first)}  ${time(d.last)}  ${reasons.join(", ")}`,
+    );
+  }
+  if (l.destinations.length > shown.length) out.push(dim(`  and ${l.destinations.length - shown.length} more (--json has them all)`));
+  if (l.destinationsOmitted > 0) out.push(dim(`  and ${num(l.destinationsOmitted)} to destinations beyond the first 1,024`));
+  return out;
+}
+
+const ENDED: Record<string, string> = { heard: "heard from again", evicted: "evicted", removed: "removed", "server-started": "the server started afresh" };
 
 function unanswered(rows: readonly CommandSummary[]): Map<string, { count: number; words: string[]; last: string | null }> {
   const byDest = new Map<string, { count: number; words: string[]; last: string | null }>();

@@ -13,11 +13,15 @@ import { type BodyInfo, isFinal, isProgress, isRequest } from "../protocol/body-
 import {
   CLIENT_ADDED,
   CLIENT_MOVED,
+  CLIENT_REACHABLE,
   COMMAND_ENDED,
   FLOOD_CALMED,
   FLOOD_LIMITED,
   LOG_LOST,
+  LOOP_NOT_SENT,
   MALFORMED,
+  NOT_DELIVERED_PORT,
+  PRESET_OWN_ADDRESS,
   REFUSED_EXEC,
   REFUSED_PINNED,
   SERIAL_CLIENT_ADDED,
@@ -28,6 +32,7 @@ import { CommandBook, round3 } from "./command-book.ts";
 import type { Entry } from "./entry.ts";
 import { ClientBook, ErrorBook, EventLog, FloodBook, stampOf, Traffic } from "./facts.ts";
 import { numericKeys } from "./keys.ts";
+import { LoopBook, LossBook, type LostRequest, lostRequest } from "./loss-book.ts";
 import { Run, runSummary } from "./run.ts";
 import type { FileRead, Summary } from "./summary.ts";
 
@@ -61,6 +66,9 @@ interface Pending {
   refused: boolean;
 }
 
+/** The entry before was a loss line: the routed request it quoted, or null. The server's ERROR for it may follow. */
+type JustLost = LostRequest | null | undefined;
+
 /** A routed final answer, waiting for the server's completion line that may follow it. */
 interface Awaiting {
   readonly requester: string;
@@ -89,6 +97,10 @@ export class NightReplay {
   private readonly input = { malformed: 0, oversized: 0, junk: 0, refused: {} as Record<string, number> };
   private readonly flood = new FloodBook();
   private readonly traffic = new Traffic();
+  private readonly losses = new LossBook();
+  private readonly loops = new LoopBook();
+  private readonly hostTable = { evicted: 0, removed: 0 };
+  private justLost: JustLost;
   private readonly events = new EventLog();
   private readonly server = { starts: 0, stops: 0, uncleanStops: 0, restarts: 0, restartsRefused: 0 };
   private readonly gaps = { logOff: 0, logLost: 0, clockStepsBack: 0 };
@@ -122,6 +134,8 @@ export class NightReplay {
     }
     this.first ??= at;
     this.last = at;
+    const justLost = this.justLost;
+    this.justLost = undefined;
     if (this.pending && !this.belongsToPending(entry)) this.settle();
     if (this.awaiting) {
       if (entry.type === "note" && entry.note === COMMAND_ENDED && this.completes(this.awaiting, entry.fields)) {
@@ -150,19 +164,24 @@ export class NightReplay {
         return;
       case "message":
         this.lines.messages++;
-        if (entry.src === this.serverId) this.fromServer(entry, at);
+        if (entry.src === this.serverId) this.fromServer(entry, at, justLost);
         else this.received(entry, at);
         return;
     }
   }
 
-  /** The lines written with a message: what it changed, and the server's answer to its sender. */
+  /**
+   * The lines written with a message: what it changed, what became of it
+   * (a loop cut, a port that would not take it) and the server's answer to
+   * its sender. UDP losses are reported at the end of the server's turn: lines of their own.
+   */
   private belongsToPending(entry: Entry): boolean {
     const p = this.pending as Pending;
     if (entry.type === "note") {
       const n = entry.note;
-      if (n === CLIENT_ADDED || n === SERIAL_CLIENT_ADDED || n === CLIENT_MOVED) return entry.fields.name === p.src;
-      return n === REFUSED_EXEC && entry.fields.name === p.src;
+      if (n === CLIENT_ADDED || n === SERIAL_CLIENT_ADDED || n === CLIENT_MOVED || n === CLIENT_REACHABLE) return entry.fields.name === p.src;
+      if (n === NOT_DELIVERED_PORT) return entry.fields.name === p.dest || entry.fields.name === p.src;
+      return n === LOOP_NOT_SENT || (n === REFUSED_EXEC && entry.fields.name === p.src);
     }
     if (entry.type !== "message" || entry.src !== this.serverId) return false;
     const to = entry.dest;
@@ -202,7 +221,7 @@ export class NightReplay {
   }
 
   /** A line the server wrote as itself: a reply, a broadcast, a console line. */
-  private fromServer(entry: Extract<Entry, { type: "message" }>, at: number): void {
+  private fromServer(entry: Extract<Entry, { type: "message" }>, at: number, justLost: JustLost): void {
     const { dest, body } = entry;
     const info = entry.info;
     if (dest === this.serverId) {
@@ -219,9 +238,20 @@ export class NightReplay {
       return;
     }
     if (body.startsWith("ERROR: Cannot route to")) {
-      this.run.counters.dropped++;
+      // A routed request that came back: the server closed its command with this ERROR.
+      if (justLost && justLost.requester === dest && body.startsWith(`ERROR: Cannot route to ${justLost.target} - `)) {
+        this.lostRequestClosed(justLost, at);
+        return;
+      }
+      // Not routed (a port down...). The loss line before it counted it; a log without loss lines has only this.
+      if (justLost === undefined) this.run.counters.dropped++;
       if (p) p.failed = true;
       return;
+    }
+    if (info.word === "REMOVE" && body.startsWith("DONE: REMOVE Host ")) {
+      const end = body.indexOf(" ", 18);
+      const name = end === -1 ? body.slice(18) : body.slice(18, end);
+      if (name !== "") this.removedFromTable(name, at, "removed", `REMOVE by ${dest}`);
     }
     // Refused before it was acted on: not routed, and an answer to a request to the server.
     if (p && body.startsWith("ERROR: Server Host Table Full")) p.failed = true;
@@ -274,6 +304,22 @@ export class NightReplay {
     }
   }
 
+  /** As the server does (core/losses.ts): the command is closed as answered with an ERROR, with no latency. */
+  private lostRequestClosed(lost: LostRequest, at: number): void {
+    const done = this.run.routes.finish(lost.target, lost.requester, lost.word, "ERROR", at);
+    if (!done) {
+      this.run.counters.unmatched++;
+      return;
+    }
+    this.run.counters.completed++;
+    this.book.answered(lost.target, lost.word, true, at, undefined, false);
+  }
+
+  private removedFromTable(name: string, at: number, how: "evicted" | "removed", detail: string): void {
+    this.hostTable[how]++;
+    this.clients.removed(name, at, how, detail);
+  }
+
   private completes(a: Awaiting, fields: Readonly<Record<string, string>>): boolean {
     return fields.requester === a.requester && fields.target === a.target && fields.word === a.word;
   }
@@ -302,9 +348,17 @@ export class NightReplay {
     const counters = this.run.counters;
     switch (kind) {
       case "client": {
-        // Events a later server adds (a client unreachable, evicted...) are shown by grep; these two move it.
+        const name = f.name as string;
+        if (event === "unreachable") return this.clients.unreachable(name, at, f.reason ?? "");
+        if (event === "reachable") return this.clients.reachable(name, at, "heard");
+        if (event === "evicted") {
+          counters.hostsEvicted++;
+          return this.removedFromTable(name, at, "evicted", `slot ${f.slot} for ${f.newcomer} (${f.from}): ${f.reason}`);
+        }
+        if (event === "removed") return this.removedFromTable(name, at, "removed", f.reason ?? "");
+        // Events a later server adds are shown by grep; these two move it.
         if (event !== "added" && event !== "moved") return;
-        const c = this.clients.get(f.name as string);
+        const c = this.clients.get(name);
         if (!c) return;
         this.clients.locate(c, f.address);
         if (event === "added") c.added++;
@@ -352,6 +406,31 @@ export class NightReplay {
       case "flood":
         if (entry.note === FLOOD_LIMITED) this.flood.limited(f.sender as string, at);
         else if (entry.note === FLOOD_CALMED) this.flood.calmed(f.sender as string, Number(f.dropped) || 0, at);
+        return;
+      case "loss": {
+        counters.dropped++;
+        if (event === "unreachable") counters.unreachable++;
+        else if (event === "not-sent") counters.notSent++;
+        const p = this.pending;
+        if (entry.note === NOT_DELIVERED_PORT && p?.route === "client" && p.dest === f.name) p.failed = true;
+        const dest = f.names ?? f.name ?? f.address ?? "?";
+        this.losses.add(event, dest, f.address ?? null, f.state ?? f.reason ?? "", at);
+        // A UDP datagram came back or was refused: a routed request's sender gets an ERROR next. A port's refusal was never routed.
+        this.justLost = event !== "port" && f.text !== undefined ? (lostRequest(f.text, this.serverId) ?? null) : null;
+        return;
+      }
+      case "loop":
+        counters.loops++;
+        this.loops.add(event, at);
+        // Cut on arrival: received (and counted) by the server, but never logged as a message.
+        if (entry.note !== LOOP_NOT_SENT) {
+          counters.received++;
+          this.traffic.add(at);
+        }
+        return;
+      case "preset":
+        if (entry.note === PRESET_OWN_ADDRESS)
+          this.events.add(at, "warning", `UDPPort ${f.host} ${f.port} is this server's own address and port: never PINGed`);
         return;
       case "server":
         this.serverNote(event, f, at);
@@ -408,6 +487,7 @@ export class NightReplay {
     if (seen) this.keep(previous);
     if (f.id) this.serverId = f.id;
     this.server.starts++;
+    this.clients.serverStarted(at);
     this.run = new Run(at, f.version ?? null, f.port ?? null, this.keys);
     this.events.add(at, "started", `as ${this.serverId} on port ${f.port}${f.version ? `, isis ${f.version}` : ""}`);
   }
@@ -460,6 +540,9 @@ export class NightReplay {
         ...this.input,
         flood: { episodes: this.flood.episodes, dropped: this.flood.dropped, senders: this.flood.summaries() },
       },
+      losses: this.losses.summary(),
+      loops: this.loops.summary(),
+      hostTable: { ...this.hostTable },
       traffic: this.traffic.series(),
       inFlightAtEnd: {
         open: routed.length,

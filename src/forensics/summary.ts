@@ -32,6 +32,12 @@ export interface Summary {
   readonly errors: readonly ErrorSummary[];
   readonly errorsTotal: number;
   readonly input: InputSummary;
+  /** What was not delivered, by destination: the server's loss lines (STATS dropped). */
+  readonly losses: LossSummary;
+  /** Loops through the server cut, by kind (own-socket, own-name, serial-echo). */
+  readonly loops: { readonly total: number; readonly kinds: Readonly<Record<string, number>>; readonly first: string | null; readonly last: string | null };
+  /** Clients taken out of the host table (each client's removals say who and why). */
+  readonly hostTable: { readonly evicted: number; readonly removed: number };
   readonly traffic: { readonly bucketSeconds: number; readonly start: string | null; readonly counts: readonly number[] };
   /** Commands still waiting for their answer at the end of the range (the last run's). */
   readonly inFlightAtEnd: { readonly open: number; readonly late: number; readonly commands: readonly OpenCommandSummary[] };
@@ -85,8 +91,15 @@ export interface RunCounters {
   malformed: number;
   oversized: number;
   unknownDestination: number;
+  /** Every loss line: a datagram that came back, one the kernel would not send, a line a serial port would not take. */
   dropped: number;
+  notSent: number;
+  unreachable: number;
   refused: number;
+  /** Loops cut (`Cut a loop` lines). */
+  loops: number;
+  /** Dead clients whose slot went to a newcomer. */
+  hostsEvicted: number;
   completed: number;
   unmatched: number;
   evicted: number;
@@ -133,6 +146,33 @@ export interface ClientSummary {
   /** Silences longer than StaleAfter; `to` null: still silent at the end. */
   readonly silences: readonly { readonly from: string; readonly to: string | null; readonly seconds: number }[];
   readonly silencesOmitted: number;
+  /** When datagrams to it came back unreachable (ICMP), until what ended it; `to` null: still so at the end. */
+  readonly unreachable: readonly UnreachableSpell[];
+  readonly unreachableOmitted: number;
+  /** Taken out of the host table: evicted for a newcomer (the table was full), or removed. */
+  readonly removals: readonly ClientRemoval[];
+  readonly removalsOmitted: number;
+}
+
+/** heard: it spoke again; evicted, removed: it left the table; server-started: a new server process forgot it. */
+export type UnreachableEnd = "heard" | "evicted" | "removed" | "server-started";
+
+export interface UnreachableSpell {
+  readonly from: string;
+  readonly to: string | null;
+  /** To `to`, or to the end of the range. */
+  readonly seconds: number;
+  /** As the server said it: `port unreachable`, `host unreachable`... */
+  readonly reason: string;
+  readonly ended: UnreachableEnd | null;
+}
+
+export interface ClientRemoval {
+  readonly at: string;
+  /** evicted: its slot went to a newcomer; removed: a refused or lapsed monitor's name, or REMOVE. */
+  readonly how: "evicted" | "removed";
+  /** evicted: `slot K for NEW (ADDR): why`; removed: why, or `REMOVE by NAME`. */
+  readonly detail: string;
 }
 
 export interface CommandSummary {
@@ -175,6 +215,35 @@ export interface InputSummary {
     readonly dropped: number;
     readonly senders: readonly FloodSummary[];
   };
+}
+
+export interface LossSummary {
+  readonly total: number;
+  /** Came back unreachable (ICMP). */
+  readonly unreachable: number;
+  /** The kernel would not send them. */
+  readonly notSent: number;
+  /** Held by the server: a serial port down or backlogged, the server's own socket. */
+  readonly port: number;
+  /** Most lost first. */
+  readonly destinations: readonly LossDestination[];
+  /** Losses to destinations beyond the 1,024 kept. */
+  readonly destinationsOmitted: number;
+}
+
+export interface LossDestination {
+  /** The client names at the address, as the server said them; else the address; `?` when the report named none. */
+  readonly dest: string;
+  /** The last address they were lost at. */
+  readonly address: string | null;
+  readonly count: number;
+  readonly unreachable: number;
+  readonly notSent: number;
+  readonly port: number;
+  readonly first: string;
+  readonly last: string;
+  /** How often each reason was given (`port unreachable`, `is down`...). */
+  readonly reasons: Readonly<Record<string, number>>;
 }
 
 export interface FloodSummary {

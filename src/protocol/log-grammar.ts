@@ -44,9 +44,9 @@ export function parseLogOpened(line: string): { serverId: string; stamp: string 
  * are the names `isis log grep --type` takes. `bad` is input that is not a
  * message, as for MONITOR's BAD.
  */
-export type NoteKind = "client" | "hb" | "command" | "refused" | "bad" | "flood" | "server" | "log" | "serial" | "preset";
+export type NoteKind = "client" | "hb" | "command" | "refused" | "bad" | "flood" | "server" | "log" | "serial" | "preset" | "loss" | "loop";
 
-export const NOTE_KINDS: readonly NoteKind[] = ["client", "hb", "command", "refused", "bad", "flood", "server", "log", "serial", "preset"];
+export const NOTE_KINDS: readonly NoteKind[] = ["client", "hb", "command", "refused", "bad", "flood", "server", "log", "serial", "preset", "loss", "loop"];
 
 type FieldName<F extends string> = F extends `${infer N}...` ? N : F;
 /** The field names of a template, as a union type: `"a" | "b"` for `"x {a} y {b...}"`. */
@@ -87,11 +87,7 @@ export function defineNote<T extends string>(kind: NoteKind, event: string, temp
   const count = fields.length;
   const head = parts[0] as string;
   const tail = parts[count] as string;
-  // The server formats a completion line per answered command: the template is
-  // compiled into one concatenation, as fast as a template literal (a loop over
-  // the fields cost twice as much). Literals and field names are our own.
-  const body = fields.map((f, i) => ` + v[${JSON.stringify(f)}] + ${JSON.stringify(parts[i + 1])}`).join("");
-  const format = new Function("v", `return ${JSON.stringify(head)}${body};`) as LogNote<T>["format"];
+  const format = formatter(parts, fields) as LogNote<T>["format"];
   return {
     kind,
     event,
@@ -117,6 +113,44 @@ export function defineNote<T extends string>(kind: NoteKind, event: string, temp
   };
 }
 
+type Values = Readonly<Record<string, string | number>>;
+
+/**
+ * The text of a note: its literals and field values in turn. The server
+ * formats a completion line per answered command, so up to six fields the
+ * concatenation is written out, one closure per field count, as a template
+ * literal: as fast as a template literal over the same values (`+` on the
+ * captured strings cost twice as much; bench/log-notes.ts). Notes with the
+ * same field count share a closure, whose field reads then see all of them.
+ * Wider templates take the loop.
+ */
+function formatter(parts: readonly string[], fields: readonly string[]): (v: Values) => string {
+  const [p0 = "", p1 = "", p2 = "", p3 = "", p4 = "", p5 = "", p6 = ""] = parts;
+  const [f0 = "", f1 = "", f2 = "", f3 = "", f4 = "", f5 = ""] = fields;
+  switch (fields.length) {
+    case 0:
+      return () => p0;
+    case 1:
+      return (v) => `${p0}${v[f0]}${p1}`;
+    case 2:
+      return (v) => `${p0}${v[f0]}${p1}${v[f1]}${p2}`;
+    case 3:
+      return (v) => `${p0}${v[f0]}${p1}${v[f1]}${p2}${v[f2]}${p3}`;
+    case 4:
+      return (v) => `${p0}${v[f0]}${p1}${v[f1]}${p2}${v[f2]}${p3}${v[f3]}${p4}`;
+    case 5:
+      return (v) => `${p0}${v[f0]}${p1}${v[f1]}${p2}${v[f2]}${p3}${v[f3]}${p4}${v[f4]}${p5}`;
+    case 6:
+      return (v) => `${p0}${v[f0]}${p1}${v[f1]}${p2}${v[f2]}${p3}${v[f3]}${p4}${v[f4]}${p5}${v[f5]}${p6}`;
+    default:
+      return (v) => {
+        let text = p0;
+        for (let i = 0; i < fields.length; i++) text += `${v[fields[i] as string]}${parts[i + 1]}`;
+        return text;
+      };
+  }
+}
+
 function hasSpace(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (text.charCodeAt(i) === 32) return true;
   return false;
@@ -130,6 +164,17 @@ export const CLIENT_ADDED = defineNote("client", "added", "Added UDP Client {nam
 export const SERIAL_CLIENT_ADDED = defineNote("client", "added", "Added Serial Client {name} on device {address}");
 /** A known client was heard from another address (an agent restarted on a new port). */
 export const CLIENT_MOVED = defineNote("client", "moved", "Client {name} moved to {address}");
+/** Datagrams to a client came back unreachable (ICMP): said once, until it is heard from again. */
+export const CLIENT_UNREACHABLE = defineNote("client", "unreachable", "Client {name} ({address}) is unreachable: {reason...}");
+export const CLIENT_REACHABLE = defineNote("client", "reachable", "Client {name} ({address}) heard from again after {seconds} s unreachable");
+/** The table was full: a provably dead client's slot went to a newcomer. */
+export const CLIENT_EVICTED = defineNote(
+  "client",
+  "evicted",
+  "Host table full: evicted {name} ({address...}) from slot {slot} for {newcomer} ({from...}): {reason...}",
+);
+/** The server took a name out of the table: a refused monitor's, a lapsed monitor's. */
+export const CLIENT_REMOVED = defineNote("client", "removed", "Removed {name} ({address...}) from the host table: {reason...}");
 /** A message with no body (also the C server's words). */
 export const HEARTBEAT = defineNote("hb", "heartbeat", "heartbeat {name} ({address})");
 
@@ -160,12 +205,41 @@ export const SERVER_RESTART_REFUSED = defineNote("server", "restart-refused", "S
 /** Entries the runtime log could not write (queue full, disk trouble), written once it can again. */
 export const LOG_LOST = defineNote("log", "lost", "Runtime log lost {count} entries ({reason...})");
 
+// Datagrams and lines that were not delivered, one line each (STATS dropped).
+// `text` is the start of what was lost, quoted (core/preview.ts); `names` the
+// clients at that address. The port's line first: a UDP reason never starts
+// with `the port`; an address alone before one with names (an address has no
+// `: ` in it, names are in parentheses).
+/** The server held it: a serial port down or backlogged, or the address is the server's own socket. */
+export const NOT_DELIVERED_PORT = defineNote("loss", "port", "Not delivered to {address...} ({name}): the port {state...}: {text...}");
+/** An ICMP report that did not say where (Bun read it first). */
+export const NOT_DELIVERED_UNNAMED = defineNote("loss", "unreachable", "Not delivered to a destination the report did not name: {reason...}");
+/** Came back unreachable (ICMP; STATS unreachable). */
+export const NOT_DELIVERED_NOBODY = defineNote("loss", "unreachable", "Not delivered to {address}: {reason...}: {text...}");
+export const NOT_DELIVERED = defineNote("loss", "unreachable", "Not delivered to {address} ({names...}): {reason...}: {text...}");
+/** The kernel would not send it, even after retries (STATS notSent). */
+export const NOT_SENT_NOBODY = defineNote("loss", "not-sent", "Not sent to {address}: {reason...}: {text...}");
+export const NOT_SENT = defineNote("loss", "not-sent", "Not sent to {address} ({names...}): {reason...}: {text...}");
+
+// Loops through the server itself, cut at their first turn (STATS loops); the event is the loop's kind.
+/** Not sent: the address is the server's own socket. The others were dropped on arrival. */
+export const LOOP_NOT_SENT = defineNote("loop", "own-socket", "Cut a loop: not sent to {address}, this server's own socket: {text...}");
+export const LOOP_OWN_SOCKET = defineNote("loop", "own-socket", "Cut a loop: dropped a datagram from {address}, this server's own socket: {text...}");
+export const LOOP_OWN_NAME = defineNote("loop", "own-name", "Cut a loop: dropped a message from {address...} in the name of the server or of AL: {text...}");
+export const LOOP_SERIAL_ECHO = defineNote("loop", "serial-echo", "Cut a loop: dropped an echo on {address...} of what the server sent there: {text...}");
+
 export const SERIAL_UP = defineNote("serial", "up", "Serial port {index} ({device}) is up: {reason...}");
 export const SERIAL_DOWN = defineNote("serial", "down", "Serial port {index} ({device}) is down: {reason...}");
 export const SERIAL_BACKLOG = defineNote("serial", "backlog", "Serial port {index} ({device}): {detail...}");
 
 export const PRESET_ANSWERED = defineNote("preset", "answered", "preset port {address} answered after {count} more PINGs");
 export const PRESET_SILENT = defineNote("preset", "silent", "preset port {address} silent: PING {count} sent, next in {seconds} s");
+/** A UDPPort naming the server's own address and port: never PINGed (at start and after each reload). */
+export const PRESET_OWN_ADDRESS = defineNote(
+  "preset",
+  "own-address",
+  "UDPPort {host} {port} is this server's own address and port: it is never PINGed (a loop)",
+);
 
 /** The C server's lines (isisd.c, commands.c, interfaces.c). */
 export const C_NOTES: readonly LogNote[] = [
@@ -192,6 +266,10 @@ export const NOTES: readonly LogNote[] = [
   CLIENT_ADDED,
   SERIAL_CLIENT_ADDED,
   CLIENT_MOVED,
+  CLIENT_UNREACHABLE,
+  CLIENT_REACHABLE,
+  CLIENT_EVICTED,
+  CLIENT_REMOVED,
   HEARTBEAT,
   COMMAND_ENDED,
   COMMAND_EVICTED,
@@ -206,11 +284,22 @@ export const NOTES: readonly LogNote[] = [
   SERVER_RESTARTED,
   SERVER_RESTART_REFUSED,
   LOG_LOST,
+  NOT_DELIVERED_PORT,
+  NOT_DELIVERED_UNNAMED,
+  NOT_DELIVERED_NOBODY,
+  NOT_DELIVERED,
+  NOT_SENT_NOBODY,
+  NOT_SENT,
+  LOOP_NOT_SENT,
+  LOOP_OWN_SOCKET,
+  LOOP_OWN_NAME,
+  LOOP_SERIAL_ECHO,
   SERIAL_UP,
   SERIAL_DOWN,
   SERIAL_BACKLOG,
   PRESET_ANSWERED,
   PRESET_SILENT,
+  PRESET_OWN_ADDRESS,
   ...C_NOTES,
 ];
 

@@ -72,7 +72,7 @@ describe("datagrams that were not delivered", () => {
     f.from(1000, "A1>IS PING\r");
     f.from(2000, "B1>IS PING\r");
     f.core.notSent(f.udp(2000), "A1>B1 FILTER 2\r", "network unreachable");
-    expect(f.logged).toContain("Not delivered to 127.0.0.1:2000 (B1): network unreachable: 'A1>B1 FILTER 2\\x0d'");
+    expect(f.logged).toContain("Not sent to 127.0.0.1:2000 (B1): network unreachable: 'A1>B1 FILTER 2\\x0d'");
     expect(texts(f.sent.slice(-1))).toEqual(["IS>A1 ERROR: Cannot route to B1 - 127.0.0.1:2000 refused the datagram (network unreachable)\r"]);
     const stats = texts(f.from(1000, "A1>IS STATS\r"))[0];
     expect([stat(stats, "dropped"), stat(stats, "notSent"), stat(stats, "unreachable")]).toEqual([1, 1, 0]);
@@ -89,6 +89,21 @@ test("a reply to a serial client whose port went down is logged as not delivered
   f.core.receive("M1.IE>IS PING\r", tty);
   expect(f.logged.slice(-2)).toEqual(["IS>M1.IE PONG", "Not delivered to /dev/ttyS0 (M1.IE): the port is down: 'IS>M1.IE PONG'"]);
   expect(stat(texts(f.from(1000, "A1>IS STATS\r"))[0], "dropped")).toBe(1);
+});
+
+test("a message routed to a serial client whose port is down is logged as not delivered and counted, a reply too (which gets no ERROR)", () => {
+  const f = makeCore();
+  f.serial.push({ device: "/dev/ttyS0", up: true });
+  f.core.receive("M1.IE>IS PING\r", { kind: "serial", index: 0, device: "/dev/ttyS0" });
+  f.from(1000, "A1>IS PING\r");
+  f.serial[0] = { device: "/dev/ttyS0", up: false };
+  expect(texts(f.from(1000, "A1>M1.IE FILTER 2\r"))).toEqual(["IS>A1 ERROR: Cannot route to M1.IE - /dev/ttyS0 is down\r"]);
+  expect(f.from(1000, "A1>M1.IE DONE: FILTER\r")).toEqual([]);
+  expect(f.logged.filter((l) => l.startsWith("Not delivered"))).toEqual([
+    "Not delivered to /dev/ttyS0 (M1.IE): the port is down: 'A1>M1.IE FILTER 2\\x0d'",
+    "Not delivered to /dev/ttyS0 (M1.IE): the port is down: 'A1>M1.IE DONE: FILTER\\x0d'",
+  ]);
+  expect(stat(texts(f.from(1000, "A1>IS STATS\r"))[0], "dropped")).toBe(2);
 });
 
 describe("loops through the server itself", () => {

@@ -1,35 +1,24 @@
 // A scripted night on the compiled server, on loopback: agents answering
 // commands (one slowly, one with errors, one never), a RESTART, a server
-// stopped and started again, an agent that moves, malformed input and a
-// flood. Then `isis log summary --json` is checked against what was sent,
-// and against STATS and INFLIGHT taken at the end; `isis log grep` against
+// stopped and started again, an agent that moves, malformed input, a
+// flood, a one-shot client gone before a request to it (a loss, a client
+// unreachable) and a message in the server's own name (a loop cut). Then
+// `isis log summary --json` is checked against what was sent, and against
+// STATS and INFLIGHT taken at the end; `isis log grep` against
 // the lines it must find; `--follow` against a line written while it runs.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Summary } from "../../src/forensics/summary.ts";
+import { kernelDrops } from "../helpers/proc.ts";
 import { ISIS_BIN, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
+import { textOf, waitUntil } from "../helpers/wait.ts";
 
 const FLOODER = resolve(import.meta.dir, "../helpers/flooder.ts");
 
-/** Until `check` holds (the runtime log writes within ~20 ms, a server answers within a few). */
-async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await Bun.sleep(5);
-  }
-}
-
 /** The next datagram matching `re`; the server's PINGs (after a start or RESTART) and anything else before it are passed over. */
-async function expectNext(c: UdpClient, re: RegExp): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const d = await c.next(Math.max(1, deadline - Date.now()));
-    if (re.test(d)) return d;
-  }
-}
+const expectNext = (c: UdpClient, re: RegExp): Promise<string> => c.nextMatching(re, 5000);
 
 const fields = (reply: string): Record<string, string> =>
   Object.fromEntries(
@@ -53,11 +42,11 @@ let stats: Record<string, string>;
 let inflight: string;
 let floodDropped = 0;
 let summary: Summary;
+/** When the one-shot client was found unreachable: between these two. */
+let lostAfter = 0;
+let lostBefore = 0;
 
-const logText = (): string => {
-  const path = `${logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`;
-  return existsSync(path) ? readFileSync(path, "latin1") : "";
-};
+const logText = (): string => textOf(`${logRoot}.${new Date().toISOString().slice(0, 10).replaceAll("-", "")}.log`);
 
 beforeAll(async () => {
   first = await startServer({ config: "CommandTimeout 1\nStaleAfter 2\n" });
@@ -113,11 +102,25 @@ beforeAll(async () => {
   ie.close();
   const ie2 = await open();
   ie2.send("M1.IE>IS\r", port);
-  await eventually(() => logText().includes(`Client M1.IE moved to 127.0.0.1:${ie2.port}`), "the move in the log");
+  await waitUntil("the move in the log", () => logText().includes(`Client M1.IE moved to 127.0.0.1:${ie2.port}`));
   for (let n = 0; n < 5; n++) await filter(port, ie2, n);
 
-  // A flood, until the server has limited it and let it go again.
-  const flooder = Bun.spawn([process.execPath, FLOODER, String(port), "1", "FL>NOBODY junk"], { stdout: "pipe", stderr: "inherit" });
+  // A flood, until the server has limited it and let it go again. The overload is made certain as
+  // in flood.test.ts: the server is stopped while the flood fills its socket's queue.
+  second.proc.kill("SIGSTOP");
+  const flooder = Bun.spawn([process.execPath, FLOODER, String(port), "FL>NOBODY junk"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  let flooderOut = "";
+  void (async () => {
+    for await (const chunk of flooder.stdout.pipeThrough(new TextDecoderStream())) flooderOut += chunk;
+  })();
+  try {
+    await waitUntil("the flooder's port", () => /port=(\d+)\n/.exec(flooderOut));
+    await waitUntil("the kernel to drop datagrams in front of the stopped server", () => kernelDrops(port) > 0);
+  } finally {
+    second.proc.kill("SIGCONT");
+  }
+  await second.waitFor(/flood: 127\.0\.0\.1:\d+ sends faster than/, 10_000);
+  flooder.stdin.end();
   await flooder.exited;
   const calmed = await second.waitFor(/flood: 127\.0\.0\.1:\d+ calmed down; (\d+) datagrams from it were dropped/, 10_000);
   floodDropped = Number(calmed[1]);
@@ -131,12 +134,22 @@ beforeAll(async () => {
   ie2.send("M1.IE>IPC1 DONE: filter FILTPOS=9\r", port);
   await expectNext(ipc, /^M1\.IE>IPC1 DONE: filter FILTPOS=9/);
 
-  // What the server itself says at the end, then the log's account of it.
+  // A one-shot client (an isisCmd run) registers and is gone; a request to it comes back unreachable.
+  const once = await UdpClient.open();
+  expect(await once.request("ONCE>IS PING\r", port)).toBe("IS>ONCE PONG\r");
+  once.close();
+  lostAfter = Date.now();
+  ipc.send("IPC1>ONCE filter 1\r", port);
+  expect(await expectNext(ipc, /^IS>IPC1 ERROR: Cannot route to ONCE/)).toMatch(/ - 127\.0\.0\.1:\d+ is unreachable \(port unreachable\)\r$/);
+  lostBefore = Date.now();
+
+  // What the server itself says at the end, then the log's account of it; first a message in the server's own name (a loop, cut).
   const eng = await open();
+  eng.send("IS>AL PING\r", port);
   inflight = await eng.request("ENG>IS INFLIGHT\r", port);
   const statsReply = await eng.request("ENG>IS STATS\r", port);
   stats = fields(statsReply);
-  await eventually(() => logText().includes("IS>ENG DONE: STATS"), "the STATS reply in the log");
+  await waitUntil("the STATS reply in the log", () => logText().includes("IS>ENG DONE: STATS"));
   const run = isis(["log", "summary", "--json", "-f", config]);
   expect(run.err).toBe("");
   expect(run.code).toBe(0);
@@ -185,7 +198,11 @@ describe("isis log summary of a scripted night", () => {
       "oversized",
       "unknownDestination",
       "dropped",
+      "notSent",
+      "unreachable",
       "refused",
+      "loops",
+      "hostsEvicted",
       "completed",
       "unmatched",
       "evicted",
@@ -243,6 +260,25 @@ describe("isis log summary of a scripted night", () => {
     expect(summary.traffic.counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 
+  test("the one-shot client: when it became unreachable (still so at the end), what was lost to it, the loop cut", () => {
+    const once = summary.clients.find((c) => c.name === "ONCE");
+    expect(once?.unreachable).toHaveLength(1);
+    const spell = once?.unreachable[0];
+    expect(spell).toMatchObject({ to: null, ended: null, reason: "port unreachable" });
+    const from = Date.parse(spell?.from ?? "");
+    expect(from).toBeGreaterThanOrEqual(lostAfter - 1);
+    expect(from).toBeLessThanOrEqual(lostBefore + 1);
+    expect(summary.losses.destinations.find((d) => d.dest === "ONCE")).toMatchObject({ unreachable: expect.any(Number), port: 0 });
+    if (lost() === 0) expect(summary.losses.total).toBe(Number(stats.dropped));
+    expect(summary.loops).toMatchObject({ total: 1, kinds: { "own-name": 1 } });
+    // The request to it was answered, by the server, with an error.
+    expect(summary.commands.find((c) => c.dest === "ONCE" && c.word === "FILTER")).toMatchObject({ count: 1, answered: 1, errors: 1, unanswered: 0 });
+    const { out } = isis(["log", "summary", "-f", config]);
+    expect(out).toContain(`unreachable since ${spell?.from.slice(11, 19)}`);
+    expect(out).toMatch(/\nNot delivered/);
+    expect(out).toMatch(/\n {2}ONCE +127\.0\.0\.1:\d+ +\d+ /);
+  });
+
   test("the report for a person is plain text when not on a terminal, with every section", () => {
     const { code, out } = isis(["log", "summary", "-f", config]);
     expect(code).toBe(0);
@@ -253,6 +289,7 @@ describe("isis log summary of a scripted night", () => {
       "Commands",
       "Errors",
       "Input refused or dropped",
+      "Not delivered",
       "Traffic",
       "In flight at the end",
       "Counters of the last run",
@@ -284,6 +321,18 @@ describe("isis log grep", () => {
       .filter((l) => /^\d{4}-/.test(l))
       .map((l) => l.slice(0, 26));
     expect(stamps).toEqual([...stamps].sort());
+  });
+
+  test("a client's loss and unreachable lines by its name and their kinds", () => {
+    const { code, out } = isis(["log", "grep", "-f", config, "--node", "ONCE", "--type", "client,loss", "--json"]);
+    expect(code).toBe(0);
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.slice(0, 2).map((l) => `${l.kind} ${l.event}`)).toEqual(["client added", "client unreachable"]);
+    expect(lines.slice(2).every((l) => l.kind === "loss" && l.event === "unreachable" && l.fields.names === "ONCE")).toBe(true);
+    expect(lines.find((l) => l.fields.text?.startsWith("'IPC1>ONCE filter 1"))).toBeDefined();
   });
 
   test("--json gives one object per line; a prefix matches many nodes", () => {

@@ -33,6 +33,31 @@ test("colour only on a terminal without NO_COLOR; the words are the same either 
   expect(text).toContain("\n  M1.IE: 1 unanswered (HOME 1); last answer 10-06 00:00:04\n");
 });
 
+test("when a client stopped answering, what was not delivered and why, loops and the table healing: each said in the report", () => {
+  const replay = new NightReplay({ serverId: "IS", staleAfterMs: 120_000, commandTimeoutMs: 120_000 });
+  for (const line of [
+    "2025-09-15T22:00:00.000000 Server started as host IS on port 6600, isis 4.0.0, rcFile=/x.ini",
+    "2025-09-15T22:00:01.000000 M1.IE>IS PING",
+    "2025-09-15T22:14:03.000000 Client M1.IE (127.0.0.1:10701) is unreachable: port unreachable",
+    "2025-09-15T22:14:03.000000 Not delivered to 127.0.0.1:10701 (M1.IE): port unreachable: 'IPC1>M1.IE filter 2\\x0d'",
+    "2025-09-15T22:20:00.000000 Client M1.CB (127.0.0.1:10702) is unreachable: port unreachable",
+    "2025-09-15T22:21:00.000000 Client M1.CB (127.0.0.1:10703) heard from again after 60.000 s unreachable",
+    "2025-09-15T22:30:00.000000 Cut a loop: dropped an echo on /dev/ttyS0 of what the server sent there: 'IS>AL PING'",
+    "2025-09-15T22:40:00.000000 Host table full: evicted C1 (127.0.0.1:3001) from slot 3 for NEW (127.0.0.1:4000): no answer to 2 PINGs, silent for 20.0 s",
+  ]) {
+    replay.add(parseEntry(line));
+  }
+  const text = renderSummary(replay.finish([], Date.parse("2025-09-16T00:24:03Z")), { color: false });
+  expect(text).toContain("\n          unreachable since 22:14:03 (2h10m): port unreachable\n");
+  expect(text).toContain("\n          unreachable 22:20:00-22:21:00 (60 s): port unreachable; heard from again\n");
+  expect(text).toContain("\n          evicted 22:40:00: slot 3 for NEW (127.0.0.1:4000): no answer to 2 PINGs, silent for 20.0 s\n");
+  expect(text).toContain("\nNot delivered   datagrams and lines lost after the server took them (STATS dropped)\n");
+  expect(text).toContain("  1 in all: 1 came back unreachable, 0 the kernel would not send, 0 a port would not take\n");
+  expect(text).toMatch(/\n {2}M1\.IE +127\.0\.0\.1:10701 +1 +22:14:03 +22:14:03 +port unreachable 1\n/);
+  expect(text).toContain("  loops cut: 1 (serial-echo 1), 22:30:00 to 22:30:00\n  host table: 1 evicted for a newcomer, 0 removed\n");
+  expect(text).toContain("dropped=1 notSent=0 unreachable=1 refused=0 loops=1 hostsEvicted=1");
+});
+
 test("a client's control bytes never reach the terminal as such", () => {
   const e = parseEntry("2025-09-15T14:03:22.123456 A1>B1 \x1b[2J\x07");
   expect(formatLine(e, { color: false })).toBe("2025-09-15T14:03:22.123456 A1>B1 \\x1b[2J\\x07");

@@ -156,6 +156,105 @@ describe("clients", () => {
   });
 });
 
+describe("what was not delivered, loops, a table that heals", () => {
+  const night = [
+    START,
+    "19:00:01 A1>IS PING",
+    "19:00:01 Added UDP Client A1 on host 127.0.0.1:1000",
+    "19:00:01 IS>A1 PONG",
+    "19:00:02 B1>IS PING",
+    "19:00:02 Added UDP Client B1 on host 127.0.0.1:2000",
+    "19:00:02 IS>B1 PONG",
+    // A routed request came back unreachable: its sender is told, its command closed.
+    "19:00:03 A1>B1 filter 2",
+    "19:00:03.000200 Client B1 (127.0.0.1:2000) is unreachable: port unreachable",
+    "19:00:03.000200 Not delivered to 127.0.0.1:2000 (B1): port unreachable: 'A1>B1 filter 2\\x0d'",
+    "19:00:03.000200 IS>A1 ERROR: Cannot route to B1 - 127.0.0.1:2000 is unreachable (port unreachable)",
+    "19:00:04 Not delivered to 127.0.0.1:2000 (B1): port unreachable: 'IS>B1 PING\\x0d'",
+    "19:00:05 Not sent to 127.0.0.1:3000: socket send buffer full: 'IS>AL PING\\x0d'",
+    "19:00:06 Not delivered to a destination the report did not name: port unreachable",
+    // A serial port down: not routed; the loss line, then the ERROR.
+    "19:00:07 A1>M1.IE filter 1",
+    "19:00:07 Not delivered to /dev/ttyS0 (M1.IE): the port is down: 'A1>M1.IE filter 1\\x0d'",
+    "19:00:07 IS>A1 ERROR: Cannot route to M1.IE - /dev/ttyS0 is down",
+    "19:00:08 Cut a loop: dropped a datagram from 127.0.0.1:6600, this server's own socket: 'X1>AL hello\\x0d'",
+    "19:00:09 Cut a loop: dropped an echo on /dev/ttyS0 of what the server sent there: 'A1>M1.IE filter 1'",
+    "19:00:10 B1>IS PING",
+    "19:00:10 Client B1 moved to 127.0.0.1:2001",
+    "19:00:10 Client B1 (127.0.0.1:2001) heard from again after 7.000 s unreachable",
+    "19:00:10 IS>B1 PONG",
+    "19:01:00 Client C1 (127.0.0.1:3001) is unreachable: port unreachable",
+    "19:01:00 Not delivered to 127.0.0.1:3001 (C1): port unreachable: 'IS>C1 PING\\x0d'",
+    "19:01:05 Host table full: evicted C1 (127.0.0.1:3001) from slot 3 for NEW (127.0.0.1:4000): unreachable for 5.0 s (port unreachable)",
+    "19:01:05 NEW>IS PING",
+    "19:01:05 Added UDP Client NEW on host 127.0.0.1:4000",
+    "19:01:05 IS>NEW PONG",
+    "19:02:00 Removed MON9 (127.0.0.1:5010) from the host table: refused as a monitor (MONITOR ON too many monitors, try again later)",
+    "19:03:00 A1>IS REMOVE NEW",
+    "19:03:00 IS>A1 DONE: REMOVE Host NEW removed from the host table",
+    "19:04:00 Client D1 (127.0.0.1:3002) is unreachable: host unreachable",
+    "19:04:00 Not delivered to 127.0.0.1:3002 (D1): host unreachable: 'A1>AL hello\\x0d'",
+  ];
+
+  test("the counters are STATS's: dropped, unreachable, notSent, loops, hostsEvicted; a lost request is closed as STATS closes it", () => {
+    const s = summarize(night, "19:10:00");
+    expect(s.lines).toMatchObject({ unknown: 0, garbage: 0 });
+    expect(s.runs.at(-1)?.counters).toMatchObject({
+      received: 9,
+      routed: 1,
+      replied: 7,
+      dropped: 7,
+      unreachable: 5,
+      notSent: 1,
+      loops: 2,
+      hostsEvicted: 1,
+      completed: 1,
+      unmatched: 0,
+    });
+    expect(command(s, "B1", "FILTER")).toMatchObject({ count: 1, answered: 1, errors: 1, unanswered: 0, open: 0 });
+    expect(command(s, "M1.IE", "FILTER")).toMatchObject({ count: 1, answered: 1, errors: 1 });
+    expect(s.inFlightAtEnd.open).toBe(0);
+  });
+
+  test("per client: when it became unreachable and what ended it; evictions and removals", () => {
+    const s = summarize([...night, "19:30:00 Server started as host IS on port 6600, isis 4.0.0, rcFile=/x.ini"], "19:40:00");
+    const client = (name: string) => s.clients.find((c) => c.name === name);
+    expect(client("B1")?.unreachable).toEqual([
+      { from: `${DAY}T19:00:03.000200Z`, to: `${DAY}T19:00:10.000000Z`, seconds: 7, reason: "port unreachable", ended: "heard" },
+    ]);
+    expect(client("C1")?.unreachable.map((u) => `${u.to} ${u.ended}`)).toEqual([`${DAY}T19:01:05.000000Z evicted`]);
+    expect(client("C1")?.removals).toEqual([
+      { at: `${DAY}T19:01:05.000000Z`, how: "evicted", detail: "slot 3 for NEW (127.0.0.1:4000): unreachable for 5.0 s (port unreachable)" },
+    ]);
+    expect(client("NEW")?.removals).toEqual([{ at: `${DAY}T19:03:00.000000Z`, how: "removed", detail: "REMOVE by A1" }]);
+    expect(client("MON9")?.removals.map((r) => r.how)).toEqual(["removed"]);
+    // A new server process forgets who was unreachable.
+    expect(client("D1")?.unreachable.map((u) => `${u.to} ${u.ended}`)).toEqual([`${DAY}T19:30:00.000000Z server-started`]);
+    expect(s.hostTable).toEqual({ evicted: 1, removed: 2 });
+  });
+
+  test("still unreachable at the end: no end, its length to the end of the range", () => {
+    const s = summarize(night, "19:10:00");
+    expect(s.clients.find((c) => c.name === "D1")?.unreachable).toEqual([
+      { from: `${DAY}T19:04:00.000000Z`, to: null, seconds: 360, reason: "host unreachable", ended: null },
+    ]);
+  });
+
+  test("losses by destination and why; loops by kind", () => {
+    const s = summarize(night, "19:10:00");
+    expect(s.losses).toMatchObject({ total: 7, unreachable: 5, notSent: 1, port: 1, destinationsOmitted: 0 });
+    expect(s.losses.destinations.map((d) => `${d.dest} ${d.address} ${d.count} ${d.unreachable}/${d.notSent}/${d.port} ${JSON.stringify(d.reasons)}`)).toEqual([
+      'B1 127.0.0.1:2000 2 2/0/0 {"port unreachable":2}',
+      '127.0.0.1:3000 127.0.0.1:3000 1 0/1/0 {"socket send buffer full":1}',
+      '? null 1 1/0/0 {"port unreachable":1}',
+      'C1 127.0.0.1:3001 1 1/0/0 {"port unreachable":1}',
+      'D1 127.0.0.1:3002 1 1/0/0 {"host unreachable":1}',
+      'M1.IE /dev/ttyS0 1 0/0/1 {"is down":1}',
+    ]);
+    expect(s.loops).toEqual({ total: 2, kinds: { "own-socket": 1, "serial-echo": 1 }, first: `${DAY}T19:00:08.000000Z`, last: `${DAY}T19:00:09.000000Z` });
+  });
+});
+
 describe("the server's life", () => {
   test("a start with no shutdown line before it: the previous run ended uncleanly; a clean stop forgets open commands", () => {
     const s = summarize(
