@@ -9,7 +9,7 @@ import { type Command, type OptionDefs, renderHelp } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
 
 const options = {
-  daemon: { type: "boolean", alias: "d", description: "Daemon mode: no console, timestamped lines for the journal" },
+  daemon: { type: "boolean", alias: "d", description: "Daemon mode: no console, lines for the journal on stdout" },
   file: { type: "string", alias: "f", valueHint: "FILE", description: `Runtime config file (default ${DEFAULT_CONFIG_PATH})` },
   version: { type: "boolean", alias: "v", description: "Print the version and exit" },
 } as const satisfies OptionDefs;
