@@ -40,6 +40,7 @@ const core = new IsisCore({
     logging: () => true,
     checkLog: () => undefined,
     logProblem: () => undefined,
+    logHealth: () => ({ lost: log.dropped, down: log.down }),
     setLogging: () => {},
     serialPorts: () => [],
     flushSerial: () => false,

@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, Entry>> = {
   install: { summary: "install isis as a systemd service (as root)", load: () => import("./commands/install.ts") },
   uninstall: { summary: "remove the service and binary, keep config and logs (as root)", load: () => import("./commands/uninstall.ts") },
   log: { summary: "what happened last night: summarise or search the runtime log", load: () => import("./commands/log.ts") },
+  check: { summary: "check a server's health as a monitoring plugin (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)", load: () => import("./commands/check.ts") },
 };
 
 const topHelp = (): string => {
@@ -98,9 +99,13 @@ async function run(): Promise<void> {
 
 // One line on stderr, as the journal and scripts want it: `isis: what went wrong`.
 // The stack trace only on request (ISIS_DEBUG=1).
-run().catch((error: unknown) => {
+run().catch(async (error: unknown) => {
   const exitCode = error instanceof UsageError ? error.exitCode : 1;
   const detail = error instanceof Error && !(error instanceof UsageError) && process.env.ISIS_DEBUG ? `\n${error.stack}` : "";
-  process.stderr.write(`isis: ${error instanceof Error ? error.message : String(error)}${detail}\n`);
+  const text = `isis: ${error instanceof Error ? error.message : String(error)}${detail}`;
+  // Under systemd stderr goes to the journal too: there the line is an error
+  // (`journalctl -p err` shows why the service did not start).
+  const journal = process.env.JOURNAL_STREAM ? await import("./server/journal.ts") : undefined;
+  process.stderr.write(journal?.isJournalStream(2) ? journal.journalEntry("error", text, true, 0) : `${text}\n`);
   process.exit(exitCode);
 });

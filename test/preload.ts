@@ -22,6 +22,8 @@ delete process.env.ISIS_INSTRUMENTS;
 delete process.env.ISIS_BATCHED_UDP;
 delete process.env.NOTIFY_SOCKET;
 delete process.env.WATCHDOG_USEC;
+// Under a systemd service stdout may be the journal's stream; tests read plain lines.
+delete process.env.JOURNAL_STREAM;
 // Under a systemd service with StateDirectory= the server would keep its host table there.
 delete process.env.STATE_DIRECTORY;
 // Local-time behaviour (the observing-day log date) is tested in the LBT's

@@ -35,7 +35,7 @@ export function splitOption(arg: string, spec: OptionSpec): { name: string; valu
 }
 
 export interface TargetOptions {
-  /** Instrument section name from --mods1/--mods2/-m N, lower case ("mods1"). */
+  /** Instrument section name from --mods1/--mods2/-m N/--instrument NAME, lower case ("mods1"). */
   readonly instrument?: string;
   /** --host HOST[:PORT]: talk to this server directly. */
   readonly host?: { readonly host: string; readonly port?: number };
@@ -48,7 +48,10 @@ export interface TargetOptions {
 }
 
 /** Server-selection options that take a value, by long name (-m is `mods`). */
-export const TARGET_VALUE_OPTIONS: readonly string[] = ["mods", "host", "config", "server", "id"];
+export const TARGET_VALUE_OPTIONS: readonly string[] = ["mods", "instrument", "host", "config", "server", "id"];
+
+/** A section of the instrument table: `--instrument lab` for a server that is not MODS1 or MODS2 (a lab or test server). */
+const SECTION_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 /** Server-selection options that are flags. */
 export const TARGET_FLAG_OPTIONS: readonly string[] = ["mods1", "mods2"];
 
@@ -73,6 +76,11 @@ export function applyTargetOption(target: TargetOptionsDraft, name: string, valu
     case "mods":
       if (value !== "1" && value !== "2") return { kind: "bad-instrument", value: value ?? "" };
       target.instrument = `mods${value}`;
+      return TAKEN;
+    case "instrument":
+      if (!SECTION_NAME.test(value ?? ""))
+        return { kind: "error", message: `invalid --instrument '${value ?? ""}': a section name of the instrument table (letters, digits, '_', '.', '-')` };
+      target.instrument = (value as string).toLowerCase();
       return TAKEN;
     case "host": {
       const parsed = parseHostPort(value ?? "");

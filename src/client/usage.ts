@@ -15,6 +15,8 @@ Instrument (default: from the host name, mods1... or mods2...):
   --mods1               send command to MODS1 (alias: -m 1)
   --mods2               send command to MODS2 (alias: -m 2)
   -m N, --mods N        send command to MODS N, 1 or 2
+  --instrument NAME     send through the server of the table's [NAME] section
+                        (a lab or test server: several may run on one host)
   --config FILE         the instrument table (default: $${INSTRUMENTS_ENV},
                         else ${DEFAULT_INSTRUMENTS_PATH})
 

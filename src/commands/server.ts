@@ -3,13 +3,13 @@
 import { access } from "node:fs/promises";
 import { DEFAULT_CONFIG_PATH, EMBEDDED_CONFIG_TEXT, formatProblems, loadServerConfig, parseServerConfig, type ServerConfig } from "../config/server-config.ts";
 import { IsisServer } from "../server/isis-server.ts";
-import { stdoutJournal } from "../server/journal.ts";
+import { type Journal, journalFlushed, stdoutJournal } from "../server/journal.ts";
 import { VERSION } from "../version.ts";
 import { type Command, type OptionDefs, renderHelp } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
 
 const options = {
-  daemon: { type: "boolean", alias: "d", description: "Daemon mode: no console, timestamped lines for the journal" },
+  daemon: { type: "boolean", alias: "d", description: "Daemon mode: no console, lines for the journal on stdout" },
   file: { type: "string", alias: "f", valueHint: "FILE", description: `Runtime config file (default ${DEFAULT_CONFIG_PATH})` },
   version: { type: "boolean", alias: "v", description: "Print the version and exit" },
 } as const satisfies OptionDefs;
@@ -31,9 +31,10 @@ const command: Command = {
   async run({ options: args }) {
     const daemon = args.daemon === true;
     const con = daemon ? undefined : (await import("../console/index.ts")).createConsole();
-    const journal = con ? (text: string) => con.print(text) : stdoutJournal;
+    // The console shows every line alike; the journal ranks them.
+    const journal: Journal = con ? (_priority, text) => con.print(text) : stdoutJournal;
     const chosen = await chooseConfig(typeof args.file === "string" ? args.file : undefined, journal);
-    if (daemon) journal(`ISIS server version ${VERSION} started in daemon mode`);
+    if (daemon) journal("info", `ISIS server version ${VERSION} started in daemon mode`);
 
     // Signals are wired before the socket is bound, so a SIGTERM that races
     // the start still ends in a clean stop rather than the default kill.
@@ -48,7 +49,7 @@ const command: Command = {
     // a pipeline) ends the session as `quit` does, with the shutdown notice.
     process.on("SIGINT", () => (con ? con.quit("SIGINT") : stop("SIGINT")));
     process.on("SIGHUP", () => {
-      void server?.core.restart().then((reply) => journal(`SIGHUP: ${reply}`));
+      void server?.core.restart().then((reply) => journal(reply.startsWith("DONE:") ? "notice" : "error", `SIGHUP: ${reply}`));
     });
 
     const started = await IsisServer.start({
@@ -65,6 +66,7 @@ const command: Command = {
 
     if (con) await con.run(server);
     await server.stopped;
+    await journalFlushed();
     process.exit(0);
   },
 };
@@ -76,14 +78,14 @@ interface ChosenConfig {
 }
 
 /** An explicit -f must be readable and valid; the default path may be absent (then: the embedded default). */
-async function chooseConfig(file: string | undefined, journal: (text: string) => void): Promise<ChosenConfig> {
+async function chooseConfig(file: string | undefined, journal: Journal): Promise<ChosenConfig> {
   const path = file ?? DEFAULT_CONFIG_PATH;
   if (file === undefined && !(await exists(path))) {
-    journal(`no config file at ${path}: running on the embedded default (ServerID IS, port 6600, log in ./logs)`);
+    journal("warning", `no config file at ${path}: running on the embedded default (ServerID IS, port 6600, log in ./logs)`);
     return { config: parseServerConfig(EMBEDDED_CONFIG_TEXT).config, path: undefined };
   }
   const loaded = await loadServerConfig(path);
-  for (const line of formatProblems(path, loaded.problems)) if (loaded.ok) journal(line);
+  for (const line of formatProblems(path, loaded.problems)) if (loaded.ok) journal("warning", line);
   if (!loaded.ok) throw new UsageError(loaded.reason);
   return { config: loaded.config, path };
 }

@@ -1,8 +1,8 @@
 // The legacy runtime config file (isis.ini). Not INI: one `Keyword value...`
 // per line, `#` in column 1 starts a comment, keywords case-insensitive.
 // Parsing is pure; loadServerConfig() is the only function that touches disk.
-import { isIPv4 } from "node:net";
 import type { Network, PinTarget } from "../core/access.ts";
+import { isIPv4 } from "../core/endpoint.ts";
 import { nodeNameProblem } from "../protocol/message.ts";
 import { readSmallFile } from "./read-file.ts";
 import { ReliabilityKeywords } from "./reliability-keywords.ts";
@@ -46,6 +46,10 @@ export interface ServerConfig {
   readonly commandTimeoutSec: number;
   /** Broadcast a STATUS: when a client goes stale or comes back. */
   readonly announceStale: boolean;
+  /** Where the figures go in Prometheus text format (MetricsFile); undefined: nowhere. */
+  readonly metricsFile: string | undefined;
+  /** How often the MetricsFile is replaced, in seconds (default 10). */
+  readonly metricsEverySec: number;
 }
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
@@ -67,6 +71,8 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   staleAfterSec: 120,
   commandTimeoutSec: 120,
   announceStale: false,
+  metricsFile: undefined,
+  metricsEverySec: 10,
 };
 
 /**
@@ -194,6 +200,16 @@ export function parseServerConfig(text: string): ParsedConfig {
       case "announcestale":
         config.announceStale = true;
         return;
+      case "metricsfile": {
+        const [path = "", everyText = "10"] = rest;
+        const every = parseSeconds(everyText);
+        if (rest.length === 0 || rest.length > 2 || every === undefined || every < 0.1 || every > 3600) {
+          return problem(`MetricsFile needs 'PATH [SECONDS]' (every 0.1 to 3600 s, default 10) or 'off', got '${value}'`, true);
+        }
+        config.metricsFile = /^(off|none|no)$/i.test(path) ? undefined : path;
+        config.metricsEverySec = every;
+        return;
+      }
       default:
         problem(`unknown keyword '${keywordRaw}' ignored`, false);
     }

@@ -1,13 +1,12 @@
 // Server commands: a message addressed to the server (or broadcast) whose
 // body is a request. Each handler returns the reply body, or undefined for
 // no reply. Pure apart from what the context does; see spec/server.md.
-import { isIPv4 } from "node:net";
 import { MAX_PRESET_PORTS, MAX_SERIAL_PORTS, type ServerConfig } from "../config/server-config.ts";
 import { formatIsoMicros } from "../log/timestamp.ts";
 import { readRequest } from "../protocol/body-kind.ts";
 import { cutText } from "../protocol/message.ts";
 import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
-import { type Endpoint, udpEndpoint } from "./endpoint.ts";
+import { type Endpoint, isIPv4, udpEndpoint } from "./endpoint.ts";
 import { hostDetailSuffix, hostListSuffix } from "./host-health.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import { MAX_HOSTS } from "./host-table.ts";

@@ -110,7 +110,7 @@ export class HostHealth {
       reason: why,
     });
     events.log(line, now);
-    events.notice(line);
+    events.notice("warning", line);
     return true;
   }
 

@@ -113,6 +113,8 @@ export class IsisCore implements CommandContext {
       log: (text, at) => this.events.log(text, at),
       broadcast: (body) => this.broadcastFromServer(body),
       pingClients: () => this.pingKnownClients(),
+      logHealth: () => this.control.logHealth(),
+      changed: () => this.events.wake?.(),
       monitorLapsed: (name, endpoint, renewedAt) => this.health.monitorLapsed(name, endpoint, renewedAt),
     });
     this.events = options.events;
@@ -282,7 +284,7 @@ export class IsisCore implements CommandContext {
     for (const preset of this.config.presetPorts) {
       if (!this.control.isOwnEndpoint(udpEndpoint(preset.host, preset.port))) continue;
       const line = PRESET_OWN_ADDRESS.format({ host: preset.host, port: preset.port });
-      this.events.notice(line);
+      this.events.notice("warning", line);
       this.events.log(line);
     }
   }
@@ -355,7 +357,7 @@ export class IsisCore implements CommandContext {
       this.hosts.remove(name);
       const line = REFUSED_ROUTE.format({ name, address: describeEndpoint(entry.endpoint), detail: targets.map(describePin).join(" ") });
       this.events.log(line);
-      this.events.notice(line);
+      this.events.notice("warning", line);
       // Serial ports and UDPPorts get the restart's handshake PING anyway; an address alone has no port to PING.
       for (const t of targets) if (t.kind === "udp" && t.port !== undefined) this.pingAddress(t.address, t.port);
     }
@@ -371,7 +373,7 @@ export class IsisCore implements CommandContext {
       answer = runServerCommand(this, body, { name: src, endpoint: from, fresh });
     } catch (error) {
       // A bug in one command must not take the server down with it.
-      this.events.notice(`internal error in server command '${body}': ${String(error)}`);
+      this.events.notice("error", `internal error in server command '${body}': ${String(error)}`);
       answer = "ERROR: internal server error";
     }
     if (answer === undefined) return;
@@ -425,7 +427,7 @@ export class IsisCore implements CommandContext {
     const note = from.kind === "udp" ? CLIENT_ADDED : SERIAL_CLIENT_ADDED;
     const line = note.format({ name, address: describeEndpoint(from) });
     this.events.log(line, now);
-    this.events.notice(line);
+    this.events.notice("info", line);
   }
 
   private refusePinned(src: string, from: Endpoint, raw: string, body: string): void {
@@ -434,7 +436,7 @@ export class IsisCore implements CommandContext {
     const line = REFUSED_PINNED.format({ from: describeEndpoint(from), name: src, detail: `${pins}: ${preview(raw)}` });
     this.events.log(line);
     const notice = this.notices.pass(`pin:${src}`, line);
-    if (notice) this.events.notice(notice);
+    if (notice) this.events.notice("warning", notice);
     if (!isReply(body)) this.reply(src, from, `ERROR: Node name ${src} is pinned to another address, message refused`);
   }
 
@@ -444,7 +446,7 @@ export class IsisCore implements CommandContext {
     const line = REFUSED_EXEC.format({ name: src, from: where, input: preview(body) });
     this.events.log(line);
     const notice = this.notices.pass("exec", line);
-    if (notice) this.events.notice(notice);
+    if (notice) this.events.notice("warning", notice);
     this.reply(src, from, `ERROR: EXEC: not allowed from ${from.kind === "udp" ? from.address : where}, executive request refused`);
   }
 

@@ -63,6 +63,11 @@ export class StaleWatch {
     return this.announced.size === 0;
   }
 
+  /** Is `name` known stale (since the last check)? */
+  isAnnounced(name: string): boolean {
+    return this.announced.has(name);
+  }
+
   /** `name` spoke: true (once) if it had been announced stale, so that its return is announced at once. */
   cameBack(name: string): boolean {
     return this.announced.delete(name);

@@ -69,7 +69,7 @@ export class LoopGuard {
     const line = note.format({ address: describeEndpoint(where), text: preview(raw) });
     this.deps.events.log(line);
     const notice = this.notices.pass(`loop:${kind}`, line);
-    if (notice) this.deps.events.notice(notice);
+    if (notice) this.deps.events.notice("warning", notice);
     return true;
   }
 }

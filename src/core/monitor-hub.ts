@@ -51,6 +51,8 @@ export interface HubDeps {
   defer(fn: () => void): void;
   /** A subscription lapsed (not renewed within its lease): `renewedAt` is when it was last renewed. */
   lapsed?(name: string, endpoint: UdpEndpoint, renewedAt: number): void;
+  /** The first subscriber came: snapshots are due from now on. */
+  activated?(): void;
 }
 
 export class MonitorHub {
@@ -87,7 +89,10 @@ export class MonitorHub {
       tokens: COPY_RATE,
       refilledAt: now,
     });
-    this.active = true;
+    if (!this.active) {
+      this.active = true;
+      this.deps.activated?.();
+    }
     return true;
   }
 

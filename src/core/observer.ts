@@ -13,7 +13,7 @@ import { InFlight, isLate } from "./in-flight.ts";
 import { LatencyBook, millisText } from "./latency.ts";
 import { RoundTrips, StaleWatch } from "./liveness.ts";
 import { MAX_MONITORS, MonitorHub } from "./monitor-hub.ts";
-import { inFlightReport, livenessReport, monitorsReport, type Report, statsReport } from "./observe-report.ts";
+import { inFlightReport, livenessReport, monitorsReport, type Report, type StatsFacts, statsReport } from "./observe-report.ts";
 import { allPages, REPLY_BUDGET } from "./paged-reply.ts";
 import type { Outbox } from "./ports.ts";
 
@@ -30,14 +30,24 @@ export interface ObserverDeps {
   broadcast(body: string): void;
   /** PING every client in the host table (LIVENESS PING). */
   pingClients(): void;
+  /** The runtime log's losses, reported by STATS beside the core's counters. */
+  logHealth(): { readonly lost: number; readonly down: boolean };
   /** A monitor subscription lapsed; `renewedAt` is when it was last renewed. */
   monitorLapsed?(name: string, endpoint: UdpEndpoint, renewedAt: number): void;
   /** When monitor copies go out; default: after the current I/O callback. */
   defer?: (fn: () => void) => void;
+  /**
+   * What tick() would report or do may have changed before nextDue(): a
+   * stale client spoke, a late command got an answer, the first monitor or
+   * the first open command came. The server then ticks soon.
+   */
+  changed?(): void;
 }
 
 /** Room left for a snapshot page after `STATUS: MONITOR seq=N WORD `. */
 const SNAPSHOT_BUDGET = REPLY_BUDGET - 48;
+/** Monitor snapshots go out once a second. */
+const SNAPSHOT_MS = 1000;
 
 export class Observer {
   udpIn = 0;
@@ -50,6 +60,8 @@ export class Observer {
   readonly latency = new LatencyBook();
   readonly hub: MonitorHub;
   private readonly staleWatch = new StaleWatch();
+  /** Commands late at the last tick: while there are some, an answer or progress may end one. */
+  private lateAtTick = 0;
 
   /** Give this to the core instead of the real outbox: it counts datagrams and notes PINGs. */
   readonly outbox: Outbox = {
@@ -69,6 +81,7 @@ export class Observer {
       serverId: () => deps.config().serverId,
       defer: deps.defer ?? ((fn) => void setImmediate(fn)),
       lapsed: (name, endpoint, renewedAt) => deps.monitorLapsed?.(name, endpoint, renewedAt),
+      activated: () => deps.changed?.(),
     });
   }
 
@@ -80,7 +93,7 @@ export class Observer {
 
   /** A well-formed message arrived (heartbeats included); the sender's entry is already touched. */
   heard(src: string, dest: string, body: string, from: Endpoint, now: number): void {
-    if (!this.staleWatch.empty && this.staleWatch.cameBack(src)) this.deps.broadcast(`STATUS: LIVENESS Host=${src} State=ALIVE`);
+    if (!this.staleWatch.empty && this.staleWatch.cameBack(src)) this.backFromStale(src);
     const c = body.charCodeAt(0);
     if ((c === 80 || c === 112) && firstWord(body).toUpperCase() === "PONG") this.trips.ponged(src, from, now);
     if (this.hub.active) {
@@ -98,9 +111,13 @@ export class Observer {
     target.messagesOut++;
     const info = bodyInfo(body);
     if (info.word === "") return;
+    // An answer or progress may end a late command (one check; ticks count them).
+    if (this.lateAtTick > 0 && !isRequest(info.kind)) this.deps.changed?.();
     if (isRequest(info.kind)) {
       const timeoutMs = this.deps.config().commandTimeoutSec * 1000;
       const evicted = this.inFlight.request(src, target.name, info.word, info.kind === "EXEC", now, timeoutMs);
+      // The first open command: a time at which it will be late is due.
+      if (this.inFlight.size === 1) this.deps.changed?.();
       if (evicted) {
         const age = ((now - evicted.sentAt) / 1000).toFixed(3);
         this.deps.log(COMMAND_EVICTED.format({ requester: evicted.requester, target: evicted.target, word: evicted.word, seconds: age }), now);
@@ -128,11 +145,18 @@ export class Observer {
     }
   }
 
-  /** Once a second, from the server: stale announcements (if configured) and monitor snapshots. */
+  /**
+   * The server calls this at nextDue() (and soon after changed()): clients
+   * that went stale (announced with AnnounceStale), the late commands
+   * counted, and with monitors subscribed their snapshots. No timer runs
+   * for it with nothing due: an idle server is not woken.
+   */
   tick(): void {
     const now = this.deps.clock();
     const config = this.deps.config();
-    if (config.announceStale) this.announceStale(now, config.staleAfterSec * 1000);
+    this.checkStale(now, config.staleAfterSec * 1000, config.announceStale);
+    const timeoutMs = config.commandTimeoutSec * 1000;
+    this.lateAtTick = timeoutMs > 0 ? this.inFlight.list().filter((c) => isLate(c, now, timeoutMs)).length : 0;
     if (!this.hub.active) return;
     this.hub.prune(now);
     if (!this.hub.active) return;
@@ -149,9 +173,15 @@ export class Observer {
   }
 
   stats(): Report {
+    return statsReport(this.statsFacts());
+  }
+
+  /** What STATS reports, as numbers (the MetricsFile writes the same facts). */
+  statsFacts(): StatsFacts {
     const now = this.deps.clock();
     const timeoutMs = this.deps.config().commandTimeoutSec * 1000;
     const late = this.inFlight.list().filter((c) => isLate(c, now, timeoutMs)).length;
+    const log = this.deps.logHealth();
     const counters: Record<string, number> = {
       ...(this.deps.counters as Record<string, number>),
       udpIn: this.udpIn,
@@ -166,8 +196,10 @@ export class Observer {
       monitors: this.hub.list(now).length,
       mirrored: this.hub.totalMirrored,
       mirrorDropped: this.hub.totalDropped,
+      logLost: log.lost,
+      logDown: log.down ? 1 : 0,
     };
-    return statsReport({ uptimeMs: now - this.startedAt, counters, latency: this.latency.summaries() });
+    return { uptimeMs: now - this.startedAt, counters, latency: this.latency.summaries() };
   }
 
   monitors(): Report {
@@ -181,12 +213,42 @@ export class Observer {
     return this.deps.hosts.size;
   }
 
-  private announceStale(now: number, staleAfterMs: number): void {
+  /**
+   * When tick() next has something to do, in clock ms: the next snapshot
+   * while monitors watch, the moment the next client would go stale, the
+   * moment the next open command would be late. Undefined: nothing, ever,
+   * until changed() says otherwise (or a host table change).
+   */
+  nextDue(): number | undefined {
+    const now = this.deps.clock();
+    const config = this.deps.config();
+    let due = this.hub.active ? now + SNAPSHOT_MS : Number.POSITIVE_INFINITY;
+    const staleAfterMs = config.staleAfterSec * 1000;
+    if (staleAfterMs > 0) {
+      for (const e of this.deps.hosts.entries()) {
+        if (!this.staleWatch.isAnnounced(e.name)) due = Math.min(due, e.lastHeard + staleAfterMs + 1);
+      }
+    }
+    const timeoutMs = config.commandTimeoutSec * 1000;
+    if (timeoutMs > 0) {
+      for (const c of this.inFlight.list()) if (!isLate(c, now, timeoutMs)) due = Math.min(due, c.lastActivity + timeoutMs + 1);
+    }
+    return Number.isFinite(due) ? Math.max(due, now) : undefined;
+  }
+
+  private checkStale(now: number, staleAfterMs: number, announce: boolean): void {
     const changes = this.staleWatch.check(this.deps.hosts.entries(), now, staleAfterMs);
+    if (!announce) return;
     for (const e of changes.stale) {
       this.deps.broadcast(`STATUS: LIVENESS Host=${e.name} State=STALE IdleTime=${((now - e.lastHeard) / 1000).toFixed(3)}`);
     }
     for (const e of changes.back) this.deps.broadcast(`STATUS: LIVENESS Host=${e.name} State=ALIVE`);
+  }
+
+  /** A client known stale spoke: announced at once with AnnounceStale, and the server's status changes. */
+  private backFromStale(name: string): void {
+    if (this.deps.config().announceStale) this.deps.broadcast(`STATUS: LIVENESS Host=${name} State=ALIVE`);
+    this.deps.changed?.();
   }
 }
 

@@ -1,5 +1,6 @@
 // The narrow interfaces between the routing core and everything with I/O.
 import type { ServerConfig } from "../config/server-config.ts";
+import type { Priority } from "../shared/priority.ts";
 import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
 
 /** Delivers wire text to an endpoint. Returns false when it cannot (a serial port that is down). */
@@ -11,12 +12,14 @@ export interface Outbox {
 export interface CoreEvents {
   /** A runtime log entry, timestamped `at` (clock ms) when given, else by the log itself. */
   log(text: string, at?: number): void;
-  /** Something an operator should see on the console or in the journal. */
-  notice(text: string): void;
+  /** Something an operator should see on the console or in the journal, and how much it matters. */
+  notice(priority: Priority, text: string): void;
   /** A reply or a message addressed to the server itself (DONE:, STATUS:...): shown on the console. */
   serverMessage(src: string, body: string): void;
   /** Verbose mode: a copy of every message received and sent. */
   traffic(text: string): void;
+  /** observer.tick() has work before observer.nextDue() said (a stale client spoke, a monitor came): tick soon. */
+  wake?(): void;
 }
 
 export interface SerialPortInfo {
@@ -49,6 +52,8 @@ export interface ServerControl {
   checkLog(): Promise<void> | undefined;
   /** Why the runtime log is not being written although it is on (`unwritable`, `no_answer`), or undefined. */
   logProblem(): string | undefined;
+  /** Runtime log entries lost since start, and whether entries are being lost now (a full disk, a full queue). */
+  logHealth(): { readonly lost: number; readonly down: boolean };
   setLogging(on: boolean): void;
   serialPorts(): readonly SerialPortInfo[];
   flushSerial(index: number): boolean;

@@ -12,6 +12,8 @@ export type Action =
   /** A symlink made beside `path` and renamed over it. */
   | { readonly kind: "symlink"; readonly path: string; readonly target: string }
   | { readonly kind: "remove"; readonly path: string; readonly why: string }
+  /** Remove a directory that is empty (after the removals before it). */
+  | { readonly kind: "rmdir"; readonly path: string }
   /** A system command; a non-zero exit stops the plan and prints the hints. */
   | { readonly kind: "run"; readonly argv: readonly string[]; readonly hints?: readonly string[] }
   /** The file's SELinux type must be `type` (a moved-in binary keeps a label systemd cannot execute). */
@@ -36,6 +38,8 @@ export function describe(action: Action): string {
       return `link ${action.path} -> ${action.target}`;
     case "remove":
       return `remove ${action.path} (${action.why})`;
+    case "rmdir":
+      return `remove directory ${action.path}`;
     case "run":
       return `run: ${action.argv.join(" ")}`;
     case "check-label":

@@ -1,7 +1,7 @@
 // Carries out a plan, one action at a time, stopping at the first failure.
 // Files go under the staging root; commands go to the Runner, which exists
 // only on the live system.
-import { rm } from "node:fs/promises";
+import { rm, rmdir } from "node:fs/promises";
 import type { Action } from "./actions.ts";
 import { copyFileReplacing, lstatOrUndefined, makeDirs, symlinkReplacing, writeFileReplacing } from "./fs-ops.ts";
 import { target } from "./paths.ts";
@@ -48,6 +48,11 @@ async function perform(action: Action, { root, runner }: ExecContext): Promise<O
       const there = (await lstatOrUndefined(at(action.path))) !== undefined;
       await rm(at(action.path), { force: true });
       return there ? { ok: true } : { ok: true, detail: "already gone" };
+    }
+    case "rmdir": {
+      if ((await lstatOrUndefined(at(action.path))) === undefined) return { ok: true, detail: "already gone" };
+      await rmdir(at(action.path));
+      return { ok: true };
     }
   }
 

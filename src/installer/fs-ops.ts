@@ -1,44 +1,19 @@
 // File operations that leave every installed file either old or new, never
-// half-written, and freshly created in its own directory. Creating the file
-// there (not moving it in) gives it that directory's SELinux label; renaming
-// it over the old one works even while the old binary is running.
-import { randomBytes } from "node:crypto";
-import { chmod, copyFile, lstat, mkdir, open, readlink, rename, rm, stat, symlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+// half-written, and freshly created in its own directory (see
+// shared/replace-file.ts).
+import { chmod, copyFile, lstat, mkdir, open, readlink, stat, symlink } from "node:fs/promises";
+import { dirname } from "node:path";
+import { replaceWith, writeFileReplacing } from "../shared/replace-file.ts";
 
-/** A fresh name beside `path`, so rename() stays on one file system. */
-const tempBeside = (path: string) => join(dirname(path), `.${basename(path)}.${randomBytes(4).toString("hex")}.tmp`);
-
-/** Create the temp file with `make`, make it durable, rename it over `path`; the temp file never outlives a failure. */
-async function replace(path: string, make: (temp: string) => Promise<void>, durable = true): Promise<void> {
-  const temp = tempBeside(path);
-  try {
-    await make(temp);
-    if (durable) {
-      const handle = await open(temp, "r");
-      await handle.sync().finally(() => handle.close());
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
-export const writeFileReplacing = (path: string, text: string, mode: number) =>
-  replace(path, async (temp) => {
-    const handle = await open(temp, "wx", mode);
-    await handle.writeFile(text).finally(() => handle.close());
-    await chmod(temp, mode); // open()'s mode is filtered by the umask
-  });
+export { writeFileReplacing };
 
 export const copyFileReplacing = (from: string, path: string, mode: number) =>
-  replace(path, async (temp) => {
+  replaceWith(path, async (temp) => {
     await copyFile(from, temp);
     await chmod(temp, mode);
   });
 
-export const symlinkReplacing = (path: string, target: string) => replace(path, (temp) => symlink(target, temp), false);
+export const symlinkReplacing = (path: string, target: string) => replaceWith(path, (temp) => symlink(target, temp), false);
 
 /** mkdir -p where every directory created gets exactly `mode` (mkdir's own mode is filtered by sudo's umask). */
 export async function makeDirs(path: string, mode: number): Promise<void> {

@@ -1,10 +1,23 @@
 // Looks at the target system (read only) and reports the facts the planners
 // need. The only command it may run is `selinuxenabled`, and only live.
-import { access, readFile } from "node:fs/promises";
+import { access, readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
 import { DEFAULT_CONFIG_PATH, DEFAULT_SERVER_CONFIG, loadServerConfig } from "../config/server-config.ts";
 import { compareFiles, lstatOrUndefined, readlinkOrUndefined } from "./fs-ops.ts";
-import { BIN_PATH, CMD_LINK, INSTRUMENTS_PATH, LEGACY_UNIT_PATH, LEGACY_WRAPPER_PATH, target, UNIT_PATH, WANTS_LINK } from "./paths.ts";
+import {
+  BIN_PATH,
+  CMD_LINK,
+  DROP_IN_FILE,
+  INSTANCE_NAME,
+  INSTRUMENTS_PATH,
+  instancePaths,
+  LEGACY_UNIT_PATH,
+  LEGACY_WRAPPER_PATH,
+  TEMPLATE_PATH,
+  target,
+  UNIT_PATH,
+  WANTS_LINK,
+} from "./paths.ts";
 import { dirsNeeded, type FileState, type InstallFacts } from "./plan.ts";
 import type { UninstallFacts } from "./plan-uninstall.ts";
 import type { Runner } from "./runner.ts";
@@ -18,13 +31,21 @@ export interface ProbeOptions {
 
 export type ProbeResult = { readonly ok: true; readonly facts: InstallFacts } | { readonly ok: false; readonly reason: string };
 
-export async function probeInstall(options: ProbeOptions & { readonly execPath: string; readonly configPath: string | undefined }): Promise<ProbeResult> {
+export interface InstallProbeOptions extends ProbeOptions {
+  readonly execPath: string;
+  readonly configPath: string | undefined;
+  /** `--instance NAME`: look at the template and that instance's drop-in too. */
+  readonly instance?: string;
+}
+
+export async function probeInstall(options: InstallProbeOptions): Promise<ProbeResult> {
   const { root, runner } = options;
   const at = (path: string) => target(root, path);
 
   const config = await probeConfig(at, options.configPath);
   if (!config.ok) return config;
-  const dirs = dirsNeeded(config.logDir);
+  const instance = options.instance === undefined ? undefined : instancePaths(options.instance);
+  const dirs = [...dirsNeeded(config.logDir, config.metricsDir), ...(instance ? [instance.dropInDir] : [])];
   const existing = await Promise.all(dirs.map((d) => exists(at(d))));
 
   return {
@@ -41,27 +62,60 @@ export async function probeInstall(options: ProbeOptions & { readonly execPath: 
         explicit: options.configPath !== undefined,
         found: config.found,
         logDir: config.logDir,
+        metricsDir: config.metricsDir,
         ttyPorts: config.ttyPorts,
       },
       existingDirs: new Set(dirs.filter((_, i) => existing[i])),
       instrumentsExists: await exists(at(INSTRUMENTS_PATH)),
       selinux: runner ? (await runner.run(["selinuxenabled"])).code === 0 : undefined,
+      ...(instance && options.instance !== undefined
+        ? {
+            instance: {
+              name: options.instance,
+              templateText: await readFile(at(TEMPLATE_PATH), "utf8").catch(() => undefined),
+              dropInText: await readFile(at(instance.dropIn), "utf8").catch(() => undefined),
+            },
+          }
+        : {}),
     },
   };
 }
 
-export async function probeUninstall(options: ProbeOptions): Promise<UninstallFacts> {
+export async function probeUninstall(options: ProbeOptions & { readonly instance?: string }): Promise<UninstallFacts> {
   const at = (path: string) => target(options.root, path);
+  const instance = options.instance === undefined ? undefined : instancePaths(options.instance);
   return {
     live: options.runner !== undefined,
     binary: (await lstatOrUndefined(at(BIN_PATH))) !== undefined,
     cmdLink: await cmdLinkState(at(CMD_LINK)),
     unit: (await lstatOrUndefined(at(UNIT_PATH))) !== undefined,
     ...(await probeLegacy(at)),
+    instances: await installedInstances(at),
+    template: (await lstatOrUndefined(at(TEMPLATE_PATH))) !== undefined,
+    ...(instance && options.instance !== undefined
+      ? {
+          instance: {
+            name: options.instance,
+            dropInDirShared: (await readdir(at(instance.dropInDir)).catch(() => [])).some((name) => name !== DROP_IN_FILE),
+            wantsLink: await readlinkOrUndefined(at(instance.wantsLink)),
+          },
+        }
+      : {}),
   };
 }
 
-type ConfigProbe = { ok: true; path: string; found: boolean; logDir: string; ttyPorts: readonly string[] } | { ok: false; reason: string };
+/** The instances `isis install --instance` made: isis@NAME.service.d directories holding its drop-in. */
+async function installedInstances(at: (path: string) => string): Promise<string[]> {
+  const names = await readdir(at(dirname(TEMPLATE_PATH))).catch(() => [] as string[]);
+  const candidates = names.flatMap((entry) => {
+    const m = /^isis@(.+)\.service\.d$/.exec(entry);
+    return m && INSTANCE_NAME.test(m[1] as string) ? [m[1] as string] : [];
+  });
+  const ours = await Promise.all(candidates.map(async (name) => (await lstatOrUndefined(at(instancePaths(name).dropIn))) !== undefined));
+  return candidates.filter((_, i) => ours[i]).sort();
+}
+
+type ConfigProbe = { ok: true; path: string; found: boolean; logDir: string; metricsDir?: string; ttyPorts: readonly string[] } | { ok: false; reason: string };
 
 /** The config decides what the sandbox must allow: its log directory and serial ports. */
 async function probeConfig(at: (path: string) => string, given: string | undefined): Promise<ConfigProbe> {
@@ -71,11 +125,16 @@ async function probeConfig(at: (path: string) => string, given: string | undefin
   }
   const loaded = await loadServerConfig(at(path));
   if (!loaded.ok) return { ok: false, reason: `${loaded.reason} (the service could not start with it)` };
-  const { serverLog, ttyPorts } = loaded.config;
-  if (!isAbsolute(serverLog)) {
-    return { ok: false, reason: `${path}: ServerLog '${serverLog}' is relative; a service runs from / and needs an absolute path` };
+  const { serverLog, ttyPorts, metricsFile } = loaded.config;
+  for (const [keyword, value] of [
+    ["ServerLog", serverLog],
+    ["MetricsFile", metricsFile],
+  ] as const) {
+    if (value !== undefined && !isAbsolute(value)) {
+      return { ok: false, reason: `${path}: ${keyword} '${value}' is relative; a service runs from / and needs an absolute path` };
+    }
   }
-  return { ok: true, path, found: true, logDir: dirname(serverLog), ttyPorts };
+  return { ok: true, path, found: true, logDir: dirname(serverLog), metricsDir: metricsFile === undefined ? undefined : dirname(metricsFile), ttyPorts };
 }
 
 async function probeLegacy(at: (path: string) => string) {

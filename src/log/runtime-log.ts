@@ -12,6 +12,7 @@ import { describeFsError } from "../config/read-file.ts";
 import { escapeControls, hasControlByte } from "../protocol/escape.ts";
 import { writeLatin1 } from "../protocol/latin1.ts";
 import { LOG_LOST, LOG_REOPENED } from "../protocol/log-grammar.ts";
+import type { Priority } from "../shared/priority.ts";
 import { fileGoneBecause } from "./file-identity.ts";
 import { logBanner, logDateKey, logFileName } from "./log-name.ts";
 import { formatIsoMicros, microsWithinSecond, wallClock } from "./timestamp.ts";
@@ -23,7 +24,7 @@ export interface RuntimeLogOptions {
   enabled: boolean;
   clock?: () => number;
   /** Called once when writing starts failing, and once when it works again. */
-  onProblem?: (message: string) => void;
+  onProblem?: (priority: Priority, message: string) => void;
   /** Bytes queued before entries are dropped (a hung disk must not eat memory). */
   maxQueuedBytes?: number;
   /** How long entries may wait before a write is started. */
@@ -55,7 +56,7 @@ export class RuntimeLog {
   private serverId: string;
   private enabledFlag: boolean;
   private readonly clock: () => number;
-  private readonly onProblem: (message: string) => void;
+  private readonly onProblem: (priority: Priority, message: string) => void;
   private readonly maxChunks: number;
   private readonly flushDelayMs: number;
 
@@ -126,6 +127,11 @@ export class RuntimeLog {
     const checked = new Promise<void>((resolve) => this.verified.push(resolve));
     this.writing ??= this.drain();
     return checked;
+  }
+
+  /** Entries are being lost now: the file cannot be written, or the queue is full. */
+  get down(): boolean {
+    return this.failing || this.queueFull;
   }
 
   /** The file the next entry goes to. */
@@ -244,7 +250,7 @@ export class RuntimeLog {
       if (!this.queueFull) {
         this.queueFull = true;
         if (!this.failing) this.droppedBefore = this.dropped;
-        this.onProblem(`runtime log queue full (${this.maxChunks * CHUNK_BYTES} bytes): entries are being dropped`);
+        this.onProblem("error", `runtime log queue full (${this.maxChunks * CHUNK_BYTES} bytes): entries are being dropped`);
       }
       this.dropped++;
       return undefined;
@@ -309,7 +315,7 @@ export class RuntimeLog {
         for (const chunk of batch) this.recycle(chunk);
         if (this.queueFull && this.sealed.length === 0) {
           this.queueFull = false;
-          this.onProblem(`runtime log queue drained (${this.dropped} entries lost so far)`);
+          this.onProblem("notice", `runtime log queue drained (${this.dropped} entries lost so far)`);
           this.noteLost("queue full, the disk too slow");
         }
       }
@@ -375,7 +381,7 @@ export class RuntimeLog {
       }
       if (this.failing) {
         this.failing = false;
-        this.onProblem(`runtime log ${path} is writable again (${this.dropped} entries lost so far)`);
+        this.onProblem("notice", `runtime log ${path} is writable again (${this.dropped} entries lost so far)`);
         this.noteLost(`could not write ${path}`);
       }
     } catch (error) {
@@ -388,7 +394,7 @@ export class RuntimeLog {
       this.reopen = true;
       if (!this.failing) {
         this.failing = true;
-        this.onProblem(`cannot write runtime log ${path}: ${describeFsError(error)}; routing continues without it`);
+        this.onProblem("error", `cannot write runtime log ${path}: ${describeFsError(error)}; routing continues without it`);
       }
     }
   }

@@ -5,6 +5,7 @@
 //   ID>MON DONE: MONITOR ON ... / ERROR: ...                  the answer to MONITOR ON
 // and, like every client, it may be PINGed.
 import { isBroadcast, parseMessage } from "../protocol/message.ts";
+import { type ReportPage, readPage } from "../protocol/report-page.ts";
 import { firstWord, splitWords } from "../protocol/words.ts";
 
 export type SnapshotTopic = "LIVENESS" | "INFLIGHT" | "STATS";
@@ -18,16 +19,8 @@ export type FeedEvent =
   | { readonly kind: "ping"; readonly from: string }
   | { readonly kind: "ignored" };
 
-export interface SnapshotPage {
-  /** keyword=value fields (quotes removed), items included. */
-  readonly fields: Readonly<Record<string, string>>;
-  /** Item keywords in order (c0, c3 ... / f0, f1 ... / cmd0 ...). */
-  readonly items: readonly string[];
-  /** Absent on a snapshot's first page. */
-  readonly from?: number;
-  /** Present when more pages follow. */
-  readonly next?: number;
-}
+/** A snapshot page: one page of a report (src/protocol/report-page.ts). */
+export type SnapshotPage = ReportPage;
 
 const TOPICS: ReadonlySet<string> = new Set(["LIVENESS", "INFLIGHT", "STATS"]);
 const DIRECTIONS: ReadonlySet<string> = new Set(["rx", "tx", "bad"]);
@@ -57,18 +50,4 @@ function status(body: string): FeedEvent {
   if (DIRECTIONS.has(word)) return { kind: "copy", seq, cut: Number(m[2] ?? 0), direction: word as "rx" | "tx" | "bad", text };
   if (TOPICS.has(word)) return { kind: "page", seq, topic: word as SnapshotTopic, page: readPage(text) };
   return { kind: "ignored" };
-}
-
-/** keyword=value pairs; a value may be quoted ('with spaces'). */
-export function readPage(text: string): SnapshotPage {
-  const fields: Record<string, string> = {};
-  const items: string[] = [];
-  for (const m of text.matchAll(/([^\s=]+)=('[^']*'|\S*)/g)) {
-    const key = m[1] as string;
-    fields[key] = (m[2] as string).replace(/^'([\s\S]*)'$/, "$1");
-    if (/^(c|f|cmd)\d+$/.test(key)) items.push(key);
-  }
-  const from = fields.from === undefined ? undefined : Number(fields.from);
-  const next = fields.next === undefined ? undefined : Number(fields.next);
-  return { fields, items, from, next };
 }

@@ -11,6 +11,7 @@ per message is printed, for a pipe or a file.
 
 Server (as for isis cmd; default: from the host name, mods1... or mods2...):
   --mods1, --mods2, -m N  the instrument's server, from the instrument table
+  --instrument NAME       the server of the table's [NAME] section (a lab or test server)
   --config FILE           the instrument table (default: $${INSTRUMENTS_ENV})
   --host HOST[:PORT]      any server (port default ${DEFAULT_ISIS_PORT})
   --server ID             the server's node name (default ${DEFAULT_SERVER_ID})

@@ -4,19 +4,26 @@
 import { hostname, userInfo } from "node:os";
 import { formatProblems, loadServerConfig, type ServerConfig } from "../config/server-config.ts";
 import type { Endpoint, SerialEndpoint, UdpEndpoint } from "../core/endpoint.ts";
+import { isLate } from "../core/in-flight.ts";
 import { IsisCore } from "../core/isis-core.ts";
+import { isStale } from "../core/liveness.ts";
 import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
 import { SystemdNotifier } from "../installer/sd-notify.ts";
 import { RuntimeLog } from "../log/runtime-log.ts";
 import { wallClock } from "../log/timestamp.ts";
 import { escapeControls } from "../protocol/escape.ts";
 import { SERIAL_BACKLOG, SERIAL_DOWN, SERIAL_JUNK, SERIAL_UP, SERVER_STARTED, SERVER_STOPPING } from "../protocol/log-grammar.ts";
-import { SerialPorts } from "../transport/serial/index.ts";
+import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
+import type { SerialPorts } from "../transport/serial/index.ts";
 import { UdpTransport } from "../transport/udp.ts";
 import { VERSION } from "../version.ts";
 import type { Journal } from "./journal.ts";
+import { LiveStatus, statusText } from "./live-status.ts";
+import { MetricsFile } from "./metrics-file.ts";
+import type { MetricsFacts } from "./metrics-text.ts";
 import { OwnAddresses } from "./own-addresses.ts";
 import { Resilience } from "./resilience.ts";
+import { Ticker } from "./ticker.ts";
 
 export interface ServerOptions {
   config: ServerConfig;
@@ -31,6 +38,9 @@ export interface ServerOptions {
   onConsole?: (text: string) => void;
 }
 
+/** How long after start the pages only starting needed are released: start-up, and Bun's first GC rounds, are over by then. */
+const PAGEOUT_AFTER_MS = 15_000;
+
 export type StartResult = { readonly ok: true; readonly server: IsisServer } | { readonly ok: false; readonly reason: string };
 
 export class IsisServer implements ServerControl, Outbox {
@@ -44,14 +54,22 @@ export class IsisServer implements ServerControl, Outbox {
   private readonly ownAddresses = new OwnAddresses();
   /** The bound port once bound; before (restoring the state file), the configured one. A plain field: it is read for every datagram. */
   private ownPort: number;
-  private readonly serial: SerialPorts;
+  /** Loaded only with TTYPort lines: serialport's stream layer costs ~5 MB resident. */
+  private serial: SerialPorts | undefined;
   /** One endpoint object per serial port, so a line in allocates none. */
   private readonly serialEndpoints: readonly SerialEndpoint[];
   /** Present under systemd (Type=notify): READY, WATCHDOG and STOPPING go to it. */
   private readonly notifier = SystemdNotifier.fromEnv();
-  private watchdogTimer: ReturnType<typeof setInterval> | undefined;
-  /** Once a second: stale announcements (AnnounceStale) and monitor snapshots; a no-op otherwise. */
-  private observeTimer: ReturnType<typeof setInterval> | undefined;
+  private watchdogTimer: Timer | undefined;
+  /** Housekeeping when due (stale clients, late commands, monitor snapshots, the status line); no timer while nothing is. */
+  private readonly ticker: Ticker;
+  /** The status line systemd shows, under systemd. */
+  private readonly liveStatus: LiveStatus | undefined;
+  private readonly scheduler: Scheduler = systemScheduler;
+  /** The one-shot release of start-up pages, until it has run. */
+  private pageout: Timer | undefined;
+  /** Present with MetricsFile. */
+  private metrics: MetricsFile | undefined;
   private readonly configPath: string | undefined;
   private readonly journal: Journal;
   private readonly onConsole: (text: string) => void;
@@ -75,27 +93,21 @@ export class IsisServer implements ServerControl, Outbox {
       utc: config.logDateUtc,
       serverId: config.serverId,
       enabled: config.logEnabled,
-      onProblem: (message) => this.journal(message),
+      onProblem: (priority, message) => this.journal(priority, message),
     });
     const events: CoreEvents = {
       log: (text, at) => this.log.write(text, at),
-      notice: (text) => this.journal(text),
+      notice: (priority, text) => this.journal(priority, text),
       // Client text reaches the console escaped whole: an embedded newline
       // must not print as a line of its own.
       serverMessage: (src, body) => this.onConsole(escapeControls(`${src}> ${body}`)),
       traffic: (text) => this.onConsole(escapeControls(text)),
+      wake: () => this.ticker.poke(),
     };
+    this.ticker = new Ticker(this.scheduler, () => this.housekeeping());
+    const notifier = this.notifier;
+    this.liveStatus = notifier ? new LiveStatus((text) => notifier.status(text)) : undefined;
     this.serialEndpoints = config.ttyPorts.map((device, index) => ({ kind: "serial", index, device }));
-    this.serial = new SerialPorts(config.ttyPorts, {
-      line: (index, text) => this.core.receive(text, this.serialEndpoints[index] as SerialEndpoint),
-      junk: (index, reason) => this.log.write(SERIAL_JUNK.format({ index, device: config.ttyPorts[index] ?? "?", reason })),
-      state: (index, up, reason) => this.serialStateChanged(index, up, reason),
-      backlog: (index, message) => {
-        const line = SERIAL_BACKLOG.format({ index, device: config.ttyPorts[index] ?? "?", detail: message });
-        this.journal(line);
-        this.log.write(line);
-      },
-    });
     this.core = new IsisCore({
       config,
       outbox: this,
@@ -114,10 +126,11 @@ export class IsisServer implements ServerControl, Outbox {
     const { config } = options;
     // Unlike the old server, a port that cannot be opened does not stop us:
     // it is reported, shown as down, and retried while everyone else is served.
-    await server.serial.start();
+    await server.openSerial(config);
     // Saved routes are back before the first datagram can arrive.
     await server.resilience.restore();
-    const guard = server.resilience.guard;
+    const resilience = server.resilience;
+    const guard = resilience.guard;
     // ISIS_BATCHED_UDP=off keeps UDP I/O to Bun's API: a way back, should the batched path misbehave.
     const batched = process.env.ISIS_BATCHED_UDP !== "off";
     const core = server.core;
@@ -125,36 +138,51 @@ export class IsisServer implements ServerControl, Outbox {
       config.serverPort,
       {
         received: (text, from) => {
+          // Bun's API path only: the drop counter in /proc is read while datagrams arrive.
+          if (resilience.pollsDrops) resilience.arrived();
           if (guard.active && !guard.admit(from.address, from.port)) return;
           core.receive(text, from);
         },
         notSent: (to, text, reason) => core.notSent(to, text, reason),
         unreachable: (to, reason, payload) => core.unreachable(to, reason, payload),
+        kernelDropped: () => resilience.kernelDropped(),
       },
       { batched },
     );
     if (!bound.ok) {
-      await server.serial.close();
+      await server.serial?.close();
       return { ok: false, reason: bound.reason };
     }
     server.udp = bound.transport;
     server.ownPort = bound.transport.port;
     if (!bound.transport.batched) {
-      server.journal(`UDP datagrams go through Bun's API one by one: ${batched ? bound.transport.batchProblem : "ISIS_BATCHED_UDP=off"}`);
+      // Asked for (ISIS_BATCHED_UDP=off) it is news; otherwise something on this host stopped the faster path.
+      if (batched) server.journal("warning", `UDP datagrams go through Bun's API one by one: ${bound.transport.batchProblem}`);
+      else server.journal("notice", "UDP datagrams go through Bun's API one by one: ISIS_BATCHED_UDP=off");
     }
-    server.journal(`server started as host ${config.serverId} on port ${bound.transport.port}`);
+    server.journal("notice", `server started as host ${config.serverId} on port ${bound.transport.port}`);
     server.log.write(SERVER_STARTED.format({ id: config.serverId, port: bound.transport.port, version: VERSION, rcFile: options.rcFile }));
     server.core.checkPresets();
     if (config.handshake) {
-      server.journal("cold start initiated");
+      server.journal("info", "cold start initiated");
       server.core.handshake();
-      server.journal("cold start done");
+      server.journal("info", "cold start done");
     }
-    server.resilience.started(bound.transport.port);
+    server.resilience.started(bound.transport.port, bound.transport.dropsSignalled);
     server.serialStarted = true;
     server.startNotifying();
-    server.observeTimer = setInterval(() => server.core.observer.tick(), 1000);
-    server.observeTimer.unref();
+    server.followMetricsFile(config);
+    // Clients added, moved or removed change the status line and the times things fall due.
+    const saveHosts = server.core.hosts.onChange;
+    server.core.hosts.onChange = () => {
+      saveHosts();
+      server.ticker.poke();
+    };
+    server.ticker.start();
+    // Once started and settled, the code only starting needed leaves memory (startup-pages.ts); ISIS_PAGEOUT=off keeps it.
+    if (process.env.ISIS_PAGEOUT !== "off") {
+      server.pageout = server.scheduler.after(PAGEOUT_AFTER_MS, () => void import("./startup-pages.ts").then((m) => m.releaseStartupPages()));
+    }
     return { ok: true, server };
   }
 
@@ -165,30 +193,105 @@ export class IsisServer implements ServerControl, Outbox {
   private startNotifying(): void {
     const notifier = this.notifier;
     if (!notifier) return;
-    notifier.ready(`serving as ${this.core.config.serverId} on UDP port ${this.port}`);
+    const status = this.statusLine();
+    notifier.ready(status);
+    this.liveStatus?.sentWith(status, this.scheduler.now());
     const interval = notifier.watchdogIntervalMs;
-    if (interval !== undefined) {
-      this.watchdogTimer = setInterval(() => notifier.watchdog(), interval);
-      this.watchdogTimer.unref();
-    }
+    // systemd requires these pings whatever the load: the one timer that runs on an idle server (WatchdogSec/2).
+    if (interval !== undefined) this.watchdogTimer = this.scheduler.every(interval, () => notifier.watchdog());
+  }
+
+  /** The line systemd shows: `IS:6600 · 9 clients, 1 stale (M1.RC) · 0 late`, as LIVENESS and INFLIGHT count. */
+  private statusLine(): string {
+    const core = this.core;
+    const now = core.now();
+    const staleAfterMs = core.config.staleAfterSec * 1000;
+    const timeoutMs = core.config.commandTimeoutSec * 1000;
+    const entries = core.hosts.entries();
+    return statusText({
+      serverId: core.config.serverId,
+      port: this.port,
+      clients: entries.length,
+      stale: entries.filter((e) => isStale(e, now, staleAfterMs)).map((e) => e.name),
+      late: core.observer.inFlight.list().filter((c) => isLate(c, now, timeoutMs)).length,
+    });
+  }
+
+  /** The ticker's work: what is due now, and in how many ms something next will be. */
+  private housekeeping(): number | undefined {
+    const core = this.core;
+    core.observer.tick();
+    const observerDue = core.observer.nextDue();
+    const observerIn = observerDue === undefined ? undefined : observerDue - core.now();
+    const statusAt = this.liveStatus?.update(this.statusLine(), this.scheduler.now());
+    const statusIn = statusAt === undefined ? undefined : statusAt - this.scheduler.now();
+    if (observerIn === undefined) return statusIn;
+    return statusIn === undefined ? observerIn : Math.min(observerIn, statusIn);
   }
 
   private serialStarted = false;
 
+  /** The TTYPort devices, if the config has any (a later RESTART cannot add them). */
+  private async openSerial(config: ServerConfig): Promise<void> {
+    if (config.ttyPorts.length === 0) return;
+    const { SerialPorts } = await import("../transport/serial/index.ts");
+    this.serial = new SerialPorts(config.ttyPorts, {
+      line: (index, text) => this.core.receive(text, this.serialEndpoints[index] as SerialEndpoint),
+      junk: (index, reason) => this.log.write(SERIAL_JUNK.format({ index, device: config.ttyPorts[index] ?? "?", reason })),
+      state: (index, up, reason) => this.serialStateChanged(index, up, reason),
+      backlog: (index, priority, message) => {
+        const line = SERIAL_BACKLOG.format({ index, device: config.ttyPorts[index] ?? "?", detail: message });
+        this.journal(priority, line);
+        this.log.write(line);
+      },
+    });
+    await this.serial.start();
+  }
+
   private serialStateChanged(index: number, up: boolean, reason: string): void {
     const device = this.core.config.ttyPorts[index] ?? this.serialEndpoints[index]?.device;
     const line = (up ? SERIAL_UP : SERIAL_DOWN).format({ index, device: device ?? "?", reason });
-    this.journal(line);
+    this.journal(up ? "notice" : "warning", line);
     this.log.write(line);
     // A port that comes back (adapter plugged in again) is PINGed so its
     // client answers and is found again, as at a cold start.
     if (up && this.serialStarted && this.core.handshaking) {
-      this.serial.write(index, `${this.core.config.serverId}>AL PING\r`);
+      this.serial?.write(index, `${this.core.config.serverId}>AL PING\r`);
     }
   }
 
   get port(): number {
     return this.udp?.port ?? 0;
+  }
+
+  /** What the MetricsFile holds: STATS's numbers (the same function makes both) and the clients as LIVENESS sees them. */
+  metricsFacts(up = true): MetricsFacts {
+    const core = this.core;
+    const stats = core.observer.statsFacts();
+    const now = core.now();
+    const staleAfterMs = core.config.staleAfterSec * 1000;
+    const clients = core.hosts.entries().map((e) => ({
+      name: e.name,
+      idleSeconds: Math.max(0, now - e.lastHeard) / 1000,
+      messagesIn: e.messagesIn,
+      messagesOut: e.messagesOut,
+      stale: isStale(e, now, staleAfterMs),
+    }));
+    return { serverId: core.config.serverId, port: this.port, up, stats, clients };
+  }
+
+  /** Start, move or end the MetricsFile as the configuration says (start and RESTART). */
+  private followMetricsFile(config: ServerConfig): void {
+    const path = config.metricsFile;
+    const intervalMs = config.metricsEverySec * 1000;
+    if (path === undefined) {
+      void this.metrics?.stop();
+      this.metrics = undefined;
+      return;
+    }
+    if (this.metrics) return this.metrics.retarget(path, intervalMs);
+    this.metrics = new MetricsFile({ path, intervalMs, facts: (up) => this.metricsFacts(up), journal: this.journal });
+    this.metrics.start();
   }
 
   // --- Outbox -------------------------------------------------------------
@@ -198,7 +301,7 @@ export class IsisServer implements ServerControl, Outbox {
       this.udp?.send(to, text);
       return true;
     }
-    return this.serial.write(to.index, text);
+    return this.serial?.write(to.index, text) ?? false;
   }
 
   // --- ServerControl ------------------------------------------------------
@@ -229,16 +332,20 @@ export class IsisServer implements ServerControl, Outbox {
     return this.log.problem;
   }
 
+  logHealth(): { lost: number; down: boolean } {
+    return { lost: this.log.dropped, down: this.log.down };
+  }
+
   setLogging(on: boolean): void {
     this.log.setEnabled(on);
   }
 
   serialPorts(): readonly SerialPortInfo[] {
-    return this.serialEndpoints.map((e) => ({ device: e.device, up: this.serial.isUp(e.index) }));
+    return this.serialEndpoints.map((e) => ({ device: e.device, up: this.serial?.isUp(e.index) ?? false }));
   }
 
   flushSerial(index: number): boolean {
-    if (!this.serial.isUp(index)) return false;
+    if (!this.serial?.isUp(index)) return false;
     void this.serial.flush(index);
     return true;
   }
@@ -246,22 +353,25 @@ export class IsisServer implements ServerControl, Outbox {
   async reloadConfig(): Promise<RestartResult> {
     if (!this.configPath) return { ok: true, config: this.core.config };
     const loaded = await loadServerConfig(this.configPath);
-    for (const line of formatProblems(this.configPath, loaded.problems)) this.journal(line);
+    for (const line of formatProblems(this.configPath, loaded.problems)) this.journal("warning", line);
     if (!loaded.ok) {
-      this.journal(`restart refused: ${loaded.reason}; running configuration kept`);
+      this.journal("error", `restart refused: ${loaded.reason}; running configuration kept`);
       return { ok: false, reason: loaded.reason };
     }
     const next = loaded.config;
     if (next.ttyPorts.join("\n") !== this.serialEndpoints.map((e) => e.device).join("\n")) {
-      this.journal("TTYPort changes take effect at the next start");
+      this.journal("warning", "TTYPort changes take effect at the next start");
     }
     if (next.serverPort !== this.core.config.serverPort) {
-      this.journal(`ServerPort ${next.serverPort} takes effect at the next start (still on ${this.port})`);
+      this.journal("warning", `ServerPort ${next.serverPort} takes effect at the next start (still on ${this.port})`);
     }
     this.log.reconfigure(next.serverLog, next.logDateUtc, next.serverId);
     this.log.setEnabled(next.logEnabled);
     this.resilience.reconfigured(next);
-    this.journal("warm restart");
+    this.followMetricsFile(next);
+    // StaleAfter or CommandTimeout may have changed when things fall due.
+    this.ticker.poke();
+    this.journal("notice", "warm restart");
     return { ok: true, config: next };
   }
 
@@ -272,14 +382,16 @@ export class IsisServer implements ServerControl, Outbox {
   /** Stop serving: close transports, flush the log. Idempotent. */
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
-      this.journal(`shutdown (${reason})`);
+      this.journal("notice", `shutdown (${reason})`);
       this.notifier?.stopping();
-      clearInterval(this.watchdogTimer);
-      clearInterval(this.observeTimer);
+      this.watchdogTimer?.cancel();
+      this.pageout?.cancel();
+      this.ticker.stop();
       this.log.write(SERVER_STOPPING.format({ reason }));
       this.udp?.close();
+      await this.metrics?.stop();
       await this.resilience.stop();
-      await this.serial.close();
+      await this.serial?.close();
       await this.log.close();
       this.notifier?.close();
       this.resolveStopped();

@@ -5,20 +5,22 @@
 // at shutdown; the message path only sees `guard.active`.
 import type { ServerConfig } from "../config/server-config.ts";
 import type { IsisCore } from "../core/isis-core.ts";
+import type { Priority } from "../shared/priority.ts";
 import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 import { FloodGuard } from "../transport/flood-guard.ts";
 import { readUdpDrops } from "../transport/udp-drops.ts";
+import type { Journal } from "./journal.ts";
 import { PresetPinger } from "./preset-pinger.ts";
-import { encodeState, readState, removeStaleTemps, restoreHosts, StateSaver, stateFilePath } from "./state-file.ts";
+import { encodeState, ownerProblem, readState, removeStaleTemps, restoreHosts, StateSaver, stateFilePath } from "./state-file.ts";
 
 export interface ResilienceOptions {
   core: IsisCore;
   /** Operator notices (journal). */
-  journal: (text: string) => void;
+  journal: Journal;
   /** Runtime log entries. */
   log: (text: string) => void;
   env: Record<string, string | undefined>;
-  /** How often the kernel's drop counter is read. Default 100 ms (a read costs ~60 µs). */
+  /** How often the kernel's drop counter is read while datagrams arrive (Bun's API path). Default 100 ms (a read costs ~60 µs). */
   sampleMs?: number;
   /** Timers of the sampler, the flood guard, the preset pinger and the state file. Default: the event loop's. */
   scheduler?: Scheduler;
@@ -26,12 +28,29 @@ export interface ResilienceOptions {
   readDrops?: (port: number) => Promise<number | undefined>;
 }
 
+/** Samples without a datagram after which the drop counter is no longer read. */
+const QUIET_SAMPLES = 10;
+
 export class Resilience {
   readonly guard: FloodGuard;
   private saver: StateSaver | undefined;
   private readonly pinger: PresetPinger;
   private sampler: Timer | undefined;
   private lastDrops: number | undefined;
+  /**
+   * True when drops are learnt by reading /proc/net/udp (Bun's API path):
+   * the message path then calls arrived() for each datagram, so the counter
+   * is read only while datagrams arrive. False when the socket itself says
+   * (batched reads with SO_RXQ_OVFL): kernelDropped() is called instead.
+   */
+  pollsDrops = false;
+  /** Datagrams seen by arrived(), and their count at the last sample. */
+  private arrivals = 0;
+  private arrivalsAtSample = 0;
+  private quietSamples = 0;
+  private dropPort = 0;
+  /** The bound UDP port, once serving: the state file records it. */
+  private port: number | undefined;
   private stopped = false;
   private readonly scheduler: Scheduler;
   private readonly readDrops: (port: number) => Promise<number | undefined>;
@@ -41,8 +60,8 @@ export class Resilience {
     const scheduler = options.scheduler ?? systemScheduler;
     this.scheduler = scheduler;
     this.readDrops = options.readDrops ?? readUdpDrops;
-    const both = (text: string) => {
-      options.journal(text);
+    const both = (priority: Priority, text: string) => {
+      options.journal(priority, text);
       options.log(text);
     };
     this.guard = new FloodGuard({ rate: core.config.floodRate, burst: core.config.floodBurst, report: both, scheduler });
@@ -62,7 +81,7 @@ export class Resilience {
     this.saver = new StateSaver({
       path,
       // The known dead and monitors (they subscribe again) are not worth bringing back.
-      snapshot: () => encodeState(core.config.serverId, core.savableEntries(), core.now()),
+      snapshot: () => encodeState(core.config.serverId, this.port ?? core.config.serverPort, core.savableEntries(), core.now()),
       onProblem: journal,
       scheduler: this.scheduler,
     });
@@ -71,25 +90,49 @@ export class Resilience {
     // Only once the directory has answered: a hung one has cost the start enough already.
     if (state.ok || state.missing) {
       const removed = await removeStaleTemps(path);
-      if (removed.length > 0) journal(`removed ${removed.length} temporary file(s) a killed server left beside ${path}: ${removed.join(" ")}`);
+      if (removed.length > 0) journal("notice", `removed ${removed.length} temporary file(s) a killed server left beside ${path}: ${removed.join(" ")}`);
     }
     if (!state.ok) {
-      if (!state.missing) journal(`host table state file ${path} ignored: ${state.reason}; starting with an empty host table`);
+      if (!state.missing) journal("warning", `host table state file ${path} ignored: ${state.reason}; starting with an empty host table`);
+      return;
+    }
+    const foreign = ownerProblem(state, core.config.serverId, core.config.serverPort);
+    if (foreign) {
+      // Saving goes on: the file is where this server's config says its table goes.
+      journal("warning", `host table state file ${path} not restored: ${foreign}; it will hold this server's table from now on`);
       return;
     }
     const { restored, skipped } = restoreHosts(core.hosts, state.hosts, core.config, (e) => core.control.isOwnEndpoint(e));
     const also = skipped.length > 0 ? `; skipped ${skipped.join(" ")}` : "";
-    journal(`restored ${restored} clients from ${path}${also}`);
+    journal("info", `restored ${restored} clients from ${path}${also}`);
   }
 
-  /** Serving: PING the restored clients and follow silent presets (unless NoHandshaking); watch for overload. */
-  started(port: number): void {
+  /**
+   * Serving: PING the restored clients and follow silent presets (unless
+   * NoHandshaking); watch for overload, from the socket's own drop count
+   * when `dropsFromSocket`, else from /proc while traffic flows.
+   */
+  started(port: number, dropsFromSocket = false): void {
     const { core } = this.options;
+    this.port = port;
     if (core.handshaking) {
       core.pingKnownClients();
       this.pinger.start(core.config.presetPorts);
     }
+    if (dropsFromSocket) return;
+    this.pollsDrops = true;
     this.watchDrops(port);
+  }
+
+  /** The socket reported datagrams dropped in front of it (batched reads): the server is overloaded. */
+  kernelDropped(): void {
+    this.guard.overloaded();
+  }
+
+  /** A datagram arrived, with pollsDrops: sample the drop counter while they keep coming. */
+  arrived(): void {
+    this.arrivals++;
+    if (this.sampler === undefined && this.lastDrops !== undefined && !this.stopped) this.startSampler();
   }
 
   /** A new configuration was taken (RESTART, SIGHUP). */
@@ -111,7 +154,6 @@ export class Resilience {
   }
 
   private watchDrops(port: number): void {
-    const sampleMs = this.options.sampleMs ?? 100;
     void this.readDrops(port).then((drops) => {
       if (this.stopped) return;
       if (drops === undefined) {
@@ -120,14 +162,31 @@ export class Resilience {
         return;
       }
       this.lastDrops = drops;
-      this.sampler = this.scheduler.every(sampleMs, () => void this.sample(port));
+      this.dropPort = port;
+      if (this.arrivals > 0) this.startSampler();
     });
   }
 
-  private async sample(port: number): Promise<void> {
-    const drops = await this.readDrops(port);
-    if (drops === undefined) return;
-    if (this.lastDrops !== undefined && drops > this.lastDrops) this.guard.overloaded();
-    this.lastDrops = drops;
+  private startSampler(): void {
+    const sampleMs = this.options.sampleMs ?? 100;
+    this.arrivalsAtSample = this.arrivals;
+    this.quietSamples = 0;
+    this.sampler = this.scheduler.every(sampleMs, () => void this.sample());
+  }
+
+  /** Ten samples (a second) without a datagram: nothing can be dropped now; the next datagram starts sampling again. */
+  private async sample(): Promise<void> {
+    const quiet = this.arrivals === this.arrivalsAtSample;
+    this.arrivalsAtSample = this.arrivals;
+    this.quietSamples = quiet ? this.quietSamples + 1 : 0;
+    const drops = await this.readDrops(this.dropPort);
+    if (drops !== undefined) {
+      if (this.lastDrops !== undefined && drops > this.lastDrops) this.guard.overloaded();
+      this.lastDrops = drops;
+    }
+    if (this.quietSamples >= QUIET_SAMPLES && this.sampler) {
+      this.sampler.cancel();
+      this.sampler = undefined;
+    }
   }
 }

@@ -3,15 +3,16 @@
 // write at a time, temp file + fsync + rename so a crash leaves the old file
 // or the new one, never half of one), and read back at start. A missing,
 // unreadable or corrupt file costs the saved routes, never the start.
-import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
-import { isIPv4 } from "node:net";
+import { mkdir, readdir, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { describeFsError, readSmallFile } from "../config/read-file.ts";
 import type { ServerConfig } from "../config/server-config.ts";
 import { mayClaim } from "../core/access.ts";
-import { type Endpoint, type UdpEndpoint, udpEndpoint } from "../core/endpoint.ts";
+import { type Endpoint, isIPv4, type UdpEndpoint, udpEndpoint } from "../core/endpoint.ts";
 import { type HostEntry, type HostTable, MAX_HOSTS } from "../core/host-table.ts";
 import { isBroadcast, nodeNameProblem } from "../protocol/message.ts";
+import type { Priority } from "../shared/priority.ts";
+import { tempFileOwner, writeFileReplacing } from "../shared/replace-file.ts";
 import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 
 const FORMAT = "isis-hosts";
@@ -39,7 +40,8 @@ interface SavedHost {
   serial?: { index: number; device: string };
 }
 
-export function encodeState(serverId: string, entries: readonly HostEntry[], now: number): string {
+/** Whose table it is: a file of another server (another ServerID or port sharing the path) is not restored. */
+export function encodeState(serverId: string, port: number, entries: readonly HostEntry[], now: number): string {
   const hosts: SavedHost[] = entries.map((e) => ({
     name: e.name,
     slot: e.slot,
@@ -48,11 +50,12 @@ export function encodeState(serverId: string, entries: readonly HostEntry[], now
       ? { udp: { address: e.endpoint.address, port: e.endpoint.port } }
       : { serial: { index: e.endpoint.index, device: e.endpoint.device } }),
   }));
-  return `${JSON.stringify({ format: FORMAT, version: VERSION, serverId, saved: new Date(now).toISOString(), hosts }, null, 1)}\n`;
+  return `${JSON.stringify({ format: FORMAT, version: VERSION, serverId, port, saved: new Date(now).toISOString(), hosts }, null, 1)}\n`;
 }
 
 export type ReadResult =
-  | { readonly ok: true; readonly hosts: readonly SavedHost[] }
+  /** serverId and port as saved; absent in files from before they were recorded. */
+  | { readonly ok: true; readonly hosts: readonly SavedHost[]; readonly serverId?: string; readonly port?: number }
   | { readonly ok: false; readonly missing: boolean; readonly reason: string };
 
 /** Parse a state file's text; any shape other than ours is a reason. Entries are checked one by one on restore. */
@@ -63,11 +66,30 @@ export function decodeState(text: string): ReadResult {
   } catch (error) {
     return { ok: false, missing: false, reason: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
   }
-  const doc = data as { format?: unknown; version?: unknown; hosts?: unknown } | null;
+  const doc = data as { format?: unknown; version?: unknown; hosts?: unknown; serverId?: unknown; port?: unknown } | null;
   if (typeof doc !== "object" || doc === null || doc.format !== FORMAT) return { ok: false, missing: false, reason: "not an isis host table" };
   if (doc.version !== VERSION) return { ok: false, missing: false, reason: `unknown version ${String(doc.version)}` };
   if (!Array.isArray(doc.hosts)) return { ok: false, missing: false, reason: "no host list" };
-  return { ok: true, hosts: doc.hosts as SavedHost[] };
+  return {
+    ok: true,
+    hosts: doc.hosts as SavedHost[],
+    ...(typeof doc.serverId === "string" ? { serverId: doc.serverId } : {}),
+    ...(Number.isInteger(doc.port) ? { port: doc.port as number } : {}),
+  };
+}
+
+/**
+ * Why a state file is not this server's, or undefined when it is: another
+ * ServerID, or another port when both are fixed (ServerPort 0 takes any
+ * port at each start). Two servers on one host must not take each other's
+ * routes; a file from before these were recorded is taken as ours.
+ */
+export function ownerProblem(saved: { readonly serverId?: string; readonly port?: number }, serverId: string, configuredPort: number): string | undefined {
+  const idDiffers = saved.serverId !== undefined && saved.serverId.toUpperCase() !== serverId;
+  const portDiffers = saved.port !== undefined && saved.port !== 0 && configuredPort !== 0 && saved.port !== configuredPort;
+  if (!idDiffers && !portDiffers) return undefined;
+  const theirs = `${saved.serverId ?? "?"}${saved.port === undefined ? "" : ` on port ${saved.port}`}`;
+  return `it is the host table of ${theirs}, not of this server (${serverId} on port ${configuredPort === 0 ? "any" : configuredPort})`;
 }
 
 /** The state file, read as any small file is (a regular file, bounded, in time): a FIFO left there must not hang the start. */
@@ -123,36 +145,26 @@ function savedEndpoint(saved: SavedHost | null | undefined, config: ServerConfig
   return undefined;
 }
 
-/** A temp file with no PID in its name is stale once it is this old: a save takes milliseconds. */
-const TEMP_STALE_MS = 60_000;
-
 /**
  * Remove the temporary files a save leaves behind when the server is killed
- * between writing and renaming (kill -9, a power cut): `PATH.tmp-PID` of this
- * process's PID or of a process that no longer exists (another live server's
- * are left alone), and a hidden `.NAME.HEX.tmp` (a file replaced whole under
- * a random name) untouched for a minute. Returns the names removed.
+ * between writing and renaming (kill -9, a power cut): ours (replace-file's
+ * hidden `.NAME.PID-...tmp`) and the older `PATH.tmp-PID`, when made by this
+ * process's PID or by a process that no longer exists (another live server's
+ * are left alone). Returns the names removed.
  */
-export async function removeStaleTemps(path: string, isAlive: (pid: number) => boolean = processAlive, now = Date.now()): Promise<string[]> {
+export async function removeStaleTemps(path: string, isAlive: (pid: number) => boolean = processAlive): Promise<string[]> {
   const base = basename(path);
   const dir = dirname(path);
   const names = await readdir(dir).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {
-    const pid = name.startsWith(`${base}.tmp-`) ? name.slice(base.length + 5) : "";
-    const deadPid = /^\d{1,10}$/.test(pid) && (Number(pid) === process.pid || !isAlive(Number(pid)));
-    const hidden = name.startsWith(`.${base}.`) && /^\.[0-9a-f]{4,32}\.tmp$/.test(name.slice(base.length + 1));
-    if (!deadPid && !(hidden && now - (await modifiedAt(join(dir, name), now)) >= TEMP_STALE_MS)) continue;
+    const legacy = name.startsWith(`${base}.tmp-`) ? name.slice(base.length + 5) : "";
+    const pid = /^\d{1,10}$/.test(legacy) ? Number(legacy) : tempFileOwner(base, name);
+    if (pid === undefined || (pid !== process.pid && isAlive(pid))) continue;
     if (await unlinkQuietly(join(dir, name))) removed.push(name);
   }
   return removed;
 }
-
-const modifiedAt = (file: string, fallback: number): Promise<number> =>
-  stat(file).then(
-    (s) => s.mtimeMs,
-    () => fallback,
-  );
 
 const unlinkQuietly = (file: string): Promise<boolean> =>
   unlink(file).then(
@@ -175,7 +187,7 @@ export interface SaverOptions {
   /** The text to write, taken when the write starts (so it is as fresh as possible). */
   snapshot: () => string;
   /** Called once when saving starts failing, and once when it works again. */
-  onProblem: (message: string) => void;
+  onProblem: (priority: Priority, message: string) => void;
   /** How long after a change the write starts; later changes within it ride along. */
   debounceMs?: number;
   /** Default: the event loop's timers. */
@@ -243,28 +255,21 @@ export class StateSaver {
   }
 
   private async write(path: string, text: string): Promise<void> {
-    const temp = `${path}.tmp-${process.pid}`;
     try {
       await mkdir(dirname(path), { recursive: true });
-      const handle = await open(temp, "w", 0o644);
-      try {
-        await handle.writeFile(text);
-        // On disk before the rename, so a power cut cannot leave an empty file behind the name.
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
+      await writeFileReplacing(path, text, 0o644);
       this.saves++;
       if (this.failing) {
         this.failing = false;
-        this.options.onProblem(`host table state file ${path} is writable again`);
+        this.options.onProblem("notice", `host table state file ${path} is writable again`);
       }
     } catch (error) {
-      await unlink(temp).catch(() => {});
       if (!this.failing) {
         this.failing = true;
-        this.options.onProblem(`cannot save the host table to ${path}: ${describeFsError(error)}; routing continues, routes will not survive a restart`);
+        this.options.onProblem(
+          "error",
+          `cannot save the host table to ${path}: ${describeFsError(error)}; routing continues, routes will not survive a restart`,
+        );
       }
     }
   }

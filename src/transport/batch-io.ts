@@ -12,7 +12,19 @@ import type { Pointer } from "bun:ffi";
 import { readLatin1, writeLatin1 } from "../protocol/latin1.ts";
 import { MAX_MESSAGE_BYTES } from "../protocol/message.ts";
 import { type DatagramIO, type DatagramSink, EINTR, isIcmpError, type NotSent, sendEvery } from "./datagram-io.ts";
-import { type Libc, MessageVector, MMSG_BYTES, MSG_DONTWAIT, SOCKADDR_BYTES, sockaddrIpv4, sockaddrPort, writeSockaddr } from "./socket-ffi.ts";
+import {
+  askDropCount,
+  type Libc,
+  MessageVector,
+  MMSG_BYTES,
+  MSG_DONTWAIT,
+  SO_RXQ_OVFL,
+  SOCKADDR_BYTES,
+  SOL_SOCKET,
+  sockaddrIpv4,
+  sockaddrPort,
+  writeSockaddr,
+} from "./socket-ffi.ts";
 
 /** Report a datagram's real length even when it was longer than its slot. */
 const MSG_TRUNC = 0x20;
@@ -24,6 +36,12 @@ export const RECEIVE_SLOTS = 64;
  * the limit is whole and anything longer is known to be over it.
  */
 const SLOT_BYTES = MAX_MESSAGE_BYTES + 1;
+/**
+ * Control bytes per slot: the drop count (a u32 in one cmsghdr, 24 bytes
+ * with its padding) and room for another control message, should Bun ever
+ * ask for one on this socket.
+ */
+const CONTROL_BYTES = 64;
 /** Datagrams one sendmmsg sends at most; the kernel takes up to 1024 (UIO_MAXIOV). */
 export const SEND_SLOTS = 256;
 export const SEND_DATA_BYTES = 64 * 1024;
@@ -31,7 +49,16 @@ export const SEND_DATA_BYTES = 64 * 1024;
 export class BatchIO implements DatagramIO {
   /** Datagrams read by receive(), since start. */
   received = 0;
-  private readonly inbound = new MessageVector(RECEIVE_SLOTS, RECEIVE_SLOTS * SLOT_BYTES);
+  /**
+   * The socket's drop count (datagrams the kernel dropped in front of it,
+   * because it was full) as the last datagram read that carried it said;
+   * 0 until there have been drops. Learnt with no polling: each datagram
+   * queued after a drop carries the count (SO_RXQ_OVFL).
+   */
+  kernelDrops = 0;
+  /** The socket gives its drop count with the datagrams read (SO_RXQ_OVFL was accepted). */
+  readonly dropsSignalled: boolean;
+  private readonly inbound = new MessageVector(RECEIVE_SLOTS, RECEIVE_SLOTS * (SLOT_BYTES + CONTROL_BYTES));
   private readonly outbound = new MessageVector(SEND_SLOTS, SEND_DATA_BYTES);
   /** Datagrams queued, and bytes of the send data area they use. */
   private queuedCount = 0;
@@ -50,7 +77,11 @@ export class BatchIO implements DatagramIO {
     private readonly libc: Libc,
     private readonly fd: number,
   ) {
-    for (let slot = 0; slot < RECEIVE_SLOTS; slot++) this.inbound.setBuffer(slot, slot * SLOT_BYTES, SLOT_BYTES);
+    for (let slot = 0; slot < RECEIVE_SLOTS; slot++) {
+      this.inbound.setBuffer(slot, slot * SLOT_BYTES, SLOT_BYTES);
+      this.inbound.setControl(slot, RECEIVE_SLOTS * SLOT_BYTES + slot * CONTROL_BYTES, CONTROL_BYTES);
+    }
+    this.dropsSignalled = askDropCount(libc, fd);
   }
 
   get queued(): number {
@@ -88,7 +119,11 @@ export class BatchIO implements DatagramIO {
   receive(sink: DatagramSink): number {
     const inbound = this.inbound;
     const words = inbound.words;
-    for (let slot = 0; slot < RECEIVE_SLOTS; slot++) words[(slot * MMSG_BYTES + 8) >> 2] = SOCKADDR_BYTES;
+    for (let slot = 0; slot < RECEIVE_SLOTS; slot++) {
+      words[(slot * MMSG_BYTES + 8) >> 2] = SOCKADDR_BYTES;
+      // The kernel sets msg_controllen to what it wrote: give the whole buffer back each time.
+      words[(slot * MMSG_BYTES + 40) >> 2] = CONTROL_BYTES;
+    }
     let count = -1;
     // A read can report a pending ICMP error instead of data (the error
     // queue says whose); reporting it clears it, so read again.
@@ -110,6 +145,30 @@ export class BatchIO implements DatagramIO {
       const sockaddr = inbound.sockaddrs + slot * SOCKADDR_BYTES;
       sink(text, sockaddrIpv4(bytes, sockaddr), sockaddrPort(bytes, sockaddr));
     }
+    // Only datagrams queued after a drop carry the count; the last one read has the newest.
+    for (let slot = count - 1; slot >= 0; slot--) {
+      if ((words[(slot * MMSG_BYTES + 40) >> 2] as number) === 0) continue;
+      const drops = dropCount(bytes, inbound.data + RECEIVE_SLOTS * SLOT_BYTES + slot * CONTROL_BYTES, words[(slot * MMSG_BYTES + 40) >> 2] as number);
+      if (drops !== undefined) {
+        this.kernelDrops = drops;
+        break;
+      }
+    }
     return count;
   }
+}
+
+/** The SO_RXQ_OVFL count in a control buffer of `length` bytes at `at` (cmsghdr: u64 len, i32 level, i32 type, data), if there is one. */
+export function dropCount(bytes: Buffer, at: number, length: number): number | undefined {
+  let offset = 0;
+  while (offset + 16 <= length) {
+    // A control message is far below 4 GiB: the low half of its u64 length is all of it.
+    const cmsgLen = bytes.readUInt32LE(at + offset);
+    if (cmsgLen < 16 || offset + cmsgLen > length) return undefined;
+    if (bytes.readInt32LE(at + offset + 8) === SOL_SOCKET && bytes.readInt32LE(at + offset + 12) === SO_RXQ_OVFL && cmsgLen >= 20) {
+      return bytes.readUInt32LE(at + offset + 16);
+    }
+    offset += (cmsgLen + 7) & ~7;
+  }
+  return undefined;
 }

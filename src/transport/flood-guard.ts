@@ -19,6 +19,7 @@
 // overloaded the guard is idle: `active` is false and costs one check per
 // datagram.
 import { FLOOD_CALMED, FLOOD_LIMITED } from "../protocol/log-grammar.ts";
+import type { Priority } from "../shared/priority.ts";
 import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 
 export interface FloodGuardOptions {
@@ -27,7 +28,7 @@ export interface FloodGuardOptions {
   /** Datagrams a sender may send at once above the rate. */
   burst: number;
   /** A limit started or ended for a sender (journal and log). */
-  report: (text: string) => void;
+  report: (priority: Priority, text: string) => void;
   /** How long the guard stays armed after the last overload signal. Default 3 s. */
   holdMs?: number;
   /** Sending hosts tracked at once; further ones share one bucket. Default 4096. */
@@ -133,7 +134,7 @@ export class FloodGuard {
       sender.limited = true;
       sender.dropped = 0;
       this.limits++;
-      this.options.report(FLOOD_LIMITED.format({ sender: sender.name, rate: this.rate }));
+      this.options.report("warning", FLOOD_LIMITED.format({ sender: sender.name, rate: this.rate }));
     }
     sender.dropped++;
     this.dropped++;
@@ -149,7 +150,7 @@ export class FloodGuard {
       // A full bucket: the sender kept under its rate for burst/rate seconds.
       if (s.limited) {
         s.limited = false;
-        this.options.report(FLOOD_CALMED.format({ sender: s.name, dropped: s.dropped }));
+        this.options.report("notice", FLOOD_CALMED.format({ sender: s.name, dropped: s.dropped }));
       }
       return true;
     };

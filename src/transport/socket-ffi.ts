@@ -15,6 +15,7 @@ const SYMBOLS = {
   recvmsg: { args: [i32, pointer, i32], returns: i32 },
   getsockname: { args: [i32, pointer, pointer], returns: i32 },
   getsockopt: { args: [i32, i32, i32, pointer, pointer], returns: i32 },
+  setsockopt: { args: [i32, i32, i32, pointer, u32], returns: i32 },
   __errno_location: { args: [], returns: pointer },
 } as const;
 
@@ -28,8 +29,10 @@ export interface Libc {
 
 const AF_INET = 2;
 const SOCK_DGRAM = 2;
-const SOL_SOCKET = 1;
+export const SOL_SOCKET = 1;
 const SO_TYPE = 3;
+/** The socket's drop count comes with each datagram read, as a control message (socket(7)). */
+export const SO_RXQ_OVFL = 40;
 export const MSG_DONTWAIT = 0x40;
 
 // struct mmsghdr (64 bytes): msghdr { name 0, namelen 8, iov 16, iovlen 24, control 32, controllen 40, flags 48 }, msg_len 56.
@@ -57,6 +60,12 @@ function load(): Libc | string {
   } catch (error) {
     return `batched UDP I/O needs glibc (libc.so.6): ${(error as Error).message}`;
   }
+}
+
+/** Ask for the socket's drop count with every datagram read (SO_RXQ_OVFL); false when the kernel will not. */
+export function askDropCount(libc: Libc, fd: number): boolean {
+  const on = new Int32Array([1]);
+  return libc.calls.setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, ptr(on), 4) === 0;
 }
 
 /** The descriptor of this process's IPv4 UDP socket bound to `ipv4`:`port` (an ipv4Value), or why there is none. */
@@ -140,6 +149,14 @@ export class MessageVector {
       this.words[(header + 24) >> 2] = 1;
       this.bytes[this.sockaddrs + slot * SOCKADDR_BYTES] = AF_INET;
     }
+  }
+
+  /** Give slot a control-message buffer of `length` bytes of the data area from `offset` (recvmmsg fills it). */
+  setControl(slot: number, offset: number, length: number): void {
+    const header = slot * MMSG_BYTES;
+    writePointer(this.words, header + 32, this.base + this.data + offset);
+    this.words[(header + 40) >> 2] = length;
+    this.words[(header + 44) >> 2] = 0;
   }
 
   /** Point slot's iovec at `length` bytes of the data area from `offset`. */

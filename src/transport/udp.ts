@@ -10,9 +10,8 @@
 // not send one (notSent), or an ICMP error came back for one (unreachable,
 // with its destination and text when the socket's error queue says them).
 
-import { isIPv4 } from "node:net";
 import type { udp } from "bun";
-import { ipv4Value, type UdpEndpoint, UdpEndpoints } from "../core/endpoint.ts";
+import { ipv4Value, isIPv4, type UdpEndpoint, UdpEndpoints } from "../core/endpoint.ts";
 import { BatchIO } from "./batch-io.ts";
 import { BunIO } from "./bun-io.ts";
 import { type DatagramIO, EMSGSIZE, errnoReason } from "./datagram-io.ts";
@@ -30,6 +29,12 @@ export interface UdpEvents {
    * empty when Bun read the report first and kept only its errno.
    */
   unreachable(to: UdpEndpoint | undefined, reason: string, payload: string): void;
+  /**
+   * The kernel dropped datagrams in front of the socket (it was full: the
+   * server is overloaded), learnt from the datagrams read in batches
+   * (dropsSignalled). Called once per turn that learnt of new drops.
+   */
+  kernelDropped?(): void;
 }
 
 export type BindResult = { readonly ok: true; readonly transport: UdpTransport } | { readonly ok: false; readonly reason: string };
@@ -55,6 +60,9 @@ export class UdpTransport {
   retried = 0;
   /** ICMP errors reported for datagrams we sent (from the error queue, or by Bun without a destination). */
   unreachable = 0;
+
+  /** The socket's drop count as last seen (batched reads). */
+  private kernelDrops = 0;
 
   /** Why batched I/O is not in use, if it is not (shown in the server's start-up notes). */
   readonly batchProblem: string | undefined;
@@ -140,6 +148,11 @@ export class UdpTransport {
   /** Whether sends and the reads after a wake-up go through batched I/O. */
   get batched(): boolean {
     return this.io instanceof BatchIO;
+  }
+
+  /** Whether kernelDropped() will be called: batched reads on a socket that gives its drop count. */
+  get dropsSignalled(): boolean {
+    return this.io instanceof BatchIO && this.io.dropsSignalled;
   }
 
   /** Datagrams read in batches (the rest, Bun read), since start. */
@@ -234,10 +247,20 @@ export class UdpTransport {
     for (let read = 0; read < READS_PER_TURN; read++) {
       this.flush();
       // A datagram of the last batch may have shut the server down.
-      if (this.closed || this.io.receive(this.fromBatch) === 0) return false;
+      if (this.closed || this.io.receive(this.fromBatch) === 0) return this.noteDrops(this.io);
     }
     this.flush();
+    this.noteDrops(this.io);
     return true;
+  }
+
+  /** New drops said by the datagrams just read: the events hear of it once per turn. Returns false (for readBatches). */
+  private noteDrops(io: BatchIO): false {
+    if (io.kernelDrops !== this.kernelDrops) {
+      this.kernelDrops = io.kernelDrops;
+      this.events.kernelDropped?.();
+    }
+    return false;
   }
 
   private turnEnded(): void {

@@ -23,6 +23,9 @@ describe("instrument options", () => {
     // The last instrument option wins.
     [["--mods1", "--mods2", "is", "status"], "mods2"],
     [["-m", "1", "--mods2", "-m", "1", "is", "status"], "mods1"],
+    // Any section of the table: a lab or test server beside the instruments'.
+    [["--instrument", "Lab", "is", "status"], "lab"],
+    [["--instrument=isis_test", "ix", "status"], "isis_test"],
   ])("%j selects %s", (argv, instrument) => {
     expect(options(argv).instrument).toBe(instrument);
   });
@@ -37,6 +40,13 @@ describe("instrument options", () => {
       message: `** ERROR: Invalid argument '${value}' for -m: must be 1 or 2.`,
       exitCode: 2,
       legacy: true,
+    });
+  });
+
+  test("--instrument takes a section name, nothing that could be a path", () => {
+    expect(parseCmdArgs(["--instrument", "../etc", "is", "status"])).toMatchObject({
+      action: "error",
+      message: expect.stringContaining("invalid --instrument '../etc'"),
     });
   });
 

@@ -25,7 +25,9 @@ describe("a pinned name", () => {
     expect(f.quits()).toBe(0);
     expect(f.core.hosts.get("M1.IE")?.endpoint).toEqual(f.udp(10700));
     expect(f.logged).toContain("Refused message from 127.0.0.1:6666 claiming M1.IE, which is pinned to 127.0.0.1:10700: 'm1.ie>IS EXEC: QUIT\\x0d'");
-    expect(f.notices.at(-1)).toContain("claiming M1.IE");
+    expect(f.ranked.at(-1)).toEqual({ priority: "warning", text: expect.stringContaining("claiming M1.IE") });
+    // A client joining is routine: info, below what `journalctl -p notice` shows.
+    expect(f.ranked[0]).toEqual({ priority: "info", text: "Added UDP Client M1.IE on host 127.0.0.1:10700" });
     expect(f.core.counters.refused).toBe(1);
     // Traffic for M1.IE still goes to the real one.
     expect(f.from(1000, "A1>M1.IE FILTER 2\r")).toEqual([{ to: "127.0.0.1:10700", text: "A1>M1.IE FILTER 2\r" }]);

@@ -4,6 +4,7 @@ import { DEFAULT_SERVER_CONFIG, type ServerConfig } from "../../src/config/serve
 import { type Endpoint, udpEndpoint } from "../../src/core/endpoint.ts";
 import { IsisCore } from "../../src/core/isis-core.ts";
 import type { RestartResult, SerialPortInfo, ServerControl } from "../../src/core/ports.ts";
+import type { Priority } from "../../src/shared/priority.ts";
 
 export interface Sent {
   to: string;
@@ -17,6 +18,10 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
   /** The stamp of each logged entry: the time it was given, else the clock's when it was written. */
   const stamps: number[] = [];
   const notices: string[] = [];
+  /** Times the core asked for an early tick (events.wake). */
+  let wakes = 0;
+  /** The same notices with the priority the journal gets them at. */
+  const ranked: Array<{ priority: Priority; text: string }> = [];
   const toServer: string[] = [];
   let now = Date.UTC(2025, 8, 15, 14, 3, 22, 123) + 0.456;
   const serial: SerialPortInfo[] = [];
@@ -44,6 +49,7 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
       flushed.push(i);
       return true;
     },
+    logHealth: () => ({ lost: 0, down: false }),
     reloadConfig: async () => nextConfig,
     quit: () => {
       quits++;
@@ -65,9 +71,15 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
         if (at === undefined) now += clockStepMs;
         stamps.push(at ?? now);
       },
-      notice: (t) => notices.push(t),
+      notice: (priority, text) => {
+        notices.push(text);
+        ranked.push({ priority, text });
+      },
       serverMessage: (src, body) => toServer.push(`${src}> ${body}`),
       traffic: () => {},
+      wake: () => {
+        wakes++;
+      },
     },
     control,
     clock: () => {
@@ -84,11 +96,13 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
     logged,
     stamps,
     notices,
+    ranked,
     toServer,
     serial,
     flushed,
     udp,
     quits: () => quits,
+    wakes: () => wakes,
     advance: (ms: number) => {
       now += ms;
     },

@@ -202,6 +202,57 @@ describe("AnnounceStale", () => {
   });
 });
 
+describe("when the observer's tick is due (no timer runs with nothing due)", () => {
+  test("never, with no clients, no open commands and no monitors", () => {
+    const f = makeCore({ staleAfterSec: 120, commandTimeoutSec: 60 });
+    expect(f.core.observer.nextDue()).toBeUndefined();
+  });
+
+  test("at the moment the next client would go stale; none once all are, until one speaks (which asks for a tick)", () => {
+    const f = makeCore({ staleAfterSec: 2 });
+    const t0 = f.core.now();
+    f.from(1000, "A1>IS\r");
+    f.advance(500);
+    f.from(2000, "B1>IS\r");
+    expect(f.core.observer.nextDue()).toBe(t0 + 2001);
+    f.advance(1501);
+    f.core.observer.tick();
+    expect(f.core.observer.nextDue()).toBe(t0 + 2501);
+    f.advance(500);
+    f.core.observer.tick();
+    expect(f.core.observer.nextDue()).toBeUndefined();
+    const wakes = f.wakes();
+    f.from(1000, "A1>IS\r");
+    expect(f.wakes()).toBe(wakes + 1);
+    f.core.observer.tick();
+    expect(f.core.observer.nextDue()).toBe(f.core.now() + 2001);
+  });
+
+  test("at the moment the next open command would be late; the first request and the answer to a late one ask for a tick", () => {
+    const f = makeCore({ staleAfterSec: 0, commandTimeoutSec: 10 });
+    f.from(1000, "IPC1>IS\r");
+    f.from(2000, "M1.IE>IS\r");
+    const wakes = f.wakes();
+    const t0 = f.core.now();
+    f.from(1000, "IPC1>M1.IE FILTER 2\r");
+    expect(f.wakes()).toBe(wakes + 1);
+    expect(f.core.observer.nextDue()).toBe(t0 + 10_001);
+    f.advance(10_001);
+    f.core.observer.tick();
+    expect(f.core.observer.nextDue()).toBeUndefined();
+    f.from(2000, "M1.IE>IPC1 DONE: FILTER 2\r");
+    expect(f.wakes()).toBe(wakes + 2);
+  });
+
+  test("every second while a monitor is subscribed; the first subscriber asks for a tick", () => {
+    const f = makeCore({ staleAfterSec: 0 });
+    const wakes = f.wakes();
+    f.from(3000, "MON1>IS MONITOR ON\r");
+    expect(f.wakes()).toBe(wakes + 1);
+    expect(f.core.observer.nextDue()).toBe(f.core.now() + 1000);
+  });
+});
+
 test("server commands from the console answer too (no requester)", () => {
   const f = makeCore();
   expect(runServerCommand(f.core, "EXEC: LIVENESS")).toBe("DONE: LIVENESS numClients=0 numStale=0 staleAfter=120");

@@ -228,7 +228,7 @@ describe("client-side errors", () => {
   test("-V: the version, exit 0", async () => {
     const result = await isisCmd(["-V"]);
     expect(result).toMatchObject({ exitCode: 0, stderr: "" });
-    expect(result.stdout).toMatch(/^isis version \d+\.\d+\.\d+ \(.+\)\n$/);
+    expect(result.stdout).toMatch(/^isis version \d+\.\d+\.\d+ \(.+\) commit \S+\n$/);
   });
 
   test("an unknown option: one line naming it and the help, exit 1", async () => {

@@ -125,7 +125,7 @@ describe("--version on every command", () => {
     test(`isis ${args.join(" ")} prints the version line and exits 0`, () => {
       const r = run(...args);
       expect(r.code).toBe(0);
-      expect(r.out).toMatch(/^isis version \d+\.\d+\.\d+ \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)\n$/);
+      expect(r.out).toMatch(/^isis version \d+\.\d+\.\d+ \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\) commit (?:[0-9a-f]{12}(?:-dirty)?|unknown)\n$/);
     });
   }
 });

@@ -355,6 +355,105 @@ describe("isis uninstall --root", () => {
   });
 });
 
+describe("several servers on one host: isis install --instance (staged)", () => {
+  // The field's lab and test configs, as test/fixtures/config has them in short.
+  const LAB = "/home/dts/Config/isis_lab.ini";
+  const TEST = "/home/dts/Config/isis_test.ini";
+  const servers = {
+    [CONFIG]: FIELD_CONFIG,
+    [LAB]: "ServerID IS\nServerPort 6600\nServerLog /home/Logs/ISIS/lab/isis\n",
+    [TEST]: "ServerID IX\nServerPort 16600\nServerLog /home/Logs/ISIS/test/isis\nTTYPort /dev/ttyD1\n",
+  };
+  const install = async (root: string, ...args: string[]) => {
+    const run = await isis(["install", "--root", root, ...args]);
+    if (run.code !== 0) throw new Error(`isis install ${args.join(" ")} failed (${run.code}):\n${run.stdout}${run.stderr}`);
+    return run;
+  };
+
+  test("two instances: one template, a drop-in each with its config, log directory and ports; both verify and are sandboxed as isis.service", async () => {
+    const root = await stagingRoot(servers);
+    await install(root, "--instance", "lab", "--config", LAB);
+    await install(root, "--instance", "test", "--config", TEST);
+    const files = await tree(root);
+    expect(Object.keys(files).filter((p) => p.startsWith("/etc/systemd"))).toEqual([
+      "/etc/systemd",
+      "/etc/systemd/system",
+      "/etc/systemd/system/isis@.service",
+      "/etc/systemd/system/isis@lab.service.d",
+      "/etc/systemd/system/isis@lab.service.d/isis-install.conf",
+      "/etc/systemd/system/isis@test.service.d",
+      "/etc/systemd/system/isis@test.service.d/isis-install.conf",
+    ]);
+    const template = await text(root, "/etc/systemd/system/isis@.service");
+    expect(template).toContain("\nStateDirectory=isis/%i\n");
+    expect(template).toContain("\nSyslogIdentifier=isis-%i\n");
+    expect(template).not.toMatch(/^(ExecStart|ReadWritePaths)=/m);
+    const testDropIn = await text(root, "/etc/systemd/system/isis@test.service.d/isis-install.conf");
+    expect(testDropIn).toContain(`\nExecStart=/usr/local/bin/isis server -d -f ${TEST}\nReadWritePaths=/home/Logs/ISIS/test\nDeviceAllow=/dev/ttyD1 rw\n`);
+    expect(files["/home/Logs/ISIS/lab"]).toBe("d755");
+    for (const unit of ["isis@lab.service", "isis@test.service"]) {
+      const verify = await verifyStagedUnit(root, unit);
+      expect({ unit, code: verify.code, output: verify.stdout + verify.stderr }).toEqual({ unit, code: 0, output: "" });
+      expect((await stagedExposure(root, unit)).exposure).toBeLessThanOrEqual(4.0);
+    }
+  });
+
+  test("isis.service beside the instances is the same file as without them, and a rerun changes nothing", async () => {
+    const alone = await stagingRoot(servers);
+    await installOk(alone);
+    const root = await stagingRoot(servers);
+    await install(root, "--instance", "lab", "--config", LAB);
+    await installOk(root);
+    await install(root, "--instance", "test", "--config", TEST);
+    expect(await text(root, "/etc/systemd/system/isis.service")).toBe(await text(alone, "/etc/systemd/system/isis.service"));
+    const before = await fingerprint(root);
+    const again = await install(root, "--instance", "test", "--config", TEST);
+    expect(await fingerprint(root)).toEqual(before);
+    expect(again.stdout).toContain("/etc/systemd/system/isis@test.service.d/isis-install.conf is up to date");
+  });
+
+  test("uninstall --instance takes one; the template and the binary go with the last server that uses them", async () => {
+    const root = await stagingRoot(servers);
+    await install(root, "--instance", "lab", "--config", LAB);
+    await install(root, "--instance", "test", "--config", TEST);
+    expect(Bun.spawnSync(["systemctl", `--root=${root}`, "enable", "isis@lab.service", "isis@test.service"]).exitCode).toBe(0);
+    await put(root, "/etc/systemd/system/isis@lab.service.d/override.conf", "[Service]\nNice=-5\n");
+
+    expect((await isis(["uninstall", "--root", root, "--instance", "test"])).code).toBe(0);
+    let files = await tree(root);
+    expect(files["/etc/systemd/system/isis@test.service.d"]).toBeUndefined();
+    expect(files["/etc/systemd/system/multi-user.target.wants/isis@test.service"]).toBeUndefined();
+    expect(files["/etc/systemd/system/multi-user.target.wants/isis@lab.service"]).toBe("l -> /etc/systemd/system/isis@.service");
+    expect(files["/etc/systemd/system/isis@.service"]).toBe("f644");
+    expect(files["/usr/local/bin/isis"]).toBe("f755");
+
+    const last = await isis(["uninstall", "--root", root, "--instance", "lab"]);
+    expect(last.code).toBe(0);
+    files = await tree(root);
+    for (const gone of [
+      "/etc/systemd/system/isis@.service",
+      "/etc/systemd/system/isis@lab.service.d/isis-install.conf",
+      "/usr/local/bin/isis",
+      "/usr/local/bin/isisCmd",
+    ]) {
+      expect({ gone, there: files[gone] }).toEqual({ gone, there: undefined });
+    }
+    // The operator's own drop-in stays, as a plain uninstall leaves `systemctl edit isis`'s.
+    expect(await text(root, "/etc/systemd/system/isis@lab.service.d/override.conf")).toBe("[Service]\nNice=-5\n");
+    expect(last.stdout).toContain("holds local changes (systemctl edit): left in place");
+  });
+
+  test.each([
+    [["install", "--instance", "lab", "--root", "/tmp/x"], "--instance lab needs --config FILE"],
+    [["install", "--instance", "lab/../x", "--config", "/x.ini", "--root", "/tmp/x"], "--instance 'lab/../x': a name of 1 to 32 letters"],
+    [["uninstall", "--instance", "a b", "--root", "/tmp/x"], "--instance 'a b': a name of 1 to 32 letters"],
+  ])("%p is refused: %s", async (args, message) => {
+    const run = await isis(args);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(message);
+  });
+});
+
 describe("refusals: one line, exit 1, nothing written", () => {
   const hasSetpriv = Bun.which("setpriv") !== null;
 

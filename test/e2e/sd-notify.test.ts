@@ -11,10 +11,10 @@ afterEach(async () => {
   for (const undo of cleanup.splice(0).reverse()) await undo();
 });
 
-async function serverUnderNotify(env: Record<string, string>): Promise<{ server: RunningServer; receiver: NotifyReceiver }> {
+async function serverUnderNotify(env: Record<string, string>, config = ""): Promise<{ server: RunningServer; receiver: NotifyReceiver }> {
   const receiver = NotifyReceiver.inTempDir();
   cleanup.push(() => receiver.close());
-  const server = await startServer({ env: { NOTIFY_SOCKET: receiver.address, ...env } });
+  const server = await startServer({ env: { NOTIFY_SOCKET: receiver.address, ...env }, config });
   cleanup.push(() => server.stop());
   return { server, receiver };
 }
@@ -66,3 +66,31 @@ test("on SIGTERM the server sends STOPPING=1 before it exits", async () => {
   await receiver.waitFor(isReady, 1, 2000);
   await stopped(server, receiver);
 });
+
+test("STATUS= is kept live for `systemctl status`: with READY=1, then on each change, at most every 5 s", async () => {
+  const { server, receiver } = await serverUnderNotify({}, "StaleAfter 8\nCommandTimeout 0.3\n");
+  await receiver.waitFor(isReady, 1, 2000);
+  const t0 = performance.now();
+  const statuses = () => receiver.messages.flatMap((m) => m.split("\n").filter((l) => l.startsWith("STATUS=")));
+  expect(receiver.messages.find(isReady)).toBe(`READY=1\nSTATUS=IS:${server.port} · 0 clients, 0 stale · 0 late`);
+  // Two clients, and a command left unanswered past CommandTimeout.
+  const agent = await UdpClient.open();
+  const ipc = await UdpClient.open();
+  cleanup.push(
+    () => agent.close(),
+    () => ipc.close(),
+  );
+  expect(await agent.request("M1.RC>IS PING\r", server.port)).toBe("IS>M1.RC PONG\r");
+  ipc.send("IPC1>M1.RC EXPOSE 1\r", server.port);
+  expect(await agent.next()).toBe("IPC1>M1.RC EXPOSE 1\r");
+  // Held back until 5 s after READY, then the picture of that moment.
+  await receiver.waitFor((m) => m.startsWith("STATUS="), 1, 10_000);
+  expect(performance.now() - t0).toBeGreaterThanOrEqual(4500);
+  expect(statuses()).toEqual([`STATUS=IS:${server.port} · 0 clients, 0 stale · 0 late`, `STATUS=IS:${server.port} · 2 clients, 0 stale · 1 late`]);
+  // The answer ends the late command; by the next send (5 s on) IPC1 has been silent past StaleAfter.
+  agent.send("M1.RC>IPC1 DONE: EXPOSE 1\r", server.port);
+  await receiver.waitFor((m) => m.startsWith("STATUS="), 2, 10_000);
+  expect(performance.now() - t0).toBeGreaterThanOrEqual(9500);
+  expect(statuses().at(-1)).toBe(`STATUS=IS:${server.port} · 2 clients, 1 stale (IPC1) · 0 late`);
+  await stopped(server, receiver);
+}, 30_000);

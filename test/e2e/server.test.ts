@@ -259,7 +259,7 @@ describe("command line and lifecycle", () => {
     for (const args of [["-v"], ["server", "--version"]]) {
       const p = Bun.spawnSync([ISIS_BIN, ...args]);
       expect(p.exitCode).toBe(0);
-      expect(p.stdout.toString()).toMatch(/^isis version \d+\.\d+\.\d+ \(\S+ \S+\)\n$/);
+      expect(p.stdout.toString()).toMatch(/^isis version \d+\.\d+\.\d+ \(\S+ \S+\) commit (?:[0-9a-f]{12}(?:-dirty)?|unknown)\n$/);
     }
   });
 

@@ -10,6 +10,8 @@
 // and serving, and leaves it so, so they pass alone and in any order.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
+import { readPage } from "../../src/protocol/report-page.ts";
+import { statusText } from "../../src/server/live-status.ts";
 import { Container, copyInto, sweepStaleContainers, whyNoContainer, writeInto } from "../helpers/container.ts";
 import { freeUdpPort } from "../helpers/proc.ts";
 import { ISIS_BIN } from "../helpers/server.ts";
@@ -123,9 +125,71 @@ describe.skipIf(cannot !== undefined)("under a real systemd (a container booted 
       const p = await unit("Type", "ActiveState", "SubState", "StatusText", "WatchdogUSec", "FragmentPath", "DropInPaths");
       // A Type=notify service is "active (running)" only once READY=1 has come.
       expect(p).toMatchObject({ Type: "notify", ActiveState: "active", SubState: "running", FragmentPath: "/etc/systemd/system/isis.service" });
-      expect(p.StatusText).toBe(`serving as IS on UDP port ${port}`);
+      // The live status line (sent with READY=1, then on change): server, clients, stale, late.
+      expect(p.StatusText).toMatch(new RegExp(`^IS:${port} · \\d+ clients?, \\d+ stale( \\([^)]*\\))? · \\d+ late$`));
       expect(p.WatchdogUSec).toBe("2s");
       expect(p.DropInPaths).toBe(DROP_IN);
+    },
+    STEP_MS,
+  );
+
+  test(
+    "the status line systemd shows follows the host table (sent on change, at most every 5 s)",
+    async () => {
+      await serving();
+      const agent = await UdpClient.open();
+      try {
+        expect(await agent.request("ST1>IS PING\r", port)).toBe("IS>ST1 PONG\r");
+        // What LIVENESS says now, in the status line's words; it is the line systemd shows within 5 s.
+        const liveness = async () => {
+          client.send("T1>IS LIVENESS\r", port);
+          const page = readPage(await client.nextMatching(/^IS>T1 DONE: LIVENESS /));
+          const items = page.items.map((k) => (page.fields[k] ?? "").split(","));
+          const stale = items.filter((f) => f.at(-1) === "stale").map((f) => f[0] as string);
+          return statusText({ serverId: "IS", port, clients: items.length, stale, late: 0 });
+        };
+        await waitUntil("StatusText to be what LIVENESS says", async () => (await unit("StatusText")).StatusText === (await liveness()), {
+          timeoutMs: 15_000,
+          pollMs: 500,
+        });
+        expect((await unit("StatusText")).StatusText).toContain(" clients, ");
+      } finally {
+        agent.close();
+      }
+    },
+    STEP_MS,
+  );
+
+  test(
+    "the journal ranks each line (sd-daemon priority prefixes): -p warning shows a config warning and not the start, and no line carries its own timestamp",
+    async () => {
+      await serving();
+      const config = readFileSync(container.path(CONFIG), "utf8");
+      try {
+        writeInto(container.root, CONFIG, `${config}Frobnicate 12\n`);
+        await container.must(["systemctl", "restart", "isis.service"]);
+        const pid = await serving();
+        const mine = [`_PID=${pid}`];
+        const warnings = await container.must(["journalctl", "--no-pager", "--output=cat", "-p", "warning", ...mine]);
+        expect(warnings).toContain(`${CONFIG}:5: warning: unknown keyword 'Frobnicate' ignored`);
+        expect(warnings).not.toContain("server started as host");
+        const notices = await container.must(["journalctl", "--no-pager", "--output=cat", "-p", "notice", ...mine]);
+        expect(notices).toContain(`server started as host IS on port ${port}`);
+        expect(notices).not.toContain("cold start done");
+        const all = await container.must(["journalctl", "--no-pager", "--output=json", ...mine]);
+        const entries = all
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line) as { MESSAGE: string; PRIORITY: string });
+        const priorityOf = (text: string) => entries.find((e) => e.MESSAGE.includes(text))?.PRIORITY;
+        expect([priorityOf("unknown keyword"), priorityOf("server started as host"), priorityOf("cold start done")]).toEqual(["4", "5", "6"]);
+        // journald stamps each line; the server adds none (and no `<N>` is left in a message).
+        expect(entries.filter((e) => /^(<\d>|\d{4}-\d\d-\d\dT)/.test(e.MESSAGE))).toEqual([]);
+      } finally {
+        writeInto(container.root, CONFIG, config);
+        await container.must(["systemctl", "restart", "isis.service"]);
+        await serving();
+      }
     },
     STEP_MS,
   );
@@ -208,6 +272,67 @@ describe.skipIf(cannot !== undefined)("under a real systemd (a container booted 
       expect((await unit("WatchdogUSec")).WatchdogUSec).toBe("2s");
     },
     STEP_MS,
+  );
+
+  test(
+    "two more servers as instances (isis@lab, isis@test): each answers on its port with its own state directory and journal tag; uninstall takes one, then the other, the plain service untouched",
+    async () => {
+      const plainPid = await serving();
+      const [labPort, testPort] = [await freeUdpPort(), await freeUdpPort()];
+      const configs = {
+        lab: ["/home/dts/Config/isis_lab.ini", `ServerID LB\nServerPort ${labPort}\nServerLog ${LOG_DIR}/lab/isis\nLogDate UTC\n`],
+        test: ["/home/dts/Config/isis_test.ini", `ServerID IX\nServerPort ${testPort}\nServerLog ${LOG_DIR}/test/isis\nLogDate UTC\n`],
+      } as const;
+      for (const [name, [path, text]] of Object.entries(configs)) {
+        writeInto(container.root, path, text);
+        const output = await install("--instance", name, "--config", path, "--now");
+        expect(output).toContain(`systemctl is-active isis@${name}.service: active`);
+      }
+      const show = async (unitName: string, ...names: string[]) =>
+        Object.fromEntries(
+          (await container.must(["systemctl", "show", unitName, ...names.map((n) => `--property=${n}`)]))
+            .trim()
+            .split("\n")
+            .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+        );
+      const agent = await UdpClient.open();
+      try {
+        for (const [name, id, p] of [
+          ["lab", "LB", labPort],
+          ["test", "IX", testPort],
+        ] as const) {
+          const props = await show(`isis@${name}.service`, "ActiveState", "FragmentPath", "DropInPaths", "StatusText");
+          expect(props).toMatchObject({ ActiveState: "active", FragmentPath: "/etc/systemd/system/isis@.service" });
+          expect(props.DropInPaths).toContain(`/etc/systemd/system/isis@${name}.service.d/isis-install.conf`);
+          expect(props.StatusText).toStartWith(`${id}:${p} · `);
+          expect(await agent.request(`AG>${id} PING\r`, p)).toBe(`${id}>AG PONG\r`);
+          // Each keeps its host table in its own StateDirectory, and tags its journal lines isis-NAME.
+          await waitUntil(`AG in /var/lib/isis/${name}/isis-hosts.json`, () =>
+            textOf(container.path(`/var/lib/isis/${name}/isis-hosts.json`)).includes(`"port": ${agent.port}`),
+          );
+          expect(await container.must(["journalctl", "--no-pager", "--output=cat", "-t", `isis-${name}`])).toContain(
+            `server started as host ${id} on port ${p}`,
+          );
+          expect(textOf(container.path(`/var/lib/isis/${name}/isis-hosts.json`))).toContain(`"serverId": "${id}"`);
+        }
+      } finally {
+        agent.close();
+      }
+      expect(textOf(container.path("/var/lib/isis/isis-hosts.json"))).not.toContain('"name": "AG"');
+
+      const first = (await container.must(["/usr/local/bin/isis", "uninstall", "--instance", "test"])) as string;
+      expect(first).toContain("kept /usr/local/bin/isis and /usr/local/bin/isisCmd: isis.service, isis@lab.service still run it");
+      expect((await show("isis@test.service", "ActiveState")).ActiveState).not.toBe("active");
+      expect(existsSync(container.path("/etc/systemd/system/isis@test.service.d"))).toBe(false);
+      expect((await show("isis@lab.service", "ActiveState")).ActiveState).toBe("active");
+      await container.must(["/usr/local/bin/isis", "uninstall", "--instance", "lab"]);
+      expect(existsSync(container.path("/etc/systemd/system/isis@.service"))).toBe(false);
+      expect((await show("isis@lab.service", "LoadState")).LoadState).toBe("not-found");
+      // The one-server service never noticed.
+      expect(await serving()).toBe(plainPid);
+      expect(existsSync(container.path("/usr/local/bin/isis"))).toBe(true);
+    },
+    STEP_MS * 2,
   );
 
   test(

@@ -171,6 +171,8 @@ describe("planUninstall", () => {
     legacyUnit: "missing",
     legacyWrapper: false,
     wantsLink: "/etc/systemd/system/isis.service",
+    instances: [],
+    template: false,
   };
 
   test("live: stops and disables first, removes unit, link and binary, reloads last", () => {
@@ -208,5 +210,114 @@ describe("planUninstall", () => {
     const empty = planUninstall({ ...installed, binary: false, cmdLink: "missing", unit: false, wantsLink: undefined });
     expect(lines(empty)).toEqual([]);
     expect(notes(empty)[0]).toBe("isis is not installed: nothing to remove");
+  });
+});
+
+describe("several servers on one host (--instance)", () => {
+  const instance = (name: string, extra: Partial<NonNullable<InstallFacts["instance"]>> = {}) => ({
+    name,
+    templateText: undefined,
+    dropInText: undefined,
+    ...extra,
+  });
+  const lab = { ...fresh, config: { ...fresh.config, path: "/home/dts/Config/isis_lab.ini" }, instance: instance("lab") };
+
+  test("writes the template and the instance's drop-in instead of isis.service, and enables isis@NAME", () => {
+    const actions = plan(lab, true);
+    expect(lines(actions)).toEqual([
+      "create directory /etc/systemd/system/isis@lab.service.d",
+      "install /usr/local/bin/isis (copy of /home/dts/isis, mode 0755)",
+      "link /usr/local/bin/isisCmd -> isis",
+      "write /etc/systemd/system/isis@.service (mode 0644)",
+      "write /etc/systemd/system/isis@lab.service.d/isis-install.conf (mode 0644)",
+      "write /etc/isis/instruments.ini (mode 0644)",
+      "run: restorecon -v /usr/local/bin/isis /usr/local/bin/isisCmd /etc/systemd/system/isis@lab.service.d /etc/systemd/system/isis@.service /etc/systemd/system/isis@lab.service.d/isis-install.conf /etc/isis/instruments.ini",
+      "check the SELinux type of /usr/local/bin/isis is bin_t",
+      "run: systemctl daemon-reload",
+      "run: systemctl enable isis@lab.service",
+      "run: systemctl restart isis@lab.service",
+      "check: systemctl is-active isis@lab.service",
+    ]);
+    const dropIn = actions.find((a) => a.kind === "write" && a.path.endsWith("isis-install.conf"));
+    expect(dropIn?.kind === "write" && dropIn.text).toContain(
+      "\nExecStart=/usr/local/bin/isis server -d -f /home/dts/Config/isis_lab.ini\nReadWritePaths=/home/Logs/ISIS\n",
+    );
+  });
+
+  test("the old manual install is no business of an instance's", () => {
+    const actions = plan({ ...lab, legacyUnit: "ours", legacyWrapper: true, wantsLink: "/usr/lib/systemd/system/isis.service" });
+    expect(actions.some((a) => a.kind === "remove")).toBe(false);
+  });
+
+  test("a second instance finds the template in place and writes only its own drop-in", () => {
+    const first = plan(lab).find((a) => a.kind === "write" && a.path === "/etc/systemd/system/isis@.service");
+    const templateText = first?.kind === "write" ? first.text : "";
+    const actions = plan({ ...lab, instance: instance("test", { templateText }) });
+    expect(lines(actions).filter((l) => l.startsWith("write"))).toEqual([
+      "write /etc/systemd/system/isis@test.service.d/isis-install.conf (mode 0644)",
+      "write /etc/isis/instruments.ini (mode 0644)",
+    ]);
+    expect(notes(actions)).toContain("/etc/systemd/system/isis@.service is up to date");
+  });
+});
+
+describe("planUninstall --instance", () => {
+  const base: UninstallFacts = {
+    live: true,
+    binary: true,
+    cmdLink: "ours",
+    unit: false,
+    legacyUnit: "missing",
+    legacyWrapper: false,
+    wantsLink: undefined,
+    instances: ["lab", "test"],
+    template: true,
+    instance: { name: "test", dropInDirShared: false, wantsLink: undefined },
+  };
+
+  test("one of two: that instance stopped and its drop-in gone; the template and the binary stay for the other", () => {
+    const actions = planUninstall(base);
+    expect(lines(actions)).toEqual([
+      "run: systemctl disable --now isis@test.service",
+      "remove /etc/systemd/system/isis@test.service.d/isis-install.conf (instance test's settings)",
+      "remove directory /etc/systemd/system/isis@test.service.d",
+      "run: systemctl daemon-reload",
+    ]);
+    expect(notes(actions)).toContain("kept /usr/local/bin/isis and /usr/local/bin/isisCmd: isis@lab.service still run it");
+  });
+
+  test("the last one takes the template, and the binary unless isis.service still runs it", () => {
+    const last = { ...base, instances: ["test"] };
+    expect(lines(planUninstall(last)).slice(2, -1)).toEqual([
+      "remove directory /etc/systemd/system/isis@test.service.d",
+      "remove /etc/systemd/system/isis@.service (the instances' template unit, used by no other)",
+      "remove /usr/local/bin/isisCmd (client symlink)",
+      "remove /usr/local/bin/isis (the isis binary)",
+    ]);
+    expect(lines(planUninstall({ ...last, unit: true }))).not.toContain("remove /usr/local/bin/isis (the isis binary)");
+  });
+
+  test("local changes (systemctl edit) in its directory are left there; staged, the enablement link goes too", () => {
+    const actions = planUninstall({ ...base, live: false, instance: { name: "test", dropInDirShared: true, wantsLink: "/etc/systemd/system/isis@.service" } });
+    expect(lines(actions)).toEqual([
+      "remove /etc/systemd/system/isis@test.service.d/isis-install.conf (instance test's settings)",
+      "remove /etc/systemd/system/multi-user.target.wants/isis@test.service (enablement link)",
+    ]);
+  });
+
+  test("the plain uninstall keeps the binary while an instance runs it", () => {
+    const plain = { ...base, unit: true, instance: undefined, wantsLink: "/etc/systemd/system/isis.service" };
+    expect(lines(planUninstall(plain))).toEqual([
+      "run: systemctl disable --now isis.service",
+      "remove /etc/systemd/system/isis.service (the service's unit)",
+      "remove /etc/systemd/system/multi-user.target.wants/isis.service (enablement link)",
+      "run: systemctl daemon-reload",
+    ]);
+  });
+
+  test("an instance that is not installed: nothing removed, and it says so", () => {
+    const actions = planUninstall({ ...base, instance: { name: "nope", dropInDirShared: false, wantsLink: undefined } });
+    expect(lines(actions)).toEqual([]);
+    expect(notes(actions)[1]).toBe("isis@nope.service is not installed: nothing to remove");
   });
 });

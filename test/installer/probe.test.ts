@@ -53,6 +53,16 @@ describe("probeInstall: the config", () => {
     if (!result.ok) expect(result.reason).toContain("isis.ini:1: ServerPort 'many'");
   });
 
+  test("a MetricsFile's directory is one the service must write; a relative one is an error", async () => {
+    const { root, execPath, put } = await setup();
+    await put("/cfg/isis.ini", "ServerLog /data/isis/logs/isis\nMetricsFile /var/lib/node_exporter/textfile/isis.prom\n");
+    expect((await facts(root, execPath, "/cfg/isis.ini")).config.metricsDir).toBe("/var/lib/node_exporter/textfile");
+    expect((await facts(root, execPath, "/cfg/isis.ini")).existingDirs.has("/var/lib/node_exporter/textfile")).toBe(false);
+    await put("/cfg/isis.ini", "ServerLog /data/isis/logs/isis\nMetricsFile isis.prom\n");
+    const result = await probeInstall({ root, runner: undefined, execPath, configPath: "/cfg/isis.ini" });
+    expect(result).toEqual({ ok: false, reason: "/cfg/isis.ini: MetricsFile 'isis.prom' is relative; a service runs from / and needs an absolute path" });
+  });
+
   test("a relative ServerLog is an error: a service runs from /", async () => {
     const { root, execPath, put } = await setup();
     await put("/cfg/isis.ini", "ServerLog logs/isis\n");
@@ -136,6 +146,30 @@ describe("probeUninstall", () => {
       unit: true,
       legacyUnit: "missing",
       legacyWrapper: false,
+      wantsLink: undefined,
+      instances: [],
+      template: false,
+    });
+  });
+
+  test("finds the instances by their drop-in, and for --instance whether local changes share its directory", async () => {
+    const { root, put } = await setup();
+    await put("/etc/systemd/system/isis@.service", "[Service]\n");
+    await put("/etc/systemd/system/isis@lab.service.d/isis-install.conf", "[Service]\n");
+    await put("/etc/systemd/system/isis@test.service.d/isis-install.conf", "[Service]\n");
+    await put("/etc/systemd/system/isis@test.service.d/override.conf", "[Service]\n");
+    // systemctl edit on an instance that was never installed: not ours.
+    await put("/etc/systemd/system/isis@other.service.d/override.conf", "[Service]\n");
+    await mkdir(join(root, "etc/systemd/system/multi-user.target.wants"), { recursive: true });
+    await symlink("/etc/systemd/system/isis@.service", join(root, "etc/systemd/system/multi-user.target.wants/isis@test.service"));
+    expect(await probeUninstall({ root, runner: undefined, instance: "test" })).toMatchObject({
+      instances: ["lab", "test"],
+      template: true,
+      instance: { name: "test", dropInDirShared: true, wantsLink: "/etc/systemd/system/isis@.service" },
+    });
+    expect((await probeUninstall({ root, runner: undefined, instance: "lab" })).instance).toEqual({
+      name: "lab",
+      dropInDirShared: false,
       wantsLink: undefined,
     });
   });

@@ -1,7 +1,7 @@
 // renderUnit and the embedded template: what the service unit must say.
 import { describe, expect, test } from "bun:test";
 import { UNIT_TEMPLATE } from "../../src/installer/assets.ts";
-import { renderUnit, type UnitParams } from "../../src/installer/unit.ts";
+import { renderDropIn, renderTemplateUnit, renderUnit, type UnitParams } from "../../src/installer/unit.ts";
 
 const base: UnitParams = { logDir: "/home/Logs/ISIS", ttyPorts: [] };
 
@@ -23,8 +23,11 @@ describe("renderUnit", () => {
     expect(settings(render({ configPath: "/home/dts/Config/isis.ini" }), "ExecStart")).toEqual(["/usr/local/bin/isis server -d -f /home/dts/Config/isis.ini"]);
   });
 
-  test("the log directory is the only writable path", () => {
+  test("the log directory is the only writable path, and the MetricsFile's directory when there is one", () => {
     expect(settings(render({ logDir: "/data/logs" }), "ReadWritePaths")).toEqual(["/data/logs"]);
+    expect(settings(render({ logDir: "/data/logs", metricsDir: "/var/lib/node_exporter" }), "ReadWritePaths")).toEqual(["/data/logs /var/lib/node_exporter"]);
+    expect(settings(render({ logDir: "/data/logs", metricsDir: "/data/logs" }), "ReadWritePaths")).toEqual(["/data/logs"]);
+    expect(renderUnit({ ...base, metricsDir: "/var/lib/node exporter" })).toMatchObject({ ok: false, reason: expect.stringMatching(/^MetricsFile directory/) });
   });
 
   test("each configured TTYPort is added to the device ACL once, after the usual serial drivers", () => {
@@ -82,5 +85,49 @@ describe("the unit template", () => {
   test("keeps serial ports reachable: devices are limited by an ACL, not hidden", () => {
     expect(settings(text, "PrivateDevices")).toEqual([]);
     expect(settings(text, "DevicePolicy")).toEqual(["closed"]);
+  });
+});
+
+describe("the template for several servers, and an instance's drop-in", () => {
+  test("the template is the one-server unit without what differs per server, with state and journal tag per instance", () => {
+    const template = renderTemplateUnit();
+    if (!template.ok) throw new Error(template.reason);
+    expect(settings(template.text, "StateDirectory")).toEqual(["isis/%i"]);
+    expect(settings(template.text, "SyslogIdentifier")).toEqual(["isis-%i"]);
+    expect(settings(template.text, "ExecStart")).toEqual([]);
+    expect(settings(template.text, "ReadWritePaths")).toEqual([]);
+    // Every sandbox setting of the one-server unit is in the template, as it is there.
+    const sandbox = [
+      "ProtectSystem",
+      "CapabilityBoundingSet",
+      "SystemCallFilter",
+      "RestrictAddressFamilies",
+      "DevicePolicy",
+      "DeviceAllow",
+      "WatchdogSec",
+      "Type",
+    ];
+    for (const key of sandbox) expect({ key, values: settings(template.text, key) }).toEqual({ key, values: settings(render(), key) });
+  });
+
+  test("a template that lost a line the instance template edits is an error, not a half-made unit", () => {
+    expect(renderTemplateUnit(UNIT_TEMPLATE.replace("StateDirectory=isis\n", ""))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/StateDirectory=isis/),
+    });
+  });
+
+  test("the drop-in holds the instance's ExecStart, writable directories and serial ports", () => {
+    const dropIn = renderDropIn("test", {
+      configPath: "/home/dts/Config/isis_test.ini",
+      logDir: "/home/Logs/ISIS/test",
+      metricsDir: "/var/lib/node_exporter",
+      ttyPorts: ["/dev/ttyD1"],
+    });
+    if (!dropIn.ok) throw new Error(dropIn.reason);
+    expect(dropIn.text.slice(dropIn.text.indexOf("[Service]"))).toBe(
+      "[Service]\nExecStart=/usr/local/bin/isis server -d -f /home/dts/Config/isis_test.ini\nReadWritePaths=/home/Logs/ISIS/test /var/lib/node_exporter\nDeviceAllow=/dev/ttyD1 rw\n",
+    );
+    expect(renderDropIn("test", { configPath: "/home/dts/My Config.ini", logDir: "/l", ttyPorts: [] })).toMatchObject({ ok: false });
   });
 });

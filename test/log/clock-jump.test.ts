@@ -13,7 +13,14 @@ test("a clock stepped back a day and forward again writes each entry to the file
   const dir = makeTempDir("isis-log-");
   let now = at("2025-09-15T14:00:00");
   const problems: string[] = [];
-  const log = new RuntimeLog({ root: join(dir, "isis"), utc: true, serverId: "IS", enabled: true, clock: () => now, onProblem: (m) => problems.push(m) });
+  const log = new RuntimeLog({
+    root: join(dir, "isis"),
+    utc: true,
+    serverId: "IS",
+    enabled: true,
+    clock: () => now,
+    onProblem: (_priority, m) => problems.push(m),
+  });
   log.write("before the step");
   now = at("2025-09-14T14:00:00.5"); // back a day, within the same wall second-of-minute
   log.write("after stepping back");

@@ -1,5 +1,5 @@
-// The resilience layer's timing on a manual clock: the kernel drop counter
-// sampled every 100 ms arms the flood guard, silent presets are re-PINGed
+// The resilience layer's timing on a manual clock: the kernel's drop count
+// (from the socket, or sampled every 100 ms while datagrams arrive) arms the flood guard, silent presets are re-PINGed
 // through the core, and the host table is saved a debounce after a change.
 // The drop counter is a function the test sets (a real overload is timing
 // itself; test/e2e/flood.test.ts makes one on the compiled server).
@@ -23,7 +23,7 @@ function rig(config: Partial<ServerConfig> = {}, drops: { value: number | undefi
   let reads = 0;
   const resilience = new Resilience({
     core: f.core,
-    journal: (t) => journal.push(t),
+    journal: (_priority, t) => journal.push(t),
     log: () => {},
     env: {},
     scheduler: clock,
@@ -36,26 +36,56 @@ function rig(config: Partial<ServerConfig> = {}, drops: { value: number | undefi
 }
 
 describe("the drop sampler", () => {
-  test("new kernel drops arm the flood guard at the next sample; it disarms 3 s after the last", async () => {
+  test("on Bun's API path the counter is read only while datagrams arrive: new drops arm the guard, a quiet second stops the reads", async () => {
     const { clock, resilience, drops, reads } = rig();
     resilience.started(6600);
-    await waitUntil("the sampler", () => clock.pending === 1);
+    expect(resilience.pollsDrops).toBe(true);
+    await waitUntil("the first read", () => reads() === 1);
+    await settle();
+    // Nothing arrives: nothing is read, no timer runs.
+    clock.advance(10_000);
+    expect({ reads: reads(), timers: clock.pending }).toEqual({ reads: 1, timers: 0 });
+    resilience.arrived();
     clock.advance(100);
     await settle();
     expect(reads()).toBe(2);
     expect(resilience.guard.active).toBe(false);
     drops.value = 5;
+    resilience.arrived();
     clock.advance(100);
     await settle();
     expect(resilience.guard.active).toBe(true);
-    clock.advance(2900);
+    // A second with no datagram: the reads stop (the guard's own hold still runs out).
+    for (let i = 0; i < 10; i++) {
+      clock.advance(100);
+      await settle();
+    }
+    const after = reads();
+    clock.advance(3000);
     await settle();
-    expect(resilience.guard.active).toBe(true);
-    clock.advance(100);
-    await settle();
+    expect(reads()).toBe(after);
     expect(resilience.guard.active).toBe(false);
+    expect(clock.pending).toBe(0);
+    // The next datagram starts the reads again.
+    resilience.arrived();
+    clock.advance(100);
+    await settle();
+    expect(reads()).toBe(after + 1);
     await resilience.stop();
     expect(clock.pending).toBe(0);
+  });
+
+  test("when the socket says its drops (batched reads, SO_RXQ_OVFL), /proc is never read and no timer runs until a drop", async () => {
+    const { clock, resilience, reads } = rig();
+    resilience.started(6600, true);
+    await settle();
+    expect({ polls: resilience.pollsDrops, reads: reads(), timers: clock.pending }).toEqual({ polls: false, reads: 0, timers: 0 });
+    resilience.kernelDropped();
+    expect(resilience.guard.active).toBe(true);
+    clock.advance(3000);
+    expect(resilience.guard.active).toBe(false);
+    expect(clock.pending).toBe(0);
+    await resilience.stop();
   });
 
   test("a counter that cannot be read (no /proc) keeps the buckets all the time, with no sampler", async () => {

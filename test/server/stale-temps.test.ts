@@ -1,9 +1,11 @@
 // The state file's temporary files a killed server leaves behind
-// (`PATH.tmp-PID`): removed at the next start, unless a live process owns them.
+// (replace-file's hidden `.NAME.PID-...tmp`, and the older `PATH.tmp-PID`):
+// removed at the next start, unless a live process owns them.
 import { afterAll, expect, test } from "bun:test";
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { removeStaleTemps } from "../../src/server/state-file.ts";
+import { replaceWith, tempFileOwner } from "../../src/shared/replace-file.ts";
 import { makeTempDir } from "../helpers/server.ts";
 
 const dir = makeTempDir("isis-stale-temps-");
@@ -29,14 +31,21 @@ test("temps of dead processes and of this one go; a live process's, other files 
   );
 });
 
-test("a hidden .NAME.HEX.tmp (a file replaced whole under a random name) goes once it is a minute old, not before", async () => {
+test("the hidden temps replace-file makes are known by their maker: a dead process's go, a live one's stay", async () => {
   const path = join(dir, "isis-hosts.json");
-  for (const name of [".isis-hosts.json.0a1b2c3d.tmp", ".isis-hosts.json.99aa.tmp", ".isis-hosts.json.zz.tmp", ".other.json.0a1b2c3d.tmp"])
-    writeFileSync(join(dir, name), "{}");
-  const mtime = Date.now();
-  expect(await removeStaleTemps(path, () => true, mtime + 30_000)).toEqual([]);
-  expect((await removeStaleTemps(path, () => true, mtime + 61_000)).sort()).toEqual([".isis-hosts.json.0a1b2c3d.tmp", ".isis-hosts.json.99aa.tmp"]);
-  expect(readdirSync(dir).filter((n) => n.startsWith("."))).toEqual(expect.arrayContaining([".isis-hosts.json.zz.tmp", ".other.json.0a1b2c3d.tmp"]));
+  // The name replaceWith really gives its temp file (caught in the act: the temp is removed on failure).
+  let made = "";
+  await replaceWith(path, async (temp) => {
+    made = basename(temp);
+    throw new Error("killed here");
+  }).catch(() => undefined);
+  expect(tempFileOwner("isis-hosts.json", made)).toBe(process.pid);
+  const dead = Bun.spawnSync(["true"]).pid;
+  const ofDead = made.replace(`.${process.pid}-`, `.${dead}-`);
+  const ofLive = made.replace(`.${process.pid}-`, `.${process.ppid}-`);
+  for (const name of [ofDead, ofLive, ".isis-hosts.json.0a1b2c3d.tmp", `.other.json.${dead}-x-1.tmp`]) writeFileSync(join(dir, name), "{}");
+  expect(await removeStaleTemps(path)).toEqual([ofDead]);
+  expect(readdirSync(dir)).toEqual(expect.arrayContaining([ofLive, ".isis-hosts.json.0a1b2c3d.tmp", `.other.json.${dead}-x-1.tmp`]));
 });
 
 test("a directory that cannot be listed removes nothing and throws nothing", async () => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { DEFAULT_SERVER_CONFIG, parseServerConfig, type ServerConfig } from "../../src/config/server-config.ts";
 import { udpEndpoint } from "../../src/core/endpoint.ts";
 import { HostTable } from "../../src/core/host-table.ts";
-import { decodeState, encodeState, readState, restoreHosts, StateSaver, stateFilePath } from "../../src/server/state-file.ts";
+import { decodeState, encodeState, ownerProblem, readState, restoreHosts, StateSaver, stateFilePath } from "../../src/server/state-file.ts";
 import { ManualScheduler } from "../helpers/manual-scheduler.ts";
 import { makeTempDir } from "../helpers/server.ts";
 import { waitUntil } from "../helpers/wait.ts";
@@ -33,7 +33,7 @@ describe("where the state file is", () => {
 
 describe("what it holds and how it comes back", () => {
   test("names, slots, endpoints and last-heard times survive a round trip", () => {
-    const saved = decodeState(encodeState("IS", table().entries(), Date.UTC(2025, 8, 15)));
+    const saved = decodeState(encodeState("IS", 6600, table().entries(), Date.UTC(2025, 8, 15)));
     expect(saved.ok).toBe(true);
     if (!saved.ok) return;
     const back = new HostTable();
@@ -44,7 +44,7 @@ describe("what it holds and how it comes back", () => {
   });
 
   test("an entry that no longer fits the configuration is skipped and named", () => {
-    const saved = decodeState(encodeState("IS", table().entries(), 0));
+    const saved = decodeState(encodeState("IS", 6600, table().entries(), 0));
     if (!saved.ok) throw new Error(saved.reason);
     const back = new HostTable();
     // ttyS1 is now another device, and B1 is pinned elsewhere.
@@ -73,6 +73,20 @@ describe("what it holds and how it comes back", () => {
     expect(back.get("GOOD")?.slot).toBe(3);
   });
 
+  test("the file says whose table it is; another server's (another ServerID, another fixed port) is not restored", () => {
+    const saved = decodeState(encodeState("IX", 16600, table().entries(), 0));
+    expect(saved).toMatchObject({ ok: true, serverId: "IX", port: 16600 });
+    if (!saved.ok) throw new Error(saved.reason);
+    expect(ownerProblem(saved, "IX", 16600)).toBeUndefined();
+    expect(ownerProblem(saved, "IS", 6600)).toBe("it is the host table of IX on port 16600, not of this server (IS on port 6600)");
+    expect(ownerProblem(saved, "IX", 6600)).toBe("it is the host table of IX on port 16600, not of this server (IX on port 6600)");
+    // ServerPort 0 takes any port at each start: only the ServerID can tell.
+    expect(ownerProblem(saved, "IX", 0)).toBeUndefined();
+    expect(ownerProblem(saved, "IS", 0)).toBe("it is the host table of IX on port 16600, not of this server (IS on port any)");
+    // A file from before the owner was recorded is taken as ours.
+    expect(ownerProblem({}, "IS", 6600)).toBeUndefined();
+  });
+
   test("a file that is not ours is a reason, not an exception", () => {
     expect(decodeState("{not json").ok).toBe(false);
     expect(decodeState("[]").ok).toBe(false);
@@ -99,7 +113,7 @@ describe("the saver", () => {
         snapshots++;
         return `{"n":${snapshots}}\n`;
       },
-      onProblem: (m) => {
+      onProblem: (_priority, m) => {
         throw new Error(m);
       },
       debounceMs: 250,
@@ -133,7 +147,7 @@ describe("the saver", () => {
         if (snapshots === 1) queueMicrotask(() => Array.from({ length: 10 }, () => saver.schedule()));
         return `{"n":${snapshots}}\n`;
       },
-      onProblem: (m) => {
+      onProblem: (_priority, m) => {
         throw new Error(m);
       },
       scheduler: clock,
@@ -152,7 +166,7 @@ describe("the saver", () => {
     const blocker = join(dir, "blocked");
     writeFileSync(blocker, "a file where the directory should be");
     const problems: string[] = [];
-    const saver = new StateSaver({ path: join(blocker, "hosts.json"), snapshot: () => "{}\n", onProblem: (m) => problems.push(m), debounceMs: 1 });
+    const saver = new StateSaver({ path: join(blocker, "hosts.json"), snapshot: () => "{}\n", onProblem: (_priority, m) => problems.push(m), debounceMs: 1 });
     for (let i = 0; i < 3; i++) await saver.flush();
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(`cannot save the host table to ${join(blocker, "hosts.json")}`);

@@ -12,7 +12,7 @@ afterEach(() => {
 function guard(rate = 100, burst = 20, maxSenders = 4096) {
   const reports: string[] = [];
   const clock = new ManualScheduler();
-  const g = new FloodGuard({ rate, burst, report: (t) => reports.push(t), holdMs: 1000, maxSenders, tickMs: 100, scheduler: clock });
+  const g = new FloodGuard({ rate, burst, report: (_priority, t) => reports.push(t), holdMs: 1000, maxSenders, tickMs: 100, scheduler: clock });
   guards.push(g);
   return { g, reports, clock };
 }

@@ -6,6 +6,7 @@ import { BatchIO, RECEIVE_SLOTS, SEND_DATA_BYTES, SEND_SLOTS } from "../../src/t
 import { ErrorQueue } from "../../src/transport/error-queue.ts";
 import { findSocket, loadLibc } from "../../src/transport/socket-ffi.ts";
 import { UdpTransport } from "../../src/transport/udp.ts";
+import { readUdpDrops } from "../../src/transport/udp-drops.ts";
 import { UdpClient } from "../helpers/udp.ts";
 import { waitUntil } from "../helpers/wait.ts";
 
@@ -277,6 +278,27 @@ describe.if(process.platform === "linux")("batched I/O and the error queue", () 
     expect(batch.receive(sink)).toBe(0);
     expect(got).toEqual(Array.from({ length: count }, (_, i) => [`D${i}\r`, "127.0.0.1", (i % 2 ? b : a).port]));
     expect(batch.received).toBe(count);
+  });
+
+  test("the socket's drop count comes with the datagrams read (SO_RXQ_OVFL): 0 while none was dropped, then what /proc/net/udp says", async () => {
+    const { port, batch } = await attached();
+    expect(batch.dropsSignalled).toBe(true);
+    const a = await client();
+    for (let i = 0; i < 10; i++) a.send(`D${i}\r`, port);
+    while (batch.receive(() => {}) > 0) {}
+    expect(batch.kernelDrops).toBe(0);
+    // Far more than the socket's receive buffer holds, sent while nothing reads: the kernel drops the rest.
+    const payload = "x".repeat(1000);
+    for (let i = 0; i < 5000; i++) a.send(payload, port);
+    while (batch.receive(() => {}) > 0) {}
+    const dropped = await readUdpDrops(port);
+    expect(dropped).toBeGreaterThan(0);
+    // Those read were queued before the drops: they carry no count.
+    expect(batch.kernelDrops).toBe(0);
+    // A datagram queued after the drops carries the count (so, under a flood, the next batch read tells).
+    a.send("after\r", port);
+    expect(batch.receive(() => {})).toBe(1);
+    expect(batch.kernelDrops).toBe(dropped as number);
   });
 
   test("an empty datagram is read as empty text, in its place", async () => {

@@ -1,6 +1,7 @@
 // The serial transport: the configured TTYPort devices, each kept in service
 // on its own (a missing or vanished port is retried while the others serve).
 import { asOneLine } from "../../protocol/framing.ts";
+import type { Priority } from "../../shared/priority.ts";
 import { ReconnectingPort } from "./reconnecting-port.ts";
 
 export interface SerialEvents {
@@ -11,7 +12,7 @@ export interface SerialEvents {
   /** Port went up or down; reported once per transition, with a reason (errno text) when down. */
   state(index: number, up: boolean, reason: string): void;
   /** Output for a slow or stuck port started being shed/refused, or cleared again (once each). */
-  backlog?(index: number, message: string): void;
+  backlog?(index: number, priority: Priority, message: string): void;
 }
 
 /** What a port's output queue holds and has dropped. */
@@ -57,7 +58,7 @@ export class SerialPorts {
             line: (text) => events.line(index, text),
             junk: (reason) => events.junk(index, reason),
             state: (up, reason) => events.state(index, up, reason),
-            backlog: (message) => events.backlog?.(index, message),
+            backlog: (priority, message) => events.backlog?.(index, priority, message),
           },
           portOptions,
         ),

@@ -4,6 +4,7 @@
 // adapter, a closed pty). Each up/down transition is reported exactly once.
 import { SerialPortStream } from "@serialport/stream";
 import { LineFramer, type LineSink } from "../../protocol/framing.ts";
+import type { Priority } from "../../shared/priority.ts";
 import { TermiosBinding } from "./binding.ts";
 import { reasonOf } from "./errors.ts";
 import { OutputQueue } from "./output-queue.ts";
@@ -11,7 +12,7 @@ import { OutputQueue } from "./output-queue.ts";
 export interface PortEvents extends LineSink {
   state(up: boolean, reason: string): void;
   /** Output started being shed or refused for a full backlog, or the backlog cleared again (once each). */
-  backlog?(message: string): void;
+  backlog?(priority: Priority, message: string): void;
 }
 
 /** Bytes handed to the driver at a time; the rest waits in the queue, where it can still be shed. */
@@ -97,7 +98,7 @@ export class ReconnectingPort {
     const accepted = this.output.push(text);
     if ((this.output.shed !== shed || this.output.refused !== refused) && !this.overflowFrom) {
       this.overflowFrom = { shed, refused };
-      this.events.backlog?.(`output backlog full (${this.output.bytes} bytes queued): shedding heartbeats and STATUS:, refusing requests`);
+      this.events.backlog?.("warning", `output backlog full (${this.output.bytes} bytes queued): shedding heartbeats and STATUS:, refusing requests`);
     }
     this.pump();
     return accepted;
@@ -123,7 +124,7 @@ export class ReconnectingPort {
     this.overflowFrom = undefined;
     const shed = this.output.shed - from.shed;
     const refused = this.output.refused - from.refused;
-    this.events.backlog?.(`output backlog cleared: ${shed} heartbeat/STATUS: lines shed, ${refused} lines refused meanwhile`);
+    this.events.backlog?.("notice", `output backlog cleared: ${shed} heartbeat/STATUS: lines shed, ${refused} lines refused meanwhile`);
   }
 
   /** Discard input and output waiting in the driver (tcflush), and any partial line. */
