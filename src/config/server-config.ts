@@ -2,8 +2,8 @@
 // per line, `#` in column 1 starts a comment, keywords case-insensitive.
 // Parsing is pure; loadServerConfig() is the only function that touches disk.
 import type { Network, PinTarget } from "../core/access.ts";
-import { isIPv4 } from "../core/endpoint.ts";
 import { nodeNameProblem } from "../protocol/message.ts";
+import { isIPv4 } from "../shared/endpoint.ts";
 import { readSmallFile } from "./read-file.ts";
 import { ReliabilityKeywords } from "./reliability-keywords.ts";
 

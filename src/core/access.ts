@@ -2,7 +2,7 @@
 // and node names pinned to one address or serial port. Pure: parsing the
 // config values and matching an endpoint against them; the core decides what
 // a refusal looks like. Fixes spec/server.md "Do better" 10.
-import { type Endpoint, ipv4Value, isIPv4 } from "./endpoint.ts";
+import { type Endpoint, ipv4Value, isIPv4 } from "../shared/endpoint.ts";
 
 /** An IPv4 network, as 32-bit numbers: an address belongs to it when (address & mask) === base. */
 export interface Network {

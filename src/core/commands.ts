@@ -5,8 +5,8 @@ import { MAX_PRESET_PORTS, MAX_SERIAL_PORTS, type ServerConfig } from "../config
 import { formatIsoMicros } from "../log/timestamp.ts";
 import { readRequest } from "../protocol/body-kind.ts";
 import { cutText } from "../protocol/message.ts";
+import { type Endpoint, isIPv4, udpEndpoint } from "../shared/endpoint.ts";
 import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
-import { type Endpoint, isIPv4, udpEndpoint } from "./endpoint.ts";
 import { hostDetailSuffix, hostListSuffix } from "./host-health.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import { MAX_HOSTS } from "./host-table.ts";

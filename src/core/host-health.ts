@@ -3,7 +3,7 @@
 // assume; when it is full, a new client may take the slot of an entry that is
 // provably dead, never of one that may be alive.
 import { CLIENT_EVICTED, CLIENT_REMOVED } from "../protocol/log-grammar.ts";
-import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint } from "./endpoint.ts";
+import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint } from "../shared/endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import type { CoreEvents, Outbox } from "./ports.ts";
 

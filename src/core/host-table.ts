@@ -1,6 +1,6 @@
 // The host table: up to 32 clients, keyed by upper-cased node name, each in
 // a numbered slot (the slot number shows in HOSTS and HOST replies).
-import { type Endpoint, sameEndpoint } from "./endpoint.ts";
+import { type Endpoint, sameEndpoint } from "../shared/endpoint.ts";
 
 export const MAX_HOSTS = 32;
 

@@ -19,9 +19,9 @@ import {
   SERVER_RESTARTED,
 } from "../protocol/log-grammar.ts";
 import { isBroadcast, type ParseFailure, parseMessage, sendableBody } from "../protocol/message.ts";
+import { describeEndpoint, type Endpoint, type UdpEndpoint, udpEndpoint } from "../shared/endpoint.ts";
 import { describePin, execAllowed, mayClaim } from "./access.ts";
 import { type CommandContext, runServerCommand } from "./commands.ts";
-import { describeEndpoint, type Endpoint, type UdpEndpoint, udpEndpoint } from "./endpoint.ts";
 import { HostHealth } from "./host-health.ts";
 import { type HostEntry, HostTable, Touch } from "./host-table.ts";
 import { LoopGuard } from "./loop-guard.ts";

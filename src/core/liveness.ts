@@ -1,7 +1,7 @@
 // Liveness facts the host table does not keep: the last PING round trip per
 // client, and which clients have been announced stale. Staleness itself is
 // computed when asked (idle time against StaleAfter), so no timer runs for it.
-import type { Endpoint } from "./endpoint.ts";
+import type { Endpoint } from "../shared/endpoint.ts";
 import type { HostEntry } from "./host-table.ts";
 
 /** Pending PINGs older than this are forgotten: a PONG that late measures nothing useful. */

@@ -7,7 +7,7 @@ import type { ServerConfig } from "../config/server-config.ts";
 import { bodyInfo, isFinal, isProgress, isRequest } from "../protocol/body-kind.ts";
 import { COMMAND_ENDED, COMMAND_EVICTED } from "../protocol/log-grammar.ts";
 import { firstWord } from "../protocol/words.ts";
-import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
+import type { Endpoint, UdpEndpoint } from "../shared/endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import { InFlight, isLate } from "./in-flight.ts";
 import { LatencyBook, millisText } from "./latency.ts";

@@ -1,7 +1,7 @@
 // The narrow interfaces between the routing core and everything with I/O.
 import type { ServerConfig } from "../config/server-config.ts";
+import type { Endpoint, UdpEndpoint } from "../shared/endpoint.ts";
 import type { Priority } from "../shared/priority.ts";
-import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
 
 /** Delivers wire text to an endpoint. Returns false when it cannot (a serial port that is down). */
 export interface Outbox {

@@ -3,7 +3,6 @@
 // lifecycle is started and stopped here, nowhere else.
 import { hostname, userInfo } from "node:os";
 import { formatProblems, loadServerConfig, type ServerConfig } from "../config/server-config.ts";
-import type { Endpoint, SerialEndpoint, UdpEndpoint } from "../core/endpoint.ts";
 import { isLate } from "../core/in-flight.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import { isStale } from "../core/liveness.ts";
@@ -13,6 +12,7 @@ import { RuntimeLog } from "../log/runtime-log.ts";
 import { wallClock } from "../log/timestamp.ts";
 import { escapeControls } from "../protocol/escape.ts";
 import { SERIAL_BACKLOG, SERIAL_DOWN, SERIAL_JUNK, SERIAL_UP, SERVER_STARTED, SERVER_STOPPING } from "../protocol/log-grammar.ts";
+import type { Endpoint, SerialEndpoint, UdpEndpoint } from "../shared/endpoint.ts";
 import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 import type { SerialPorts } from "../transport/serial/index.ts";
 import { UdpTransport } from "../transport/udp.ts";

@@ -5,7 +5,7 @@
 // loadLibc() says why, and the transport uses Bun's API alone.
 import { dlopen, FFIType, type Pointer, ptr, read } from "bun:ffi";
 import { readdirSync, readlinkSync } from "node:fs";
-import { formatIpv4 } from "../core/endpoint.ts";
+import { formatIpv4 } from "../shared/endpoint.ts";
 
 const { i32, u32, ptr: pointer } = FFIType;
 

@@ -11,7 +11,7 @@
 // with its destination and text when the socket's error queue says them).
 
 import type { udp } from "bun";
-import { ipv4Value, isIPv4, type UdpEndpoint, UdpEndpoints } from "../core/endpoint.ts";
+import { ipv4Value, isIPv4, type UdpEndpoint, UdpEndpoints } from "../shared/endpoint.ts";
 import { BatchIO } from "./batch-io.ts";
 import { BunIO } from "./bun-io.ts";
 import { type DatagramIO, EMSGSIZE, errnoReason } from "./datagram-io.ts";

@@ -1,9 +1,9 @@
 // A core wired to recording stand-ins: the core has no I/O, so its tests
 // need no sockets; the e2e tests cover the real transports.
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from "../../src/config/server-config.ts";
-import { type Endpoint, udpEndpoint } from "../../src/core/endpoint.ts";
 import { IsisCore } from "../../src/core/isis-core.ts";
 import type { RestartResult, SerialPortInfo, ServerControl } from "../../src/core/ports.ts";
+import { type Endpoint, udpEndpoint } from "../../src/shared/endpoint.ts";
 import type { Priority } from "../../src/shared/priority.ts";
 
 export interface Sent {

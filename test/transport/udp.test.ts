@@ -1,7 +1,7 @@
 // The UDP transport on real loopback sockets, both ways it can run: batched
 // (recvmmsg/sendmmsg over bun:ffi on Bun's socket) and on Bun's API alone.
 import { afterEach, describe, expect, test } from "bun:test";
-import { formatIpv4, ipv4Value, type UdpEndpoint, udpEndpoint } from "../../src/core/endpoint.ts";
+import { formatIpv4, ipv4Value, type UdpEndpoint, udpEndpoint } from "../../src/shared/endpoint.ts";
 import { BatchIO, RECEIVE_SLOTS, SEND_DATA_BYTES, SEND_SLOTS } from "../../src/transport/batch-io.ts";
 import { ErrorQueue } from "../../src/transport/error-queue.ts";
 import { findSocket, loadLibc } from "../../src/transport/socket-ffi.ts";
