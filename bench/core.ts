@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { DEFAULT_SERVER_CONFIG } from "../src/config/server-config.ts";
 import { IsisCore } from "../src/core/isis-core.ts";
 import { RuntimeLog } from "../src/log/runtime-log.ts";
-import { wallClock } from "../src/log/timestamp.ts";
 import { writeLatin1 } from "../src/protocol/latin1.ts";
 import { type Endpoint, udpEndpoint } from "../src/shared/endpoint.ts";
+import { wallClock } from "../src/shared/timestamp.ts";
 
 const ROUND_TRIPS = Number(process.argv[2] ?? 1_000_000);
 const WINDOW = 32;

@@ -2,10 +2,10 @@
 // body is a request. Each handler returns the reply body, or undefined for
 // no reply. Pure apart from what the context does; see spec/server.md.
 import { MAX_PRESET_PORTS, MAX_SERIAL_PORTS, type ServerConfig } from "../config/server-config.ts";
-import { formatIsoMicros } from "../log/timestamp.ts";
 import { readRequest } from "../protocol/body-kind.ts";
 import { cutText } from "../protocol/message.ts";
 import { type Endpoint, isIPv4, udpEndpoint } from "../shared/endpoint.ts";
+import { formatIsoMicros } from "../shared/timestamp.ts";
 import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
 import { hostDetailSuffix, hostListSuffix } from "./host-health.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";

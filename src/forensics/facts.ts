@@ -2,7 +2,7 @@
 // was heard and when they went quiet, which errors came back, who flooded,
 // how busy it was, what happened to the server. Each book is bounded, so a
 // season of logs (or an agent inventing names) cannot grow the reader.
-import { formatIsoMicros } from "../log/timestamp.ts";
+import { formatIsoMicros } from "../shared/timestamp.ts";
 import { round3 } from "./command-book.ts";
 import type { ClientRemoval, ClientSummary, ErrorSummary, FloodSummary, ServerEvent, Summary, UnreachableEnd } from "./summary.ts";
 

@@ -13,9 +13,9 @@ import { escapeControls, hasControlByte } from "../protocol/escape.ts";
 import { writeLatin1 } from "../protocol/latin1.ts";
 import { LOG_LOST, LOG_REOPENED } from "../protocol/log-grammar.ts";
 import type { Priority } from "../shared/priority.ts";
+import { formatIsoMicros, microsWithinSecond, wallClock } from "../shared/timestamp.ts";
 import { fileGoneBecause } from "./file-identity.ts";
 import { logBanner, logDateKey, logFileName } from "./log-name.ts";
-import { formatIsoMicros, microsWithinSecond, wallClock } from "./timestamp.ts";
 
 export interface RuntimeLogOptions {
   root: string;

@@ -5,8 +5,8 @@
 // its own (journald stamps every line). On a terminal or in a plain file
 // (stdout redirected by a script) each line starts with a UTC timestamp.
 import { fstatSync } from "node:fs";
-import { formatIsoMicros, wallClock } from "../log/timestamp.ts";
 import { type Priority, SYSLOG_LEVEL } from "../shared/priority.ts";
+import { formatIsoMicros, wallClock } from "../shared/timestamp.ts";
 
 export type Journal = (priority: Priority, text: string) => void;
 

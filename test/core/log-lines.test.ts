@@ -5,8 +5,8 @@
 import { expect, test } from "bun:test";
 import { MAX_HOSTS } from "../../src/core/host-table.ts";
 import { parseEntry } from "../../src/forensics/entry.ts";
-import { formatIsoMicros } from "../../src/log/timestamp.ts";
 import type { UdpEndpoint } from "../../src/shared/endpoint.ts";
+import { formatIsoMicros } from "../../src/shared/timestamp.ts";
 import { makeCore } from "./fixture.ts";
 
 test("every line the core logs through losses, loops, evictions and removals is a message or a grammar note", async () => {
