@@ -4,7 +4,7 @@
 import type { Network, PinTarget } from "../core/access.ts";
 import { nodeNameProblem } from "../protocol/message.ts";
 import { isIPv4 } from "../shared/endpoint.ts";
-import { readSmallFile } from "./read-file.ts";
+import { readSmallFile } from "../shared/read-file.ts";
 import { ReliabilityKeywords } from "./reliability-keywords.ts";
 
 export const MAX_SERIAL_PORTS = 8;

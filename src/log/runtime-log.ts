@@ -8,11 +8,11 @@
 // (no timer runs while nothing is written).
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { describeFsError } from "../config/read-file.ts";
 import { escapeControls, hasControlByte } from "../protocol/escape.ts";
 import { writeLatin1 } from "../protocol/latin1.ts";
 import { LOG_LOST, LOG_REOPENED } from "../protocol/log-grammar.ts";
 import type { Priority } from "../shared/priority.ts";
+import { describeFsError } from "../shared/read-file.ts";
 import { formatIsoMicros, microsWithinSecond, wallClock } from "../shared/timestamp.ts";
 import { fileGoneBecause } from "./file-identity.ts";
 import { logBanner, logDateKey, logFileName } from "./log-name.ts";

@@ -5,7 +5,7 @@
 // written is reported once (and its recovery once); routing never notices.
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { describeFsError } from "../config/read-file.ts";
+import { describeFsError } from "../shared/read-file.ts";
 import { writeFileReplacing } from "../shared/replace-file.ts";
 import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 import type { Journal } from "./journal.ts";

@@ -5,13 +5,13 @@
 // unreadable or corrupt file costs the saved routes, never the start.
 import { mkdir, readdir, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { describeFsError, readSmallFile } from "../config/read-file.ts";
 import type { ServerConfig } from "../config/server-config.ts";
 import { mayClaim } from "../core/access.ts";
 import { type HostEntry, type HostTable, MAX_HOSTS } from "../core/host-table.ts";
 import { isBroadcast, nodeNameProblem } from "../protocol/message.ts";
 import { type Endpoint, isIPv4, type UdpEndpoint, udpEndpoint } from "../shared/endpoint.ts";
 import type { Priority } from "../shared/priority.ts";
+import { describeFsError, readSmallFile } from "../shared/read-file.ts";
 import { tempFileOwner, writeFileReplacing } from "../shared/replace-file.ts";
 import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 

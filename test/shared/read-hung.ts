@@ -2,7 +2,7 @@
 // (test/helpers/hung-mount.ts): what readSmallFile does with a read that
 // never returns. Prints one JSON line per step; after the `refused` step the
 // test releases the mount, and this polls until reads are free again.
-import { readSmallFile } from "../../src/config/read-file.ts";
+import { readSmallFile } from "../../src/shared/read-file.ts";
 
 const [hungPath = "", goodPath = ""] = process.argv.slice(2);
 const say = (step: string, value: unknown) => console.log(JSON.stringify({ step, value }));
