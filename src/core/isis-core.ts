@@ -1,6 +1,8 @@
 // The routing core: given one message and where it came from, it updates the
 // host table and hands deliveries to the outbox. It knows nothing of sockets
 // or files; the server wires it to transports, the log and the console.
+
+import { describePin } from "../config/access-values.ts";
 import type { ServerConfig } from "../config/server-config.ts";
 import { isExecutive, isReply } from "../protocol/body-kind.ts";
 import {
@@ -20,7 +22,7 @@ import {
 } from "../protocol/log-grammar.ts";
 import { isBroadcast, type ParseFailure, parseMessage, sendableBody } from "../protocol/message.ts";
 import { describeEndpoint, type Endpoint, type UdpEndpoint, udpEndpoint } from "../shared/endpoint.ts";
-import { describePin, execAllowed, mayClaim } from "./access.ts";
+import { execAllowed, mayClaim } from "./access.ts";
 import { type CommandContext, runServerCommand } from "./commands.ts";
 import { HostHealth } from "./host-health.ts";
 import { type HostEntry, HostTable, Touch } from "./host-table.ts";
