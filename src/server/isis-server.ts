@@ -7,7 +7,6 @@ import { isLate } from "../core/in-flight.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import { isStale } from "../core/liveness.ts";
 import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
-import { SystemdNotifier } from "../installer/sd-notify.ts";
 import { RuntimeLog } from "../log/runtime-log.ts";
 import { escapeControls } from "../protocol/escape.ts";
 import { SERIAL_BACKLOG, SERIAL_DOWN, SERIAL_JUNK, SERIAL_UP, SERVER_STARTED, SERVER_STOPPING } from "../protocol/log-grammar.ts";
@@ -23,6 +22,7 @@ import { MetricsFile } from "./metrics-file.ts";
 import type { MetricsFacts } from "./metrics-text.ts";
 import { OwnAddresses } from "./own-addresses.ts";
 import { Resilience } from "./resilience.ts";
+import { SystemdNotifier } from "./sd-notify.ts";
 import { Ticker } from "./ticker.ts";
 
 export interface ServerOptions {

@@ -3,9 +3,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sockaddrUn } from "../../src/installer/_libc.ts";
-import { SystemdNotifier } from "../../src/installer/sd-notify.ts";
-import { NotifyReceiver } from "./notify-receiver.ts";
+import { SystemdNotifier } from "../../src/server/sd-notify.ts";
+import { sockaddrUn } from "../../src/server/sd-notify-libc.ts";
+import { NotifyReceiver } from "../helpers/notify-receiver.ts";
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {

@@ -7,7 +7,7 @@
 //   stopping()  when it begins to shut down.
 // Sending never throws and never blocks: a lost notification costs a
 // restart at worst, while a throw here would take the server down.
-import { AF_UNIX, libc, MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, sockaddrUn } from "./_libc.ts";
+import { AF_UNIX, libc, MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, sockaddrUn } from "./sd-notify-libc.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
