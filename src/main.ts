@@ -6,7 +6,7 @@
 import { parseOptions } from "./commands/_args.ts";
 import { COMMON_OPTIONS, type Command } from "./commands/_command.ts";
 import { UsageError } from "./commands/_shared.ts";
-import { versionLine } from "./version.ts";
+import { versionLine } from "./shared/version.ts";
 
 interface Entry {
   readonly summary: string;

@@ -4,7 +4,7 @@ import { access } from "node:fs/promises";
 import { DEFAULT_CONFIG_PATH, EMBEDDED_CONFIG_TEXT, formatProblems, loadServerConfig, parseServerConfig, type ServerConfig } from "../config/server-config.ts";
 import { IsisServer } from "../server/isis-server.ts";
 import { type Journal, journalFlushed, stdoutJournal } from "../server/journal.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../shared/version.ts";
 import { type Command, type OptionDefs, renderHelp } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
 

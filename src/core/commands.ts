@@ -6,7 +6,7 @@ import { readRequest } from "../protocol/body-kind.ts";
 import { cutText } from "../protocol/message.ts";
 import { type Endpoint, isIPv4, udpEndpoint } from "../shared/endpoint.ts";
 import { formatIsoMicros } from "../shared/timestamp.ts";
-import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
+import { COMP_DATE, COMP_TIME, VERSION } from "../shared/version.ts";
 import { hostDetailSuffix, hostListSuffix } from "./host-health.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import { MAX_HOSTS } from "./host-table.ts";

@@ -13,9 +13,9 @@ import { SERIAL_BACKLOG, SERIAL_DOWN, SERIAL_JUNK, SERIAL_UP, SERVER_STARTED, SE
 import type { Endpoint, SerialEndpoint, UdpEndpoint } from "../shared/endpoint.ts";
 import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 import { wallClock } from "../shared/timestamp.ts";
+import { VERSION } from "../shared/version.ts";
 import type { SerialPorts } from "../transport/serial/index.ts";
 import { UdpTransport } from "../transport/udp.ts";
-import { VERSION } from "../version.ts";
 import type { Journal } from "./journal.ts";
 import { LiveStatus, statusText } from "./live-status.ts";
 import { MetricsFile } from "./metrics-file.ts";

@@ -1,4 +1,4 @@
-import pkg from "../package.json" with { type: "json" };
+import pkg from "../../package.json" with { type: "json" };
 
 // Set by script/build.ts through `define`; absent when running from source.
 declare const ISIS_COMP_DATE: string | undefined;
