@@ -39,7 +39,6 @@ const core = new IsisCore({
     logFile: () => log.path,
     logging: () => true,
     checkLog: () => undefined,
-    logProblem: () => undefined,
     logHealth: () => ({ lost: log.dropped, down: log.down }),
     setLogging: () => {},
     serialPorts: () => [],

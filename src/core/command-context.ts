@@ -22,7 +22,7 @@ export interface CommandContext {
   /** The server's address, ports and runtime log, and QUIT (a reload is restart()'s). */
   readonly control: Pick<
     ServerControl,
-    "rcFile" | "cli" | "hostAddr" | "isOwnEndpoint" | "logFile" | "logging" | "checkLog" | "logProblem" | "setLogging" | "serialPorts" | "flushSerial" | "quit"
+    "rcFile" | "cli" | "hostAddr" | "isOwnEndpoint" | "logFile" | "logging" | "checkLog" | "logHealth" | "setLogging" | "serialPorts" | "flushSerial" | "quit"
   >;
   /** LIVENESS, INFLIGHT, STATS and MONITOR. */
   readonly observer: Pick<Observer, "liveness" | "openCommands" | "stats" | "monitors" | "pingClients"> & {

@@ -38,7 +38,7 @@ function status(ctx: CommandContext): CommandReply {
 
 function statusText(ctx: CommandContext): string {
   const c = ctx.control;
-  const logDown = c.logProblem();
+  const logDown = c.logHealth().down;
   // Ports that are down are appended only when there are some, so the
   // reply agents parse today is unchanged while everything is healthy.
   const down = c

@@ -15,7 +15,7 @@ import { RoundTrips, StaleWatch } from "./liveness.ts";
 import { MAX_MONITORS, MonitorHub } from "./monitor-hub.ts";
 import { inFlightReport, livenessReport, monitorsReport, type Report, type StatsFacts, statsReport } from "./observe-report.ts";
 import { allPages, REPLY_BUDGET } from "./paged-reply.ts";
-import type { Outbox } from "./ports.ts";
+import type { LogHealth, Outbox } from "./ports.ts";
 
 export interface ObserverDeps {
   clock(): number;
@@ -31,7 +31,7 @@ export interface ObserverDeps {
   /** PING every client in the host table (LIVENESS PING). */
   pingClients(): void;
   /** The runtime log's losses, reported by STATS beside the core's counters. */
-  logHealth(): { readonly lost: number; readonly down: boolean };
+  logHealth(): LogHealth;
   /** A monitor subscription lapsed; `renewedAt` is when it was last renewed. */
   monitorLapsed?(name: string, endpoint: UdpEndpoint, renewedAt: number): void;
   /** When monitor copies go out; default: after the current I/O callback. */
@@ -197,7 +197,7 @@ export class Observer {
       mirrored: this.hub.totalMirrored,
       mirrorDropped: this.hub.totalDropped,
       logLost: log.lost,
-      logDown: log.down ? 1 : 0,
+      logDown: log.down === undefined ? 0 : 1,
     };
     return { uptimeMs: now - this.startedAt, counters, latency: this.latency.summaries() };
   }

@@ -27,6 +27,14 @@ export interface SerialPortInfo {
   readonly up: boolean;
 }
 
+/** The runtime log's health, as every report of it says it. */
+export interface LogHealth {
+  /** Entries lost since start (a full queue, a failed write). */
+  readonly lost: number;
+  /** Why it is not being written although it is on (`unwritable`, `no_answer`, `queue_full`); undefined while it is, or while it is off. */
+  readonly down: string | undefined;
+}
+
 export type RestartResult = { readonly ok: true; readonly config: ServerConfig } | { readonly ok: false; readonly reason: string };
 
 /** Server-wide facilities the commands need that are not the core's to own. */
@@ -50,10 +58,8 @@ export interface ServerControl {
    * when there is nothing to check (logging off). Resolves within a second.
    */
   checkLog(): Promise<void> | undefined;
-  /** Why the runtime log is not being written although it is on (`unwritable`, `no_answer`), or undefined. */
-  logProblem(): string | undefined;
-  /** Runtime log entries lost since start, and whether entries are being lost now (a full disk, a full queue). */
-  logHealth(): { readonly lost: number; readonly down: boolean };
+  /** How the runtime log fares: STATUS (LogDown=), STATS (logLost, logDown), the MetricsFile and isis check all say this. */
+  logHealth(): LogHealth;
   setLogging(on: boolean): void;
   serialPorts(): readonly SerialPortInfo[];
   flushSerial(index: number): boolean;

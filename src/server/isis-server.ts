@@ -6,7 +6,7 @@ import { formatProblems, loadServerConfig, type ServerConfig } from "../config/s
 import { isLate } from "../core/in-flight.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import { isStale } from "../core/liveness.ts";
-import type { CoreEvents, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
+import type { CoreEvents, LogHealth, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
 import { RuntimeLog } from "../log/runtime-log.ts";
 import { escapeControls } from "../protocol/escape.ts";
 import { SERIAL_BACKLOG, SERIAL_DOWN, SERIAL_JUNK, SERIAL_UP, SERVER_STARTED, SERVER_STOPPING } from "../protocol/log-grammar.ts";
@@ -328,11 +328,7 @@ export class IsisServer implements ServerControl, Outbox {
     return Promise.race([this.log.verify(), Bun.sleep(1000)]);
   }
 
-  logProblem(): string | undefined {
-    return this.log.problem;
-  }
-
-  logHealth(): { lost: number; down: boolean } {
+  logHealth(): LogHealth {
     return { lost: this.log.dropped, down: this.log.down };
   }
 

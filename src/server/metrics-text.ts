@@ -54,7 +54,7 @@ const HELP: Readonly<Record<string, string>> = {
   mirrored: "Copies sent to monitors",
   mirrorDropped: "Copies not sent to monitors",
   logLost: "Runtime log entries lost",
-  logDown: "1 while runtime log entries are being lost",
+  logDown: "1 while the runtime log is on and not being written (STATUS LogDown=)",
 };
 
 /** `udpIn` -> `udp_in`. */

@@ -39,7 +39,6 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
     logging: () => logging,
     // No file behind this log: nothing to check, nothing wrong (test/log and the e2e tests have real files).
     checkLog: () => undefined,
-    logProblem: () => undefined,
     setLogging: (on) => {
       logging = on;
     },
@@ -49,7 +48,7 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
       flushed.push(i);
       return true;
     },
-    logHealth: () => ({ lost: 0, down: false }),
+    logHealth: () => ({ lost: 0, down: undefined }),
     reloadConfig: async () => nextConfig,
     quit: () => {
       quits++;
