@@ -40,6 +40,7 @@ const core = new IsisCore({
     logging: () => true,
     checkLog: () => undefined,
     logHealth: () => ({ lost: log.dropped, down: log.down }),
+    intakeLosses: () => ({ flooded: 0, kernelDropped: 0 }),
     setLogging: () => {},
     serialPorts: () => [],
     flushSerial: () => false,

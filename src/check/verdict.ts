@@ -77,7 +77,21 @@ export function verdict(input: CheckInput): Verdict {
 }
 
 /** Counters worth graphing, as STATS names them. */
-const COUNTERS = ["received", "routed", "broadcast", "replied", "dropped", "malformed", "oversized", "unknownDestination", "refused", "loops", "logLost"];
+const COUNTERS = [
+  "received",
+  "routed",
+  "broadcast",
+  "replied",
+  "dropped",
+  "malformed",
+  "oversized",
+  "unknownDestination",
+  "refused",
+  "loops",
+  "flooded",
+  "kernelDropped",
+  "logLost",
+];
 
 interface Clients {
   readonly count: number;

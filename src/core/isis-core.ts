@@ -117,6 +117,7 @@ export class IsisCore {
       broadcast: (body) => this.broadcastFromServer(body),
       pingClients: () => this.pingKnownClients(),
       logHealth: () => this.control.logHealth(),
+      intakeLosses: () => this.control.intakeLosses(),
       changed: () => this.events.wake?.(),
       monitorLapsed: (name, endpoint, renewedAt) => this.health.monitorLapsed(name, endpoint, renewedAt),
     });

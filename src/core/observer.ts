@@ -15,7 +15,7 @@ import { RoundTrips, StaleWatch } from "./liveness.ts";
 import { MAX_MONITORS, MonitorHub } from "./monitor-hub.ts";
 import { inFlightReport, livenessReport, monitorsReport, type Report, type StatsFacts, statsReport } from "./observe-report.ts";
 import { allPages, REPLY_BUDGET } from "./paged-reply.ts";
-import type { LogHealth, Outbox } from "./ports.ts";
+import type { IntakeLosses, LogHealth, Outbox } from "./ports.ts";
 
 export interface ObserverDeps {
   clock(): number;
@@ -32,6 +32,8 @@ export interface ObserverDeps {
   pingClients(): void;
   /** The runtime log's losses, reported by STATS beside the core's counters. */
   logHealth(): LogHealth;
+  /** Datagrams dropped before the core saw them, reported by STATS beside the core's losses. */
+  intakeLosses(): IntakeLosses;
   /** A monitor subscription lapsed; `renewedAt` is when it was last renewed. */
   monitorLapsed?(name: string, endpoint: UdpEndpoint, renewedAt: number): void;
   /** When monitor copies go out; default: after the current I/O callback. */
@@ -182,8 +184,11 @@ export class Observer {
     const timeoutMs = this.deps.config().commandTimeoutSec * 1000;
     const late = this.inFlight.list().filter((c) => isLate(c, now, timeoutMs)).length;
     const log = this.deps.logHealth();
+    const intake = this.deps.intakeLosses();
     const counters: Record<string, number> = {
       ...(this.deps.counters as Record<string, number>),
+      flooded: intake.flooded,
+      kernelDropped: intake.kernelDropped,
       udpIn: this.udpIn,
       udpOut: this.udpOut,
       serialIn: this.serialIn,

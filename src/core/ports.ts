@@ -35,6 +35,14 @@ export interface LogHealth {
   readonly down: string | undefined;
 }
 
+/** Datagrams that never reached the core: none of them is in `received`. */
+export interface IntakeLosses {
+  /** Dropped by the flood guard (FloodLimit) while the server was overloaded. */
+  readonly flooded: number;
+  /** Dropped by the kernel in front of the server's socket (it was full), as far as the server learnt. */
+  readonly kernelDropped: number;
+}
+
 export type RestartResult = { readonly ok: true; readonly config: ServerConfig } | { readonly ok: false; readonly reason: string };
 
 /** Server-wide facilities the commands need that are not the core's to own. */
@@ -60,6 +68,8 @@ export interface ServerControl {
   checkLog(): Promise<void> | undefined;
   /** How the runtime log fares: STATUS (LogDown=), STATS (logLost, logDown), the MetricsFile and isis check all say this. */
   logHealth(): LogHealth;
+  /** Datagrams dropped before the core saw them (STATS flooded, kernelDropped). */
+  intakeLosses(): IntakeLosses;
   setLogging(on: boolean): void;
   serialPorts(): readonly SerialPortInfo[];
   flushSerial(index: number): boolean;

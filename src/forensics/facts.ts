@@ -198,6 +198,8 @@ const MAX_FLOOD_SENDERS = 1024;
 export class FloodBook {
   episodes = 0;
   dropped = 0;
+  overloads = 0;
+  kernelDropped = 0;
   private readonly senders = new Map<string, { episodes: number; dropped: number; first: number; last: number; limited: boolean }>();
 
   limited(sender: string, at: number): void {
@@ -214,6 +216,11 @@ export class FloodBook {
     if (!s) return;
     s.dropped += dropped;
     s.limited = false;
+  }
+
+  overload(dropped: number): void {
+    this.overloads++;
+    this.kernelDropped += dropped;
   }
 
   summaries(): FloodSummary[] {

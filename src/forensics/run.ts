@@ -22,6 +22,8 @@ export class Run {
     refused: 0,
     loops: 0,
     hostsEvicted: 0,
+    flooded: 0,
+    kernelDropped: 0,
     completed: 0,
     unmatched: 0,
     evicted: 0,

@@ -100,6 +100,10 @@ export interface RunCounters {
   loops: number;
   /** Dead clients whose slot went to a newcomer. */
   hostsEvicted: number;
+  /** Dropped by the flood guard: the `calmed down` and `no longer limited` lines' counts. */
+  flooded: number;
+  /** Dropped by the kernel in front of the socket: the `overload:` lines' counts. */
+  kernelDropped: number;
   completed: number;
   unmatched: number;
   evicted: number;
@@ -211,9 +215,12 @@ export interface InputSummary {
   readonly refused: Readonly<Record<string, number>>;
   readonly flood: {
     readonly episodes: number;
-    /** Datagrams dropped, as the `calmed down` lines count them. */
+    /** Datagrams dropped, as the `calmed down` and `no longer limited` lines count them. */
     readonly dropped: number;
     readonly senders: readonly FloodSummary[];
+    /** Overloads (`overload:` lines) and the datagrams the kernel dropped in them. */
+    readonly overloads: number;
+    readonly kernelDropped: number;
   };
 }
 

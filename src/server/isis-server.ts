@@ -6,7 +6,7 @@ import { formatProblems, loadServerConfig, type ServerConfig } from "../config/s
 import { isLate } from "../core/in-flight.ts";
 import { IsisCore } from "../core/isis-core.ts";
 import { isStale } from "../core/liveness.ts";
-import type { CoreEvents, LogHealth, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
+import type { CoreEvents, IntakeLosses, LogHealth, Outbox, RestartResult, SerialPortInfo, ServerControl } from "../core/ports.ts";
 import { RuntimeLog } from "../log/runtime-log.ts";
 import { escapeControls } from "../protocol/escape.ts";
 import { SERIAL_BACKLOG, SERIAL_DOWN, SERIAL_JUNK, SERIAL_UP, SERVER_STARTED, SERVER_STOPPING } from "../protocol/log-grammar.ts";
@@ -145,7 +145,7 @@ export class IsisServer implements ServerControl, Outbox {
         },
         notSent: (to, text, reason) => core.notSent(to, text, reason),
         unreachable: (to, reason, payload) => core.unreachable(to, reason, payload),
-        kernelDropped: () => resilience.kernelDropped(),
+        kernelDropped: (total) => resilience.kernelDropped(total),
       },
       { batched },
     );
@@ -330,6 +330,10 @@ export class IsisServer implements ServerControl, Outbox {
 
   logHealth(): LogHealth {
     return { lost: this.log.dropped, down: this.log.down };
+  }
+
+  intakeLosses(): IntakeLosses {
+    return { flooded: this.resilience.guard.dropped, kernelDropped: this.resilience.kernelDrops };
   }
 
   setLogging(on: boolean): void {

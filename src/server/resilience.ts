@@ -5,6 +5,7 @@
 // at shutdown; the message path only sees `guard.active`.
 import type { ServerConfig } from "../config/server-config.ts";
 import type { IsisCore } from "../core/isis-core.ts";
+import { KERNEL_DROPPED } from "../protocol/log-grammar.ts";
 import type { Priority } from "../shared/priority.ts";
 import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 import { FloodGuard } from "../transport/flood-guard.ts";
@@ -30,13 +31,20 @@ export interface ResilienceOptions {
 
 /** Samples without a datagram after which the drop counter is no longer read. */
 const QUIET_SAMPLES = 10;
+/** An overload is over when no new kernel drops were learnt for this long (the flood guard's hold). */
+const OVERLOAD_QUIET_MS = 3000;
 
 export class Resilience {
   readonly guard: FloodGuard;
   private saver: StateSaver | undefined;
   private readonly pinger: PresetPinger;
   private sampler: Timer | undefined;
-  private lastDrops: number | undefined;
+  /** The drop counter can be read (/proc): the sampler may run. */
+  private dropsReadable = false;
+  /** Datagrams the kernel dropped in front of the socket since it was bound, as far as the server learnt (STATS kernelDropped). */
+  kernelDrops = 0;
+  /** The overload being counted: the drops before it, when it began and when drops were last learnt; its cost is logged at its end. */
+  private overload: { readonly from: number; readonly since: number; lastAt: number; timer: Timer } | undefined;
   /**
    * True when drops are learnt by reading /proc/net/udp (Bun's API path):
    * the message path then calls arrived() for each datagram, so the counter
@@ -60,11 +68,12 @@ export class Resilience {
     const scheduler = options.scheduler ?? systemScheduler;
     this.scheduler = scheduler;
     this.readDrops = options.readDrops ?? readUdpDrops;
-    const both = (priority: Priority, text: string) => {
-      options.journal(priority, text);
-      options.log(text);
-    };
-    this.guard = new FloodGuard({ rate: core.config.floodRate, burst: core.config.floodBurst, report: both, scheduler });
+    this.guard = new FloodGuard({
+      rate: core.config.floodRate,
+      burst: core.config.floodBurst,
+      report: (priority, text) => this.say(priority, text),
+      scheduler,
+    });
     this.pinger = new PresetPinger({
       ping: (host, port) => core.pingAddress(host, port),
       answered: (host, port) => core.hosts.entries().some((e) => e.endpoint.kind === "udp" && e.endpoint.port === port && e.endpoint.address === host),
@@ -124,15 +133,50 @@ export class Resilience {
     this.watchDrops(port);
   }
 
-  /** The socket reported datagrams dropped in front of it (batched reads): the server is overloaded. */
-  kernelDropped(): void {
+  /**
+   * The socket's count of datagrams the kernel dropped in front of it since
+   * it was bound (from the datagrams read in batches, or /proc): new drops
+   * mean the server is overloaded. The log says what the overload cost once
+   * it is over (or at stop), so no drop goes unsaid.
+   */
+  kernelDropped(total: number): void {
+    if (total <= this.kernelDrops) return;
+    const now = this.scheduler.now();
+    if (this.overload) this.overload.lastAt = now;
+    else {
+      const timer = this.scheduler.after(OVERLOAD_QUIET_MS, () => this.overloadCheck());
+      this.overload = { from: this.kernelDrops, since: now, lastAt: now, timer };
+    }
+    this.kernelDrops = total;
     this.guard.overloaded();
+  }
+
+  private overloadCheck(): void {
+    const o = this.overload;
+    if (!o) return;
+    const quietMs = this.scheduler.now() - o.lastAt;
+    if (quietMs < OVERLOAD_QUIET_MS) o.timer = this.scheduler.after(OVERLOAD_QUIET_MS - quietMs, () => this.overloadCheck());
+    else this.overloadEnded();
+  }
+
+  private overloadEnded(): void {
+    const o = this.overload;
+    if (!o) return;
+    o.timer.cancel();
+    this.overload = undefined;
+    this.say("warning", KERNEL_DROPPED.format({ count: this.kernelDrops - o.from, seconds: ((o.lastAt - o.since) / 1000).toFixed(1) }));
+  }
+
+  /** A line for the operator and for the runtime log alike. */
+  private say(priority: Priority, text: string): void {
+    this.options.journal(priority, text);
+    this.options.log(text);
   }
 
   /** A datagram arrived, with pollsDrops: sample the drop counter while they keep coming. */
   arrived(): void {
     this.arrivals++;
-    if (this.sampler === undefined && this.lastDrops !== undefined && !this.stopped) this.startSampler();
+    if (this.sampler === undefined && this.dropsReadable && !this.stopped) this.startSampler();
   }
 
   /** A new configuration was taken (RESTART, SIGHUP). */
@@ -148,6 +192,7 @@ export class Resilience {
     this.stopped = true;
     this.sampler?.cancel();
     this.pinger.stop();
+    this.overloadEnded();
     this.guard.close();
     // The freshest lastHeard times, for IdleTime after the next start.
     await this.saver?.flush();
@@ -161,8 +206,9 @@ export class Resilience {
         this.guard.armPermanently();
         return;
       }
-      this.lastDrops = drops;
+      this.dropsReadable = true;
       this.dropPort = port;
+      this.kernelDropped(drops);
       if (this.arrivals > 0) this.startSampler();
     });
   }
@@ -180,10 +226,7 @@ export class Resilience {
     this.arrivalsAtSample = this.arrivals;
     this.quietSamples = quiet ? this.quietSamples + 1 : 0;
     const drops = await this.readDrops(this.dropPort);
-    if (drops !== undefined) {
-      if (this.lastDrops !== undefined && drops > this.lastDrops) this.guard.overloaded();
-      this.lastDrops = drops;
-    }
+    if (drops !== undefined && !this.stopped) this.kernelDropped(drops);
     if (this.quietSamples >= QUIET_SAMPLES && this.sampler) {
       this.sampler.cancel();
       this.sampler = undefined;

@@ -32,9 +32,10 @@ export interface UdpEvents {
   /**
    * The kernel dropped datagrams in front of the socket (it was full: the
    * server is overloaded), learnt from the datagrams read in batches
-   * (dropsSignalled). Called once per turn that learnt of new drops.
+   * (dropsSignalled). Called once per turn that learnt of new drops, with
+   * the socket's count of them since it was bound.
    */
-  kernelDropped?(): void;
+  kernelDropped?(total: number): void;
 }
 
 export type BindResult = { readonly ok: true; readonly transport: UdpTransport } | { readonly ok: false; readonly reason: string };
@@ -258,7 +259,7 @@ export class UdpTransport {
   private noteDrops(io: BatchIO): false {
     if (io.kernelDrops !== this.kernelDrops) {
       this.kernelDrops = io.kernelDrops;
-      this.events.kernelDropped?.();
+      this.events.kernelDropped?.(io.kernelDrops);
     }
     return false;
   }

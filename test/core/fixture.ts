@@ -49,6 +49,7 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
       return true;
     },
     logHealth: () => ({ lost: 0, down: undefined }),
+    intakeLosses: () => ({ flooded: 0, kernelDropped: 0 }),
     reloadConfig: async () => nextConfig,
     quit: () => {
       quits++;

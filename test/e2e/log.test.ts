@@ -108,6 +108,16 @@ beforeAll(async () => {
   await flood.stop();
   const calmed = await second.waitFor(/flood: 127\.0\.0\.2 calmed down; (\d+) datagrams from it were dropped/, 10_000);
   floodDropped = Number(calmed[1]);
+  // The kernel's drops are said once the overload is over (3 s without new ones): all of it in the log before STATS is taken.
+  const said = () => second.lines.reduce((sum, l) => sum + Number(/overload: the kernel dropped (\d+) datagrams/.exec(l)?.[1] ?? 0), 0);
+  await waitUntil(
+    "every overload said: STATS kernelDropped equal to the overload lines' sum",
+    async () => {
+      const dropped = Number(fields(await ipc.request("IPC1>IS STATS\r", port)).kernelDropped);
+      return dropped > 0 && dropped === said();
+    },
+    { timeoutMs: 15_000 },
+  );
 
   // One command never answered; one answered only after CommandTimeout.
   ipc.send("IPC1>M1.RC home\r", port);
@@ -187,6 +197,8 @@ describe("isis log summary of a scripted night", () => {
       "refused",
       "loops",
       "hostsEvicted",
+      "flooded",
+      "kernelDropped",
       "completed",
       "unmatched",
       "evicted",
