@@ -146,7 +146,7 @@ export function renderSummary(s: Summary, style: Style): string {
     section("Counters of the last run", run.complete ? "as STATS counts them" : "partial: the log does not hold all of this run");
     const c = run.counters;
     out.push(
-      `  received=${c.received} routed=${c.routed} broadcast=${c.broadcast} replied=${c.replied} malformed=${c.malformed} oversized=${c.oversized}`,
+      `  received=${c.received} routed=${c.routed} broadcast=${c.broadcast} replied=${c.replied} malformed=${c.malformed} oversized=${c.oversized} controlBytes=${c.controlBytes}`,
       `  unknownDestination=${c.unknownDestination} dropped=${c.dropped} notSent=${c.notSent} unreachable=${c.unreachable} refused=${c.refused} loops=${c.loops} hostsEvicted=${c.hostsEvicted}`,
       `  flooded=${c.flooded} kernelDropped=${c.kernelDropped}`,
       `  completed=${c.completed} unmatched=${c.unmatched} evicted=${c.evicted}`,

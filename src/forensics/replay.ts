@@ -399,6 +399,10 @@ export class NightReplay {
           if (f.reason?.startsWith("oversized")) {
             counters.oversized++;
             this.input.oversized++;
+          } else if (f.reason?.startsWith("control byte") || f.reason?.startsWith("NUL byte")) {
+            // Refused whole for a byte inside it: STATS counts these apart from malformed.
+            counters.controlBytes++;
+            this.input.malformed++;
           } else {
             counters.malformed++;
             this.input.malformed++;

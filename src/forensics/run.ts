@@ -15,6 +15,7 @@ export class Run {
     replied: 0,
     malformed: 0,
     oversized: 0,
+    controlBytes: 0,
     unknownDestination: 0,
     dropped: 0,
     notSent: 0,

@@ -90,6 +90,8 @@ export interface RunCounters {
   replied: number;
   malformed: number;
   oversized: number;
+  /** Refused for a control byte (or a NUL) inside: not in `malformed`, as STATS has it. */
+  controlBytes: number;
   unknownDestination: number;
   /** Every loss line: a datagram that came back, one the kernel would not send, a line a serial port would not take. */
   dropped: number;

@@ -102,6 +102,8 @@ beforeAll(async () => {
   ie2.send("M1.IE>IS\r", port);
   await waitUntil("the move in the log", () => logText().includes(`Client M1.IE moved to 127.0.0.1:${ie2.port}`));
   for (let n = 0; n < 5; n++) await filter(port, ie2, n);
+  // A line break inside a datagram: refused whole (STATS controlBytes), not routed.
+  ipc.send("IPC1>M1.IE forged\nIS>M1.IE EXEC: QUIT\r", port);
 
   // A flood from another host (127.0.0.2), until the server has limited it and let it go again.
   const flood = await floodUntilLimited(second, { text: "FL>NOBODY junk" });
@@ -190,6 +192,7 @@ describe("isis log summary of a scripted night", () => {
       "replied",
       "malformed",
       "oversized",
+      "controlBytes",
       "unknownDestination",
       "dropped",
       "notSent",
@@ -203,6 +206,9 @@ describe("isis log summary of a scripted night", () => {
       "unmatched",
       "evicted",
     ];
+    // Each of these happened in the last run, so the comparison below can fail.
+    for (const name of ["controlBytes", "flooded", "kernelDropped", "unreachable", "loops"])
+      expect({ name, value: Number(stats[name]) > 0 }).toEqual({ name, value: true });
     if (lost() === 0) {
       for (const name of [...names, "inFlight", "late"]) expect({ name, value: c[name] }).toEqual({ name, value: fromStats(name) });
     } else {
@@ -249,7 +255,8 @@ describe("isis log summary of a scripted night", () => {
     expect(client("M1.IE")?.moves).toBe(1);
     expect(client("M1.TC")?.silences.at(-1)?.to).toBeNull();
     expect(client("IPC1")?.silences.filter((s) => s.to === null)).toEqual([]);
-    expect(summary.input.malformed).toBe(1);
+    // The datagram without a header, and the one with a line break inside (STATS controlBytes).
+    expect(summary.input.malformed).toBe(2);
     expect(summary.input.flood.senders).toHaveLength(1);
     expect(summary.input.flood).toMatchObject({ episodes: 1, dropped: floodDropped });
     expect(summary.input.flood.senders[0]?.limitedAtEnd).toBe(false);
