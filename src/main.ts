@@ -106,6 +106,6 @@ run().catch(async (error: unknown) => {
   // Under systemd stderr goes to the journal too: there the line is an error
   // (`journalctl -p err` shows why the service did not start).
   const journal = process.env.JOURNAL_STREAM ? await import("./server/journal.ts") : undefined;
-  process.stderr.write(journal?.isJournalStream(2) ? journal.journalEntry("error", text, true, 0) : `${text}\n`);
+  process.stderr.write(journal?.isJournalStream(2, process.env.JOURNAL_STREAM) ? journal.journalEntry("error", text, true, 0) : `${text}\n`);
   process.exit(exitCode);
 });

@@ -156,6 +156,14 @@ describe("the layers of src/", () => {
     expect(named).toEqual([]);
   });
 
+  test("the environment (process.env) is read only by the commands and main.ts: everything below is handed what it needs", () => {
+    const readers = files
+      .filter((f) => /\bprocess\.env\b/.test(readFileSync(f, "utf8")))
+      .map((f) => relative(SRC, f))
+      .filter((f) => !f.startsWith("commands/") && f !== "main.ts");
+    expect(readers).toEqual([]);
+  });
+
   test("the checks catch what they are for: an upward import, one across, and a cycle", () => {
     expect(violation("transport", "core")).toContain("beside each other");
     expect(violation("log", "config")).toBeUndefined();

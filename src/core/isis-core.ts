@@ -71,7 +71,7 @@ export interface CoreCounters {
 }
 
 export class IsisCore {
-  readonly hosts = new HostTable();
+  readonly hosts: HostTable;
   readonly control: ServerControl;
   /** Liveness, commands in flight, latencies, monitors (issue 9). */
   readonly observer: Observer;
@@ -107,6 +107,7 @@ export class IsisCore {
 
   constructor(options: CoreOptions) {
     this.config = options.config;
+    this.hosts = new HostTable(() => this.events.hostsChanged?.());
     this.observer = new Observer({
       clock: options.clock,
       config: () => this.config,

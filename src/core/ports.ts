@@ -20,6 +20,8 @@ export interface CoreEvents {
   traffic(text: string): void;
   /** observer.tick() has work before observer.nextDue() said (a stale client spoke, a monitor came): tick soon. */
   wake?(): void;
+  /** A client was added, moved or was removed (not a mere refresh): the state file is saved, the status line redone. */
+  hostsChanged?(): void;
 }
 
 export interface SerialPortInfo {

@@ -12,7 +12,7 @@ import { FloodGuard } from "../transport/flood-guard.ts";
 import { readUdpDrops } from "../transport/udp-drops.ts";
 import type { Journal } from "./journal.ts";
 import { PresetPinger } from "./preset-pinger.ts";
-import { encodeState, ownerProblem, readState, removeStaleTemps, restoreHosts, StateSaver, stateFilePath } from "./state-file.ts";
+import { encodeState, ownerProblem, readState, removeStaleTemps, restoreHosts, type SavedHost, StateSaver, stateFilePath } from "./state-file.ts";
 
 export interface ResilienceOptions {
   core: IsisCore;
@@ -20,7 +20,8 @@ export interface ResilienceOptions {
   journal: Journal;
   /** Runtime log entries. */
   log: (text: string) => void;
-  env: Record<string, string | undefined>;
+  /** systemd's StateDirectory (the first, if several): where the state file goes by default. */
+  stateDirectory: string | undefined;
   /** How often the kernel's drop counter is read while datagrams arrive (Bun's API path). Default 100 ms (a read costs ~60 µs). */
   sampleMs?: number;
   /** Timers of the sampler, the flood guard, the preset pinger and the state file. Default: the event loop's. */
@@ -82,38 +83,30 @@ export class Resilience {
     });
   }
 
-  /** Before the socket is bound: put the saved clients back, and save after every change from now on. */
-  async restore(): Promise<void> {
+  /**
+   * Before the first datagram is read: put the saved clients back (read by
+   * readSavedHosts before the port was bound), and save after every change
+   * from now on (hostsChanged).
+   */
+  restore(saved: SavedHosts): void {
     const { core, journal } = this.options;
-    const path = stateFilePath(core.config, this.options.env);
-    if (!path) return;
+    if (saved.path === undefined) return;
     this.saver = new StateSaver({
-      path,
+      path: saved.path,
       // The known dead and monitors (they subscribe again) are not worth bringing back.
       snapshot: () => encodeState(core.config.serverId, this.port ?? core.config.serverPort, core.savableEntries(), core.now()),
       onProblem: journal,
       scheduler: this.scheduler,
     });
-    core.hosts.onChange = () => this.saver?.schedule();
-    const state = await readState(path);
-    // Only once the directory has answered: a hung one has cost the start enough already.
-    if (state.ok || state.missing) {
-      const removed = await removeStaleTemps(path);
-      if (removed.length > 0) journal("notice", `removed ${removed.length} temporary file(s) a killed server left beside ${path}: ${removed.join(" ")}`);
-    }
-    if (!state.ok) {
-      if (!state.missing) journal("warning", `host table state file ${path} ignored: ${state.reason}; starting with an empty host table`);
-      return;
-    }
-    const foreign = ownerProblem(state, core.config.serverId, core.config.serverPort);
-    if (foreign) {
-      // Saving goes on: the file is where this server's config says its table goes.
-      journal("warning", `host table state file ${path} not restored: ${foreign}; it will hold this server's table from now on`);
-      return;
-    }
-    const { restored, skipped } = restoreHosts(core.hosts, state.hosts, core.config, (e) => core.control.isOwnEndpoint(e));
+    if (saved.hosts === undefined) return;
+    const { restored, skipped } = restoreHosts(core.hosts, saved.hosts, core.config, (e) => core.control.isOwnEndpoint(e));
     const also = skipped.length > 0 ? `; skipped ${skipped.join(" ")}` : "";
-    journal("info", `restored ${restored} clients from ${path}${also}`);
+    journal("info", `restored ${restored} clients from ${saved.path}${also}`);
+  }
+
+  /** A client was added, moved or removed: the state file is written a moment later. */
+  hostsChanged(): void {
+    this.saver?.schedule();
   }
 
   /**
@@ -184,7 +177,7 @@ export class Resilience {
     this.guard.setLimit(config.floodRate, config.floodBurst);
     if (config.handshake) this.pinger.start(config.presetPorts);
     else this.pinger.stop();
-    const path = stateFilePath(config, this.options.env);
+    const path = stateFilePath(config, this.options.stateDirectory);
     if (path && this.saver) this.saver.retarget(path);
   }
 
@@ -232,4 +225,38 @@ export class Resilience {
       this.sampler = undefined;
     }
   }
+}
+
+/** The host table as the state file had it, read before the port is bound; `path` undefined: no state file (StateFile off). */
+export interface SavedHosts {
+  readonly path: string | undefined;
+  /** undefined: nothing to restore (missing, unreadable, another server's). */
+  readonly hosts: readonly SavedHost[] | undefined;
+}
+
+/**
+ * Read the state file, as any small file is read (a FIFO or a hung mount
+ * cannot hold up the start for long); remove the temporary files a killed
+ * server left beside it. What cannot be used is said, never fatal.
+ */
+export async function readSavedHosts(config: ServerConfig, stateDirectory: string | undefined, journal: Journal): Promise<SavedHosts> {
+  const path = stateFilePath(config, stateDirectory);
+  if (!path) return { path, hosts: undefined };
+  const state = await readState(path);
+  // Only once the directory has answered: a hung one has cost the start enough already.
+  if (state.ok || state.missing) {
+    const removed = await removeStaleTemps(path);
+    if (removed.length > 0) journal("notice", `removed ${removed.length} temporary file(s) a killed server left beside ${path}: ${removed.join(" ")}`);
+  }
+  if (!state.ok) {
+    if (!state.missing) journal("warning", `host table state file ${path} ignored: ${state.reason}; starting with an empty host table`);
+    return { path, hosts: undefined };
+  }
+  const foreign = ownerProblem(state, config.serverId, config.serverPort);
+  if (foreign) {
+    // Saving goes on: the file is where this server's config says its table goes.
+    journal("warning", `host table state file ${path} not restored: ${foreign}; it will hold this server's table from now on`);
+    return { path, hosts: undefined };
+  }
+  return { path, hosts: state.hosts };
 }

@@ -27,7 +27,7 @@ export class SystemdNotifier {
    * (not started by systemd) or names no usable AF_UNIX address (e.g. the
    * vsock: form, which a service on the host never gets).
    */
-  static fromEnv(env: Env = process.env, pid: number = process.pid): SystemdNotifier | undefined {
+  static fromEnv(env: Env, pid: number): SystemdNotifier | undefined {
     const socketPath = env.NOTIFY_SOCKET;
     if (!socketPath) return undefined;
     const addr = sockaddrUn(socketPath);

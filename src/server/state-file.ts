@@ -20,19 +20,18 @@ const VERSION = 1;
 
 /**
  * Where the host table is kept: the StateFile keyword if given ('off': nowhere);
- * else systemd's StateDirectory ($STATE_DIRECTORY, the first if several);
+ * else systemd's StateDirectory (`stateDirectory`, from $STATE_DIRECTORY);
  * else beside the runtime log (ServerLog root + `.hosts.json`), a directory
  * the server can already write to, also under the installed unit's sandbox.
  */
-export function stateFilePath(config: ServerConfig, env: Record<string, string | undefined>): string | undefined {
+export function stateFilePath(config: ServerConfig, stateDirectory: string | undefined): string | undefined {
   if (config.stateFile === false) return undefined;
   if (config.stateFile !== undefined) return config.stateFile;
-  const stateDir = env.STATE_DIRECTORY?.split(":")[0];
-  if (stateDir) return join(stateDir, "isis-hosts.json");
+  if (stateDirectory) return join(stateDirectory, "isis-hosts.json");
   return `${config.serverLog}.hosts.json`;
 }
 
-interface SavedHost {
+export interface SavedHost {
   name: string;
   slot: number;
   lastHeard: number;

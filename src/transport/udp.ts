@@ -55,6 +55,14 @@ export interface BindOptions {
 const READS_PER_TURN = 8;
 
 export class UdpTransport {
+  /** Where datagrams and reports go once listen() was called; until then what arrives waits in `waiting`. */
+  private events: UdpEvents;
+  /**
+   * Datagrams that arrived before listen(), in order. The server listens in
+   * the same turn of the event loop it binds in, so none can: they would be
+   * handed over, not lost, if one did.
+   */
+  private readonly waiting: Array<readonly [string, UdpEndpoint]> = [];
   /** Datagrams the kernel would not send, since start. */
   notSent = 0;
   /** Datagrams sent again after an ICMP error for an earlier one displaced them. */
@@ -77,6 +85,12 @@ export class UdpTransport {
   private closed = false;
   private readonly endTurnSoon = () => this.endTurn();
   private readonly fromBatch = (text: string, ipv4: number, port: number) => this.events.received(text, this.peers.of(ipv4, port));
+  private readonly wait: UdpEvents = {
+    received: (text, from) => void this.waiting.push([text, from]),
+    // Reports follow sends, and nothing is sent before listen(); they are counted all the same.
+    notSent: () => {},
+    unreachable: () => {},
+  };
   private readonly onNotSent = (ipv4: number, port: number, text: string, errno: number) => {
     this.notSent++;
     this.events.notSent(this.peers.of(ipv4, port), text, errnoReason(errno));
@@ -89,17 +103,24 @@ export class UdpTransport {
   private constructor(
     private readonly socket: udp.Socket<"buffer">,
     private readonly peers: UdpEndpoints,
-    private readonly events: UdpEvents,
     private readonly io: DatagramIO,
     private readonly errors: ErrorQueue | undefined,
     batchProblem: string | undefined,
+    early: ReadonlyArray<readonly [string, UdpEndpoint]>,
   ) {
     this.batchProblem = batchProblem;
+    this.events = this.wait;
+    this.waiting.push(...early);
   }
 
-  /** Bind port (0 = any free port) on options.hostname, else every interface. A failure is a reason, not an exception. */
-  static async bind(port: number, events: UdpEvents, options: BindOptions = {}): Promise<BindResult> {
+  /**
+   * Bind port (0 = any free port) on options.hostname, else every interface.
+   * A failure is a reason, not an exception. Datagrams are handed up once
+   * listen() says where to: the server binds first, then builds what takes them.
+   */
+  static async bind(port: number, options: BindOptions = {}): Promise<BindResult> {
     let transport: UdpTransport | undefined;
+    const early: Array<readonly [string, UdpEndpoint]> = [];
     const peers = new UdpEndpoints();
     let socket: udp.Socket<"buffer">;
     try {
@@ -110,7 +131,7 @@ export class UdpTransport {
           data(_socket, data, fromPort, fromAddress) {
             const text = data.toString("latin1");
             if (transport) transport.arrived(text, fromAddress, fromPort);
-            else events.received(text, peers.ofText(fromAddress, fromPort));
+            else early.push([text, peers.ofText(fromAddress, fromPort)]);
           },
           // Bun read an ICMP error for an earlier datagram: from the error
           // queue (errqueue: true; it kept only the errno), or as a read's
@@ -138,8 +159,14 @@ export class UdpTransport {
     const errors = typeof libc !== "string" && typeof fd === "number" ? new ErrorQueue(libc, fd) : undefined;
     const batch = options.batched !== false && typeof libc !== "string" && typeof fd === "number" ? new BatchIO(libc, fd) : undefined;
     const problem = batch ? undefined : options.batched === false ? "turned off" : (fd as string);
-    transport = new UdpTransport(socket, peers, events, batch ?? new BunIO(socket), errors, problem);
+    transport = new UdpTransport(socket, peers, batch ?? new BunIO(socket), errors, problem, early);
     return { ok: true, transport };
+  }
+
+  /** From now on datagrams and what becomes of those sent go to `events`; any that arrived before are handed over first. */
+  listen(events: UdpEvents): void {
+    this.events = events;
+    for (const [text, from] of this.waiting.splice(0)) events.received(text, from);
   }
 
   get port(): number {

@@ -28,6 +28,8 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
   const flushed: number[] = [];
   let quits = 0;
   let logging = true;
+  /** What the server would do when a client is added, moves or is removed (the state file): a test sets it. */
+  const hooks = { hostsChanged: () => {} };
   let nextConfig: RestartResult = { ok: true, config: { ...DEFAULT_SERVER_CONFIG, ...overrides } };
   const control: ServerControl = {
     rcFile: "/etc/isis.ini",
@@ -80,6 +82,7 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
       wake: () => {
         wakes++;
       },
+      hostsChanged: () => hooks.hostsChanged(),
     },
     control,
     clock: () => {
@@ -92,6 +95,7 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
   const udp = (port: number) => udpEndpoint("127.0.0.1", port);
   return {
     core,
+    hooks,
     sent,
     logged,
     stamps,

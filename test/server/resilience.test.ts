@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ServerConfig } from "../../src/config/server-config.ts";
-import { Resilience } from "../../src/server/resilience.ts";
+import { Resilience, readSavedHosts } from "../../src/server/resilience.ts";
 import { makeCore } from "../core/fixture.ts";
 import { ManualScheduler } from "../helpers/manual-scheduler.ts";
 import { makeTempDir } from "../helpers/server.ts";
@@ -26,13 +26,15 @@ function rig(config: Partial<ServerConfig> = {}, drops: { value: number | undefi
     core: f.core,
     journal: (_priority, t) => journal.push(t),
     log: (t) => log.push(t),
-    env: {},
+    stateDirectory: undefined,
     scheduler: clock,
     readDrops: async () => {
       reads++;
       return drops.value;
     },
   });
+  // As the server wires them: a change to the host table reaches the state file.
+  f.hooks.hostsChanged = () => resilience.hostsChanged();
   return { f, clock, journal, log, resilience, drops, reads: () => reads };
 }
 
@@ -174,7 +176,7 @@ describe("the host table on disk", () => {
   test("is saved 250 ms after a client appears, and restored by the next start", async () => {
     const path = join(makeTempDir(), "hosts.json");
     const first = rig({ stateFile: path });
-    await first.resilience.restore();
+    first.resilience.restore(await readSavedHosts(first.f.core.config, undefined, () => {}));
     first.f.from(20001, "M1.ENV>IS PING\r");
     first.clock.advance(249);
     await settle();
@@ -184,7 +186,7 @@ describe("the host table on disk", () => {
     await first.resilience.stop();
 
     const second = rig({ stateFile: path });
-    await second.resilience.restore();
+    second.resilience.restore(await readSavedHosts(second.f.core.config, undefined, (_priority, t) => second.journal.push(t)));
     expect(second.journal).toEqual([`restored 1 clients from ${path}`]);
     expect(second.f.core.hosts.entries().map((e) => e.name)).toEqual(["M1.ENV"]);
     await second.resilience.stop();

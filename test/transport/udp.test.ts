@@ -47,24 +47,20 @@ async function bindTransport(
   const heard: Heard[] = [];
   const notSent: Lost[] = [];
   const unreachable: Lost[] = [];
-  let transport: UdpTransport | undefined;
-  const bound = await UdpTransport.bind(
-    0,
-    {
-      received: (text, from) => {
-        heard.push({ text, from });
-        if (transport) onReceive?.({ text, from }, transport);
-      },
-      notSent: (to, text, reason) => void notSent.push({ to, text, reason }),
-      unreachable: (to, reason, text) => {
-        unreachable.push({ to, text, reason });
-        if (transport) onUnreachable?.({ to, text, reason }, transport);
-      },
-    },
-    { hostname: "127.0.0.1", batched },
-  );
+  const bound = await UdpTransport.bind(0, { hostname: "127.0.0.1", batched });
   if (!bound.ok) throw new Error(bound.reason);
-  transport = bound.transport;
+  const transport = bound.transport;
+  transport.listen({
+    received: (text, from) => {
+      heard.push({ text, from });
+      onReceive?.({ text, from }, transport);
+    },
+    notSent: (to, text, reason) => void notSent.push({ to, text, reason }),
+    unreachable: (to, reason, text) => {
+      unreachable.push({ to, text, reason });
+      onUnreachable?.({ to, text, reason }, transport);
+    },
+  });
   open.push(transport);
   return { transport, heard, notSent, unreachable };
 }

@@ -9,8 +9,12 @@ export interface SerialEvents {
   line(index: number, text: string): void;
   /** Junk that was dropped (overlong line > 2047 bytes, NUL or control bytes, a partial line at port loss), for the log. */
   junk(index: number, reason: string): void;
-  /** Port went up or down; reported once per transition, with a reason (errno text) when down. */
-  state(index: number, up: boolean, reason: string): void;
+  /**
+   * Port went up or down; reported once per transition, with a reason
+   * (errno text) when down. `first`: the port's first report, from the
+   * attempt start() makes (a port up later came back, or up for the first time).
+   */
+  state(index: number, up: boolean, reason: string, first: boolean): void;
   /** Output for a slow or stuck port started being shed/refused, or cleared again (once each). */
   backlog?(index: number, priority: Priority, message: string): void;
 }
@@ -57,7 +61,7 @@ export class SerialPorts {
           {
             line: (text) => events.line(index, text),
             junk: (reason) => events.junk(index, reason),
-            state: (up, reason) => events.state(index, up, reason),
+            state: (up, reason, first) => events.state(index, up, reason, first),
             backlog: (priority, message) => events.backlog?.(index, priority, message),
           },
           portOptions,

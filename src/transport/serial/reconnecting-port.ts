@@ -10,7 +10,8 @@ import { reasonOf } from "./errors.ts";
 import { OutputQueue } from "./output-queue.ts";
 
 export interface PortEvents extends LineSink {
-  state(up: boolean, reason: string): void;
+  /** `first`: the first report, from the first attempt to open the port. */
+  state(up: boolean, reason: string, first: boolean): void;
   /** Output started being shed or refused for a full backlog, or the backlog cleared again (once each). */
   backlog?(priority: Priority, message: string): void;
 }
@@ -200,8 +201,9 @@ export class ReconnectingPort {
 
   private report(up: boolean, reason: string): void {
     if (this.reported === up) return;
+    const first = this.reported === undefined;
     this.reported = up;
-    this.events.state(up, reason);
+    this.events.state(up, reason, first);
   }
 }
 
