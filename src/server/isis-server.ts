@@ -4,6 +4,7 @@
 // the asynchronous part first (the state file read, the port bound), then
 // builds the server whole in one constructor: no field waits for a later step.
 import { hostname } from "node:os";
+import type { BindingInterface } from "@serialport/bindings-interface";
 import { formatProblems, loadServerConfig, type ServerConfig } from "../config/server-config.ts";
 import { isLate } from "../core/in-flight.ts";
 import { IsisCore } from "../core/isis-core.ts";
@@ -63,12 +64,22 @@ const PAGEOUT_AFTER_MS = 15_000;
 
 export type StartResult = { readonly ok: true; readonly server: IsisServer } | { readonly ok: false; readonly reason: string };
 
+interface SerialStack {
+  readonly SerialPorts: typeof SerialPorts;
+  readonly binding: BindingInterface;
+}
+
+async function loadSerialStack(): Promise<SerialStack> {
+  const [{ SerialPorts }, { TermiosBinding }] = await Promise.all([import("../transport/serial/index.ts"), import("../transport/serial/binding.ts")]);
+  return { SerialPorts, binding: TermiosBinding };
+}
+
 /** What start() has ready before the server is built. */
 interface Prepared {
   readonly saved: SavedHosts;
   readonly udp: UdpTransport;
-  /** The serial stack's class, loaded only with TTYPort lines: serialport's stream layer costs ~5 MB resident. */
-  readonly SerialPorts: typeof SerialPorts | undefined;
+  /** The serial stack and its termios binding, loaded only with TTYPort lines: serialport's stream layer costs ~5 MB resident. */
+  readonly serial: SerialStack | undefined;
 }
 
 export class IsisServer implements ServerControl, Outbox {
@@ -109,10 +120,10 @@ export class IsisServer implements ServerControl, Outbox {
     const { config, environment } = options;
     // Saved routes are read before the port opens, and back before the first datagram is read.
     const saved = await readSavedHosts(config, environment.stateDirectory, options.journal);
-    const serial = config.ttyPorts.length === 0 ? undefined : await import("../transport/serial/index.ts");
+    const serial = config.ttyPorts.length === 0 ? undefined : await loadSerialStack();
     const bound = await UdpTransport.bind(config.serverPort, { batched: environment.batchedUdp });
     if (!bound.ok) return { ok: false, reason: bound.reason };
-    const server = new IsisServer(options, { saved, udp: bound.transport, SerialPorts: serial?.SerialPorts });
+    const server = new IsisServer(options, { saved, udp: bound.transport, serial });
     // Unlike the old server, a port that cannot be opened does not stop us:
     // it is reported, shown as down, and retried while everyone else is served.
     await server.serial?.start();
@@ -156,7 +167,7 @@ export class IsisServer implements ServerControl, Outbox {
     this.core = new IsisCore({ config, outbox: this, events, control: this, clock: wallClock, exeName: environment.exeName, userId: environment.userId });
     this.resilience = new Resilience({ core: this.core, journal: this.journal, log: events.log, stateDirectory: environment.stateDirectory });
     this.resilience.restore(prepared.saved);
-    this.serial = prepared.SerialPorts && this.serialStack(prepared.SerialPorts, config);
+    this.serial = prepared.serial && this.serialPortsFor(prepared.serial, config);
     this.metrics = this.metricsFile(config);
     // Once started and settled, the code only starting needed leaves memory (startup-pages.ts).
     this.pageout = environment.pageout
@@ -165,17 +176,21 @@ export class IsisServer implements ServerControl, Outbox {
   }
 
   /** The TTYPort devices (a later RESTART cannot add them), not yet opened. */
-  private serialStack(Ports: typeof SerialPorts, config: ServerConfig): SerialPorts {
-    return new Ports(config.ttyPorts, {
-      line: (index, text) => this.core.receive(text, this.serialEndpoints[index] as SerialEndpoint),
-      junk: (index, reason) => this.log.write(SERIAL_JUNK.format({ index, device: config.ttyPorts[index] ?? "?", reason })),
-      state: (index, up, reason, first) => this.serialStateChanged(index, up, reason, first),
-      backlog: (index, priority, message) => {
-        const line = SERIAL_BACKLOG.format({ index, device: config.ttyPorts[index] ?? "?", detail: message });
-        this.journal(priority, line);
-        this.log.write(line);
+  private serialPortsFor({ SerialPorts, binding }: SerialStack, config: ServerConfig): SerialPorts {
+    return new SerialPorts(
+      config.ttyPorts,
+      {
+        line: (index, text) => this.core.receive(text, this.serialEndpoints[index] as SerialEndpoint),
+        junk: (index, reason) => this.log.write(SERIAL_JUNK.format({ index, device: config.ttyPorts[index] ?? "?", reason })),
+        state: (index, up, reason, first) => this.serialStateChanged(index, up, reason, first),
+        backlog: (index, priority, message) => {
+          const line = SERIAL_BACKLOG.format({ index, device: config.ttyPorts[index] ?? "?", detail: message });
+          this.journal(priority, line);
+          this.log.write(line);
+        },
       },
-    });
+      { binding },
+    );
   }
 
   /**

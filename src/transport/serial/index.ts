@@ -1,7 +1,11 @@
 // The serial transport: the configured TTYPort devices, each kept in service
-// on its own (a missing or vanished port is retried while the others serve).
+// on its own (a missing or vanished port is retried while the others serve),
+// over the binding it is given, as @serialport/stream takes one: the termios
+// binding (binding.ts) in the server, an in-memory one in the logic's tests.
+import type { BindingInterface } from "@serialport/bindings-interface";
 import { asOneLine } from "../../protocol/framing.ts";
 import type { Priority } from "../../shared/priority.ts";
+import { type Scheduler, systemScheduler } from "../../shared/scheduler.ts";
 import { ReconnectingPort } from "./reconnecting-port.ts";
 
 export interface SerialEvents {
@@ -19,16 +23,11 @@ export interface SerialEvents {
   backlog?(index: number, priority: Priority, message: string): void;
 }
 
-/** What a port's output queue holds and has dropped. */
-export interface OutputStats {
-  readonly queuedBytes: number;
-  /** Heartbeat and STATUS: lines shed for room since start. */
-  readonly shed: number;
-  /** Lines refused for a full backlog since start. */
-  readonly refused: number;
-}
-
 export interface SerialOptions {
+  /** What opens the devices and moves their bytes (the termios binding in the server), as @serialport/stream takes it. */
+  binding: BindingInterface;
+  /** The retry and drain timers. Default: the event loop's. */
+  scheduler?: Scheduler;
   /** How often a down port is tried again. Default 3000 ms. */
   retryMs?: number;
   /** Default 9600 (8N1, raw, no echo, no flow control). */
@@ -47,8 +46,10 @@ export class SerialPorts {
   private readonly ports: readonly ReconnectingPort[];
   private readonly drainMs: number;
 
-  constructor(devices: readonly string[], events: SerialEvents, options: SerialOptions = {}) {
+  constructor(devices: readonly string[], events: SerialEvents, options: SerialOptions) {
     const portOptions = {
+      binding: options.binding,
+      scheduler: options.scheduler ?? systemScheduler,
       baudRate: options.baudRate ?? 9600,
       retryMs: options.retryMs ?? 3000,
       maxBacklog: options.maxBacklog ?? 16 * 1024,
@@ -69,10 +70,6 @@ export class SerialPorts {
     );
   }
 
-  get count(): number {
-    return this.ports.length;
-  }
-
   /** Try to open every port once. Never throws; a port that is down is retried every retryMs. */
   async start(): Promise<void> {
     await Promise.all(this.ports.map((port) => port.connect()));
@@ -88,18 +85,8 @@ export class SerialPorts {
     return this.ports[index]?.flush() ?? Promise.resolve(false);
   }
 
-  outputStats(index: number): OutputStats {
-    const q = this.ports[index]?.output;
-    return { queuedBytes: q?.bytes ?? 0, shed: q?.shed ?? 0, refused: q?.refused ?? 0 };
-  }
-
   isUp(index: number): boolean {
     return this.ports[index]?.isUp ?? false;
-  }
-
-  /** The configured device path ("" when out of range). */
-  device(index: number): string {
-    return this.ports[index]?.device ?? "";
   }
 
   /** Stop retrying, let queued output drain (up to drainMs), close every port. */
