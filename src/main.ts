@@ -50,7 +50,7 @@ const topHelp = (): string => {
 };
 
 /** Map the process's name and arguments onto `[command, ...its arguments]`. */
-export function normalizeArgv(argv0: string, args: readonly string[]): string[] {
+function normalizeArgv(argv0: string, args: readonly string[]): string[] {
   if (invokedAs(argv0) === "isisCmd") return ["cmd", ...args];
   const first = args[0];
   if (first === undefined) return ["server"];

@@ -11,7 +11,7 @@ export function inNetworks(address: string, networks: readonly Network[]): boole
 }
 
 /** True when the address (an ipv4Value) is inside one of the networks. */
-export function valueInNetworks(value: number, networks: readonly Network[]): boolean {
+function valueInNetworks(value: number, networks: readonly Network[]): boolean {
   for (const n of networks) if ((value & n.mask) >>> 0 === n.base) return true;
   return false;
 }
@@ -27,7 +27,7 @@ export function execAllowed(from: Endpoint, allow: readonly Network[] | undefine
   return valueInNetworks(from.ipv4, allow);
 }
 
-export function pinMatches(pin: PinTarget, from: Endpoint): boolean {
+function pinMatches(pin: PinTarget, from: Endpoint): boolean {
   switch (pin.kind) {
     case "udp":
       return from.kind === "udp" && from.address === pin.address && (pin.port === undefined || pin.port === from.port);

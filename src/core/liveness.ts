@@ -9,7 +9,7 @@ const PING_EXPIRY_MS = 60_000;
 /** At most this many PINGs awaited at once (32 clients, 12 presets, 8 serial ports fit). */
 const MAX_PENDING = 64;
 
-export const endpointKey = (e: Endpoint): string => (e.kind === "udp" ? `${e.address}:${e.port}` : `tty${e.index}`);
+const endpointKey = (e: Endpoint): string => (e.kind === "udp" ? `${e.address}:${e.port}` : `tty${e.index}`);
 
 /**
  * Round trips are measured per endpoint: a PING leaves for an address (from

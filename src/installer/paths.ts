@@ -24,7 +24,7 @@ export const target = (root: string, path: string): string => (root === "/" ? pa
 // Several servers on one host (`isis install --instance NAME`): one template
 // unit, and per instance a drop-in holding its config, log directory and
 // serial ports. The plain isis.service above stays the one-server case.
-export const TEMPLATE_NAME = "isis@.service";
+const TEMPLATE_NAME = "isis@.service";
 export const TEMPLATE_PATH = `/etc/systemd/system/${TEMPLATE_NAME}`;
 /** The drop-in file `isis install --instance` writes; `systemctl edit` writes override.conf beside it, read after it. */
 export const DROP_IN_FILE = "isis-install.conf";

@@ -73,7 +73,7 @@ export const dirsNeeded = (logDir: string, metricsDir?: string): string[] => [
 ];
 
 /** Where to look when the service does not come up. */
-export function failureHints(selinux: boolean | undefined, unit = UNIT_NAME): string[] {
+function failureHints(selinux: boolean | undefined, unit = UNIT_NAME): string[] {
   const hints = [`systemctl status ${unit}`, `journalctl -u ${unit} -n 50 --no-pager`];
   if (selinux) hints.push("ausearch -m AVC -ts recent   (SELinux denials)");
   return hints;

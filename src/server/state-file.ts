@@ -211,10 +211,6 @@ export class StateSaver {
     this.scheduler = options.scheduler ?? systemScheduler;
   }
 
-  get file(): string {
-    return this.path;
-  }
-
   /** A change happened: save a little later. Cheap; safe to call on every change. */
   schedule(): void {
     this.dirty = true;

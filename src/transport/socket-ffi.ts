@@ -37,7 +37,7 @@ export const MSG_DONTWAIT = 0x40;
 
 // struct mmsghdr (64 bytes): msghdr { name 0, namelen 8, iov 16, iovlen 24, control 32, controllen 40, flags 48 }, msg_len 56.
 export const MMSG_BYTES = 64;
-export const IOVEC_BYTES = 16;
+const IOVEC_BYTES = 16;
 export const SOCKADDR_BYTES = 16;
 
 let loaded: Libc | string | undefined;
