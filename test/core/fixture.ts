@@ -113,6 +113,13 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
     setNextConfig: (r: RestartResult) => {
       nextConfig = r;
     },
+    /**
+     * Let the core's asynchronous answers finish (RESTART awaits the reload,
+     * QUIT runs in a microtask). The fixture does no I/O and sets no timer, so
+     * they settle within the microtask queue, which is empty before
+     * setImmediate's callback runs: an end to wait for, not a time.
+     */
+    settled: () => new Promise<void>((resolve) => setImmediate(resolve)),
     /** Receive from a UDP port and return what was sent in response. */
     from(port: number, raw: string): Sent[] {
       const before = sent.length;

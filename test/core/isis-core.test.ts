@@ -245,7 +245,7 @@ describe("server commands", () => {
     f.from(2000, "B1>IS PING\r");
     f.setNextConfig({ ok: true, config: { ...DEFAULT_SERVER_CONFIG, presetPorts: [{ host: "127.0.0.1", port: 10700 }] } });
     f.from(1000, "A1>IS RESTART\r");
-    await Bun.sleep(0);
+    await f.settled();
     expect(f.core.hosts.size).toBe(2);
     expect(f.sent.slice(-4)).toEqual([
       { to: "127.0.0.1:2000", text: "IS>B1 PING\r" },
@@ -259,7 +259,7 @@ describe("server commands", () => {
     const f = makeCore();
     f.setNextConfig({ ok: false, reason: "/etc/isis.ini:3: ServerPort 'x' is not a port number (0-65535)" });
     f.from(1000, "A1>IS RESTART\r");
-    await Bun.sleep(0);
+    await f.settled();
     expect(f.sent.at(-1)?.text).toBe("IS>A1 ERROR: RESTART /etc/isis.ini:3: ServerPort 'x' is not a port number (0-65535) - running configuration kept\r");
     expect(f.core.config).toEqual(DEFAULT_SERVER_CONFIG);
   });

@@ -56,7 +56,7 @@ test("every line the core logs through losses, loops, evictions and removals is 
   f.core.observer.tick();
   // A RESTART, for its notes too.
   f.from(1000, "A1>IS RESTART\r");
-  await Bun.sleep(0);
+  await f.settled();
 
   const read = f.logged.map((text, i) => parseEntry(`${formatIsoMicros(f.stamps[i] as number)} ${text}`));
   expect(read.filter((e) => e.type !== "message" && e.type !== "note").map((e) => e.line)).toEqual([]);

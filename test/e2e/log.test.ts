@@ -78,6 +78,8 @@ beforeAll(async () => {
   ipc.send("IPC1>M1.CB expose 0.3\r", first.port);
   await expectNext(cb, /^IPC1>M1\.CB expose/);
   cb.send("M1.CB>IPC1 STATUS: expose integrating\r", first.port);
+  // The exposure takes time: the server, a process of its own, measures it on its own clock, and the
+  // test asserts at least 300 ms (never at most), so a loaded machine can only make it longer.
   await Bun.sleep(300);
   cb.send("M1.CB>IPC1 DONE: expose\r", first.port);
   await expectNext(ipc, /^M1\.CB>IPC1 DONE: expose/);
@@ -126,6 +128,7 @@ beforeAll(async () => {
   await expectNext(rc, /^IPC1>M1\.RC home/);
   ipc.send("IPC1>M1.IE filter 9\r", port);
   await expectNext(ie2, /^IPC1>M1\.IE filter 9/);
+  // Past CommandTimeout (1 s) on the server's own clock before the answer: a lower bound, as above.
   await Bun.sleep(1300);
   ie2.send("M1.IE>IPC1 DONE: filter FILTPOS=9\r", port);
   await expectNext(ipc, /^M1\.IE>IPC1 DONE: filter FILTPOS=9/);
@@ -359,7 +362,8 @@ describe("isis log grep", () => {
     agents.push(late);
     let out = "";
     const deadline = Date.now() + 5000;
-    // Until the follower has read the file's end, a message may come before it: send until one is seen.
+    // Until the follower has read the file's end, a message may come before it: send until one is seen,
+    // again every 300 ms (a resend, not a wait asserted on), until the deadline.
     while (!out.includes("LATE>IS PING")) {
       if (Date.now() > deadline) throw new Error(`--follow printed nothing: ${out}`);
       late.send("LATE>IS PING\r", second.port);
