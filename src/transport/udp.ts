@@ -59,8 +59,9 @@ export class UdpTransport {
   private events: UdpEvents;
   /**
    * Datagrams that arrived before listen(), in order. The server listens in
-   * the same turn of the event loop it binds in, so none can: they would be
-   * handed over, not lost, if one did.
+   * the same turn of the event loop it binds in (opening its serial ports in
+   * between takes microtasks, no I/O wait), so none can: were one to, it
+   * would be handed over, not lost.
    */
   private readonly waiting: Array<readonly [string, UdpEndpoint]> = [];
   /** Datagrams the kernel would not send, since start. */
