@@ -2,8 +2,6 @@
 // target; under `--root DIR` the installer prefixes DIR (see target()).
 import { join } from "node:path";
 
-export { DEFAULT_INSTRUMENTS_PATH as INSTRUMENTS_PATH } from "../config/instruments.ts";
-
 export const BIN_DIR = "/usr/local/bin";
 export const BIN_PATH = `${BIN_DIR}/isis`;
 /** The client's legacy name; main.ts dispatches on it. */
