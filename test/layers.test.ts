@@ -156,6 +156,11 @@ describe("the layers of src/", () => {
     expect(named).toEqual([]);
   });
 
+  test("no module re-exports another's names (export ... from): each thing has one name and one home", () => {
+    const shims = files.filter((f) => /^\s*export\s+(\*|\{[^}]*\}|type\s+\{[^}]*\})\s+from\s/m.test(readFileSync(f, "utf8"))).map((f) => relative(SRC, f));
+    expect(shims).toEqual([]);
+  });
+
   test("the environment (process.env) is read only by the commands and main.ts: everything below is handed what it needs", () => {
     const readers = files
       .filter((f) => /\bprocess\.env\b/.test(readFileSync(f, "utf8")))
