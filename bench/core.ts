@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_SERVER_CONFIG } from "../src/config/server-config.ts";
-import { type Endpoint, udpEndpoint } from "../src/core/endpoint.ts";
 import { IsisCore } from "../src/core/isis-core.ts";
 import { RuntimeLog } from "../src/log/runtime-log.ts";
-import { wallClock } from "../src/log/timestamp.ts";
 import { writeLatin1 } from "../src/protocol/latin1.ts";
+import { type Endpoint, udpEndpoint } from "../src/shared/endpoint.ts";
+import { wallClock } from "../src/shared/timestamp.ts";
 
 const ROUND_TRIPS = Number(process.argv[2] ?? 1_000_000);
 const WINDOW = 32;
@@ -39,8 +39,8 @@ const core = new IsisCore({
     logFile: () => log.path,
     logging: () => true,
     checkLog: () => undefined,
-    logProblem: () => undefined,
     logHealth: () => ({ lost: log.dropped, down: log.down }),
+    intakeLosses: () => ({ flooded: 0, kernelDropped: 0 }),
     setLogging: () => {},
     serialPorts: () => [],
     flushSerial: () => false,

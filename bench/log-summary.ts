@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:f
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Summary } from "../src/forensics/summary.ts";
-import { formatIsoMicros } from "../src/log/timestamp.ts";
+import { formatIsoMicros } from "../src/shared/timestamp.ts";
 
 const MEGABYTES = Number(process.argv[2] ?? 100);
 const RUNS = Number(process.argv[3] ?? 3);

@@ -58,7 +58,6 @@ export async function buildIsis(options: BuildOptions): Promise<Built> {
     minify: true,
     sourcemap: "linked",
     define: {
-      ISIS_VERSION: JSON.stringify(pkg.version),
       ISIS_COMP_DATE: JSON.stringify(compDate),
       ISIS_COMP_TIME: JSON.stringify(compTime),
       ISIS_COMMIT: JSON.stringify(commit),

@@ -6,7 +6,7 @@
 import { parseOptions } from "./commands/_args.ts";
 import { COMMON_OPTIONS, type Command } from "./commands/_command.ts";
 import { UsageError } from "./commands/_shared.ts";
-import { versionLine } from "./version.ts";
+import { versionLine } from "./shared/version.ts";
 
 interface Entry {
   readonly summary: string;
@@ -50,7 +50,7 @@ const topHelp = (): string => {
 };
 
 /** Map the process's name and arguments onto `[command, ...its arguments]`. */
-export function normalizeArgv(argv0: string, args: readonly string[]): string[] {
+function normalizeArgv(argv0: string, args: readonly string[]): string[] {
   if (invokedAs(argv0) === "isisCmd") return ["cmd", ...args];
   const first = args[0];
   if (first === undefined) return ["server"];
@@ -106,6 +106,6 @@ run().catch(async (error: unknown) => {
   // Under systemd stderr goes to the journal too: there the line is an error
   // (`journalctl -p err` shows why the service did not start).
   const journal = process.env.JOURNAL_STREAM ? await import("./server/journal.ts") : undefined;
-  process.stderr.write(journal?.isJournalStream(2) ? journal.journalEntry("error", text, true, 0) : `${text}\n`);
+  process.stderr.write(journal?.isJournalStream(2, process.env.JOURNAL_STREAM) ? journal.journalEntry("error", text, true, 0) : `${text}\n`);
   process.exit(exitCode);
 });

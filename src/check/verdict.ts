@@ -51,7 +51,9 @@ export function verdict(input: CheckInput): Verdict {
   const clients = readClients(input);
   const stats = input.stats?.kind === "answer" && /^DONE: +STATS\b/i.test(input.stats.body) ? readPage(input.stats.body).fields : undefined;
   const late = stats ? Number(stats.late ?? 0) : undefined;
-  if (stats && Number(stats.logDown ?? 0) > 0) problems.push(`runtime log not written (${stats.logLost ?? "?"} entries lost)`);
+  // STATUS says why the log is not written (LogDown=), STATS how much it cost; they read the same state, and either warns.
+  const logDown = statusFields.LogDown ?? (stats && Number(stats.logDown ?? 0) > 0 ? "" : undefined);
+  if (logDown !== undefined) problems.push(`runtime log not written (${logDown ? `${logDown}, ` : ""}${stats?.logLost ?? "?"} entries lost)`);
   if (clients && clients.stale.length > 0) problems.push(`${clients.stale.length} stale (${names(clients.stale)})`);
   if (late !== undefined && late > 0) problems.push(`${late} late command${late === 1 ? "" : "s"}`);
 
@@ -75,7 +77,21 @@ export function verdict(input: CheckInput): Verdict {
 }
 
 /** Counters worth graphing, as STATS names them. */
-const COUNTERS = ["received", "routed", "broadcast", "replied", "dropped", "malformed", "oversized", "unknownDestination", "refused", "loops", "logLost"];
+const COUNTERS = [
+  "received",
+  "routed",
+  "broadcast",
+  "replied",
+  "dropped",
+  "malformed",
+  "oversized",
+  "unknownDestination",
+  "refused",
+  "loops",
+  "flooded",
+  "kernelDropped",
+  "logLost",
+];
 
 interface Clients {
   readonly count: number;

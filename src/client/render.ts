@@ -17,7 +17,7 @@ export function chooseStyle(isTTY: boolean | undefined, env: Readonly<Record<str
 
 const ERASE_LINE = "\x1b[2K";
 const RESET = "\x1b[0m";
-export const COLOURS = { red: "\x1b[31m", green: "\x1b[32m", cyan: "\x1b[36m" } as const;
+const COLOURS = { red: "\x1b[31m", green: "\x1b[32m", cyan: "\x1b[36m" } as const;
 export type Colour = keyof typeof COLOURS;
 
 /** A line of its own; on a terminal it first erases a progress line the cursor may sit on. */

@@ -1,6 +1,7 @@
 // One command over UDP: send the request from an ephemeral port, then wait
 // for the datagram that ends it. The only I/O in src/client; what a datagram
 // means is decided by reply.ts, what is printed by the caller.
+import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 import { type Conversation, classifyReply, type Reply } from "./reply.ts";
 
 export type SessionEnd =
@@ -26,6 +27,8 @@ export interface SessionOptions {
    */
   readonly idleTimeoutMs: number;
   readonly signal?: AbortSignal;
+  /** The idle timeout's clock. Default: the event loop's (the open socket keeps the process waiting). */
+  readonly scheduler?: Scheduler;
   /** Progress and ignored datagrams, in order of arrival. */
   readonly onReply: (reply: Reply) => void;
 }
@@ -39,7 +42,8 @@ export async function runSession(options: SessionOptions): Promise<SessionEnd> {
     finish = resolve;
   });
   let done = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const clock = options.scheduler ?? systemScheduler;
+  let timer: Timer | undefined;
   const end = (result: SessionEnd): void => {
     if (done) return;
     done = true;
@@ -48,14 +52,14 @@ export async function runSession(options: SessionOptions): Promise<SessionEnd> {
   // A timer longer than MAX_TIMER_MS would fire at once (the delay is a
   // 32-bit count of ms), and scripts do say `-t 99999999`: wait in legs.
   const arm = (deadline: number): void => {
-    const left = deadline - performance.now();
+    const left = deadline - clock.now();
     if (left <= 0) return end({ kind: "timeout" });
-    timer = setTimeout(() => arm(deadline), Math.min(left, MAX_TIMER_MS));
+    timer = clock.after(Math.min(left, MAX_TIMER_MS), () => arm(deadline));
   };
   const restartTimer = (): void => {
     if (options.idleTimeoutMs <= 0) return;
-    clearTimeout(timer);
-    arm(performance.now() + options.idleTimeoutMs);
+    timer?.cancel();
+    arm(clock.now() + options.idleTimeoutMs);
   };
   const onAbort = (): void => end({ kind: "interrupted" });
   const onText = (text: string): void => {
@@ -82,7 +86,7 @@ export async function runSession(options: SessionOptions): Promise<SessionEnd> {
     restartTimer();
     return await ended;
   } finally {
-    clearTimeout(timer);
+    timer?.cancel();
     options.signal?.removeEventListener("abort", onAbort);
     socket.close();
   }

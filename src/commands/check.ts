@@ -9,7 +9,7 @@ import { requestDatagram } from "../client/request.ts";
 import { runSession } from "../client/session.ts";
 import { resolveTarget, systemHostname, type Target } from "../client/target.ts";
 import { loadInstrument } from "../config/instruments.ts";
-import { versionLine } from "../version.ts";
+import { versionLine } from "../shared/version.ts";
 import type { Command } from "./_command.ts";
 
 /** LIVENESS pages asked for at most (32 clients fit in two). */

@@ -13,7 +13,7 @@ import { usageText } from "../client/usage.ts";
 import { loadInstrument } from "../config/instruments.ts";
 import { escapeControls } from "../protocol/escape.ts";
 import { oversizeProblem } from "../protocol/message.ts";
-import { versionLine } from "../version.ts";
+import { versionLine } from "../shared/version.ts";
 import type { Command } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
 

@@ -2,11 +2,11 @@
 // the running binary becomes /usr/local/bin/isis and a hardened, notify-type
 // systemd service runs it. Probe (read only) -> plan (pure) -> carry out.
 import { DEFAULT_CONFIG_PATH } from "../config/server-config.ts";
-import { absolutePath, carryOut, resolveTarget, targetArgs } from "../installer/cli.ts";
 import { INSTANCE_NAME } from "../installer/paths.ts";
 import { planInstall } from "../installer/plan.ts";
 import { probeInstall } from "../installer/probe.ts";
 import { type Command, type OptionDefs, renderHelp } from "./_command.ts";
+import { absolutePath, carryOut, resolveTarget, targetArgs } from "./_install-target.ts";
 import { UsageError } from "./_shared.ts";
 
 const options = {

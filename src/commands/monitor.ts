@@ -10,7 +10,7 @@ import { checkNameFree } from "../monitor/name-check.ts";
 import { type MonitorOutput, PlainOutput, ScreenOutput } from "../monitor/screen.ts";
 import { MonitorSession } from "../monitor/session.ts";
 import { monitorUsage } from "../monitor/usage.ts";
-import { versionLine } from "../version.ts";
+import { versionLine } from "../shared/version.ts";
 import type { Command } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
 

@@ -1,10 +1,14 @@
 // `isis server [-d] [-f FILE] [-v]` — and the legacy `isis -d -fFILE`, which
-// main.ts maps onto this command.
+// main.ts maps onto this command. What the server takes from its environment
+// (systemd's variables, the switches for its I/O paths, the user) is read
+// here and nowhere below: the server gets it as options.
 import { access } from "node:fs/promises";
+import { userInfo } from "node:os";
 import { DEFAULT_CONFIG_PATH, EMBEDDED_CONFIG_TEXT, formatProblems, loadServerConfig, parseServerConfig, type ServerConfig } from "../config/server-config.ts";
-import { IsisServer } from "../server/isis-server.ts";
-import { type Journal, journalFlushed, stdoutJournal } from "../server/journal.ts";
-import { VERSION } from "../version.ts";
+import { IsisServer, type ServerEnvironment } from "../server/isis-server.ts";
+import { isJournalStream, type Journal, journalFlushed, stdoutJournal } from "../server/journal.ts";
+import { SystemdNotifier } from "../server/sd-notify.ts";
+import { VERSION } from "../shared/version.ts";
 import { type Command, type OptionDefs, renderHelp } from "./_command.ts";
 import { UsageError } from "./_shared.ts";
 
@@ -32,7 +36,7 @@ const command: Command = {
     const daemon = args.daemon === true;
     const con = daemon ? undefined : (await import("../console/index.ts")).createConsole();
     // The console shows every line alike; the journal ranks them.
-    const journal: Journal = con ? (_priority, text) => con.print(text) : stdoutJournal;
+    const journal: Journal = con ? (_priority, text) => con.print(text) : stdoutJournal(isJournalStream(1, process.env.JOURNAL_STREAM));
     const chosen = await chooseConfig(typeof args.file === "string" ? args.file : undefined, journal);
     if (daemon) journal("info", `ISIS server version ${VERSION} started in daemon mode`);
 
@@ -59,6 +63,7 @@ const command: Command = {
       journal,
       cli: !daemon,
       onConsole: con ? (text) => con.print(text) : undefined,
+      environment: serverEnvironment(process.env, process.pid, process.execPath),
     });
     if (!started.ok) throw new UsageError(started.reason);
     server = started.server;
@@ -71,6 +76,31 @@ const command: Command = {
   },
 };
 export default command;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What the server takes from the process's environment (see ServerEnvironment). */
+export function serverEnvironment(env: Env, pid: number, execPath: string): ServerEnvironment {
+  return {
+    notifier: SystemdNotifier.fromEnv(env, pid),
+    // systemd names every StateDirectory= entry, separated by colons: the first is the server's.
+    stateDirectory: env.STATE_DIRECTORY?.split(":")[0] || undefined,
+    userId: env.USER ?? userName(),
+    exeName: execPath,
+    // ISIS_BATCHED_UDP=off keeps UDP I/O to Bun's API: a way back, should the batched path misbehave.
+    batchedUdp: env.ISIS_BATCHED_UDP !== "off",
+    // ISIS_PAGEOUT=off keeps the start-up pages (bench/idle.ts measures with and without).
+    pageout: env.ISIS_PAGEOUT !== "off",
+  };
+}
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
 
 interface ChosenConfig {
   config: ServerConfig;

@@ -2,11 +2,12 @@
 // disable the service (or one instance of several) and remove what `isis
 // install` (or the old manual install) put in place. The config, the logs
 // and the instrument table stay; the binary stays while another server uses it.
-import { carryOut, resolveTarget, targetArgs } from "../installer/cli.ts";
+
 import { INSTANCE_NAME } from "../installer/paths.ts";
 import { planUninstall } from "../installer/plan-uninstall.ts";
 import { probeUninstall } from "../installer/probe.ts";
 import { type Command, type OptionDefs, renderHelp } from "./_command.ts";
+import { carryOut, resolveTarget, targetArgs } from "./_install-target.ts";
 import { UsageError } from "./_shared.ts";
 
 const options = {

@@ -11,7 +11,7 @@
 // findInstrument() is pure; loadInstrument() is the only function that reads disk.
 import { parse } from "ini";
 import { nodeNameProblem } from "../protocol/message.ts";
-import { readSmallFile } from "./read-file.ts";
+import { readSmallFile } from "../shared/read-file.ts";
 
 export const DEFAULT_INSTRUMENTS_PATH = "/etc/isis/instruments.ini";
 /** Environment variable naming the table; `--config FILE` beats it. */

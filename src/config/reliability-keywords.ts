@@ -2,8 +2,9 @@
 // Pin, StateFile and FloodLimit. Kept apart from the legacy keywords in
 // server-config.ts, which hands every line to parse() first. A bad value is
 // fatal: a security setting silently skipped would leave the door open.
-import { type Network, type PinTarget, parseNetwork, parsePinTarget } from "../core/access.ts";
+
 import { nodeNameProblem } from "../protocol/message.ts";
+import { type Network, type PinTarget, parseNetwork, parsePinTarget } from "./access-values.ts";
 
 export interface ReliabilitySettings {
   execAllow: readonly Network[] | undefined;

@@ -1,10 +1,11 @@
 // The legacy runtime config file (isis.ini). Not INI: one `Keyword value...`
 // per line, `#` in column 1 starts a comment, keywords case-insensitive.
 // Parsing is pure; loadServerConfig() is the only function that touches disk.
-import type { Network, PinTarget } from "../core/access.ts";
-import { isIPv4 } from "../core/endpoint.ts";
+
 import { nodeNameProblem } from "../protocol/message.ts";
-import { readSmallFile } from "./read-file.ts";
+import { isIPv4 } from "../shared/endpoint.ts";
+import { readSmallFile } from "../shared/read-file.ts";
+import type { Network, PinTarget } from "./access-values.ts";
 import { ReliabilityKeywords } from "./reliability-keywords.ts";
 
 export const MAX_SERIAL_PORTS = 8;

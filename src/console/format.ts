@@ -1,8 +1,8 @@
 // Text the console prints: banner, help, the `hosts` table, `info`, `history`.
 // Pure functions of plain facts, so they are tested without a server.
 import type { PresetPort } from "../config/server-config.ts";
-import type { Endpoint } from "../core/endpoint.ts";
 import type { SerialPortInfo } from "../core/ports.ts";
+import type { Endpoint } from "../shared/endpoint.ts";
 import { KEYBOARD_COMMANDS, type KeyboardCommand } from "./parse.ts";
 
 export function banner(version: string, compDate: string, compTime: string): string {

@@ -4,7 +4,7 @@
 // server is going offline, then stops the server — or when the server stops
 // on its own (EXEC: QUIT from a client, SIGTERM).
 import type { IsisServer } from "../server/isis-server.ts";
-import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
+import { COMP_DATE, COMP_TIME, VERSION } from "../shared/version.ts";
 import { banner } from "./format.ts";
 import { ConsoleSession } from "./session.ts";
 import { type ConsoleIO, type EndReason, openConsoleIO } from "./terminal.ts";

@@ -8,7 +8,7 @@ import type { IsisCore } from "../core/isis-core.ts";
 import type { SerialPortInfo } from "../core/ports.ts";
 import { readRequest } from "../protocol/body-kind.ts";
 import { formatMessage, oversizeProblem } from "../protocol/message.ts";
-import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
+import { COMP_DATE, COMP_TIME, VERSION } from "../shared/version.ts";
 import { formatHistory, formatHostsTable, formatInfo, helpText, type InfoFacts } from "./format.ts";
 import { type KeyboardCommand, parseConsoleLine } from "./parse.ts";
 

@@ -1,50 +1,17 @@
 // Server commands: a message addressed to the server (or broadcast) whose
 // body is a request. Each handler returns the reply body, or undefined for
 // no reply. Pure apart from what the context does; see spec/server.md.
-import { MAX_PRESET_PORTS, MAX_SERIAL_PORTS, type ServerConfig } from "../config/server-config.ts";
-import { formatIsoMicros } from "../log/timestamp.ts";
+import { MAX_PRESET_PORTS, MAX_SERIAL_PORTS } from "../config/server-config.ts";
 import { readRequest } from "../protocol/body-kind.ts";
 import { cutText } from "../protocol/message.ts";
-import { COMP_DATE, COMP_TIME, VERSION } from "../version.ts";
-import { type Endpoint, isIPv4, udpEndpoint } from "./endpoint.ts";
+import { isIPv4, udpEndpoint } from "../shared/endpoint.ts";
+import { formatIsoMicros } from "../shared/timestamp.ts";
+import { COMP_DATE, COMP_TIME, VERSION } from "../shared/version.ts";
+import type { CommandContext, CommandReply, Handler, Requester } from "./command-context.ts";
 import { hostDetailSuffix, hostListSuffix } from "./host-health.ts";
-import type { HostEntry, HostTable } from "./host-table.ts";
+import type { HostEntry } from "./host-table.ts";
 import { MAX_HOSTS } from "./host-table.ts";
 import { OBSERVE_HANDLERS } from "./observe-commands.ts";
-import type { Observer } from "./observer.ts";
-import type { ServerControl } from "./ports.ts";
-
-/** What commands may see and do. Implemented by the core. */
-export interface CommandContext {
-  readonly config: ServerConfig;
-  readonly hosts: HostTable;
-  readonly control: ServerControl;
-  readonly verbose: boolean;
-  readonly handshaking: boolean;
-  readonly exeName: string;
-  readonly userId: string;
-  /** Liveness, commands in flight, counters and monitors (LIVENESS, INFLIGHT, STATS, MONITOR). */
-  readonly observer: Observer;
-  now(): number;
-  /** Send `IS>AL PING` to one UDP address (UDPPING); false when it is the server's own. */
-  pingAddress(address: string, port: number): boolean;
-  /** Remove a client that never was one (a refused monitor's made-up name), saying why in the log. */
-  forget(name: string, why: string): void;
-  /** PING every serial port and preset UDP port (HANDSHAKE). */
-  handshake(): void;
-  /** Reload config, PING known clients and presets; resolves to the reply body. */
-  restart(): Promise<string>;
-}
-
-export type CommandReply = string | undefined | Promise<string | undefined>;
-/** The client that sent the request; undefined when typed at the console. */
-export interface Requester {
-  readonly name: string;
-  readonly endpoint: Endpoint;
-  /** This request added the client to the host table. */
-  readonly fresh?: boolean;
-}
-type Handler = (ctx: CommandContext, args: string[], exec: boolean, from: Requester | undefined) => CommandReply;
 
 /** Handle a request body sent to the server by `from` (undefined: the console). */
 export function runServerCommand(ctx: CommandContext, body: string, from?: Requester): CommandReply {
@@ -71,7 +38,7 @@ function status(ctx: CommandContext): CommandReply {
 
 function statusText(ctx: CommandContext): string {
   const c = ctx.control;
-  const logDown = c.logProblem();
+  const logDown = c.logHealth().down;
   // Ports that are down are appended only when there are some, so the
   // reply agents parse today is unchanged while everything is healthy.
   const down = c

@@ -3,14 +3,14 @@
 // assume; when it is full, a new client may take the slot of an entry that is
 // provably dead, never of one that may be alive.
 import { CLIENT_EVICTED, CLIENT_REMOVED } from "../protocol/log-grammar.ts";
-import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint } from "./endpoint.ts";
+import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint } from "../shared/endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import type { CoreEvents, Outbox } from "./ports.ts";
 
 /** PINGs a client must leave unanswered (nothing at all heard from it since the first) to count as dead... */
-export const PINGS_TO_DEATH = 2;
+const PINGS_TO_DEATH = 2;
 /** ...the last of them at least this long ago, time enough for a slow link to answer. */
-export const PING_GRACE_MS = 5000;
+const PING_GRACE_MS = 5000;
 
 /** A full table PINGs the clients silent this long to find the dead (one that just spoke is alive)... */
 const PROBE_SILENT_MS = 1000;
@@ -25,7 +25,7 @@ const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(1);
  * and it has not spoken since), or it left PINGS_TO_DEATH PINGs unanswered.
  * A lapsed monitor's made-up name is removed as soon as the lease lapses.
  */
-export function deadReason(e: HostEntry, now: number): string | undefined {
+function deadReason(e: HostEntry, now: number): string | undefined {
   if (e.unreachableSince !== undefined) return `unreachable for ${seconds(now - e.unreachableSince)} s (${e.unreachableWhy})`;
   if (e.unansweredPings >= PINGS_TO_DEATH && now - e.lastPingAt >= PING_GRACE_MS) {
     return `no answer to ${e.unansweredPings} PINGs, silent for ${seconds(now - e.lastHeard)} s`;
@@ -34,7 +34,7 @@ export function deadReason(e: HostEntry, now: number): string | undefined {
 }
 
 /** The entry a new client may replace: the longest unreachable first, then the longest silent of those dead by PINGs. */
-export function evictable(entries: readonly HostEntry[], now: number): HostEntry | undefined {
+function evictable(entries: readonly HostEntry[], now: number): HostEntry | undefined {
   let best: HostEntry | undefined;
   for (const e of entries) {
     if (deadReason(e, now) === undefined) continue;

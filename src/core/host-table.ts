@@ -1,6 +1,6 @@
 // The host table: up to 32 clients, keyed by upper-cased node name, each in
 // a numbered slot (the slot number shows in HOSTS and HOST replies).
-import { type Endpoint, sameEndpoint } from "./endpoint.ts";
+import { type Endpoint, sameEndpoint } from "../shared/endpoint.ts";
 
 export const MAX_HOSTS = 32;
 
@@ -55,10 +55,11 @@ function newEntry(name: string, slot: number, endpoint: Endpoint, lastHeard: num
 export class HostTable {
   private readonly slots: Array<HostEntry | undefined> = new Array(MAX_HOSTS).fill(undefined);
   private readonly byName = new Map<string, HostEntry>();
-  /** Called when a client is added, moves or is removed (the state file saver); not on a mere refresh. */
-  onChange: () => void = () => {};
   /** The entry the last touch() refreshed, moved or added (saves the caller a second lookup). */
   touched: HostEntry | undefined;
+
+  /** `onChange` is called when a client is added, moves or is removed (the state file, housekeeping); not on a mere refresh. */
+  constructor(private readonly onChange: () => void = () => {}) {}
 
   get size(): number {
     return this.byName.size;

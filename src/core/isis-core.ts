@@ -1,6 +1,8 @@
 // The routing core: given one message and where it came from, it updates the
 // host table and hands deliveries to the outbox. It knows nothing of sockets
 // or files; the server wires it to transports, the log and the console.
+
+import { describePin } from "../config/access-values.ts";
 import type { ServerConfig } from "../config/server-config.ts";
 import { isExecutive, isReply } from "../protocol/body-kind.ts";
 import {
@@ -19,9 +21,10 @@ import {
   SERVER_RESTARTED,
 } from "../protocol/log-grammar.ts";
 import { isBroadcast, type ParseFailure, parseMessage, sendableBody } from "../protocol/message.ts";
-import { describePin, execAllowed, mayClaim } from "./access.ts";
-import { type CommandContext, runServerCommand } from "./commands.ts";
-import { describeEndpoint, type Endpoint, type UdpEndpoint, udpEndpoint } from "./endpoint.ts";
+import { describeEndpoint, type Endpoint, type UdpEndpoint, udpEndpoint } from "../shared/endpoint.ts";
+import { execAllowed, mayClaim } from "./access.ts";
+import type { CommandContext } from "./command-context.ts";
+import { runServerCommand } from "./commands.ts";
 import { HostHealth } from "./host-health.ts";
 import { type HostEntry, HostTable, Touch } from "./host-table.ts";
 import { LoopGuard } from "./loop-guard.ts";
@@ -67,11 +70,9 @@ export interface CoreCounters {
   hostsEvicted: number;
 }
 
-export class IsisCore implements CommandContext {
-  readonly hosts = new HostTable();
+export class IsisCore {
+  readonly hosts: HostTable;
   readonly control: ServerControl;
-  readonly exeName: string;
-  readonly userId: string;
   /** Liveness, commands in flight, latencies, monitors (issue 9). */
   readonly observer: Observer;
   readonly counters: CoreCounters = {
@@ -101,9 +102,12 @@ export class IsisCore implements CommandContext {
   private readonly losses: Losses;
   private readonly health: HostHealth;
   private restarting: Promise<string> | undefined;
+  /** What server commands see: views of the core's parts, not the core. */
+  private readonly commands: CommandContext;
 
   constructor(options: CoreOptions) {
     this.config = options.config;
+    this.hosts = new HostTable(() => this.events.hostsChanged?.());
     this.observer = new Observer({
       clock: options.clock,
       config: () => this.config,
@@ -114,6 +118,7 @@ export class IsisCore implements CommandContext {
       broadcast: (body) => this.broadcastFromServer(body),
       pingClients: () => this.pingKnownClients(),
       logHealth: () => this.control.logHealth(),
+      intakeLosses: () => this.control.intakeLosses(),
       changed: () => this.events.wake?.(),
       monitorLapsed: (name, endpoint, renewedAt) => this.health.monitorLapsed(name, endpoint, renewedAt),
     });
@@ -136,10 +141,34 @@ export class IsisCore implements CommandContext {
     const counted = this.observer.outbox;
     this.outbox = { send: (to, text) => this.loops.mayGo(to, text) && counted.send(to, text) };
     this.health = new HostHealth({ hosts: this.hosts, counters: this.counters, events: this.events, outbox: this.outbox, serverId });
-    this.exeName = options.exeName;
-    this.userId = options.userId;
     this.verbose = options.config.verbose;
     this.handshaking = options.config.handshake;
+    this.commands = this.commandContext(options.exeName, options.userId);
+  }
+
+  private commandContext(exeName: string, userId: string): CommandContext {
+    const core = this;
+    return {
+      get config() {
+        return core.config;
+      },
+      get verbose() {
+        return core.verbose;
+      },
+      get handshaking() {
+        return core.handshaking;
+      },
+      exeName,
+      userId,
+      hosts: this.hosts,
+      control: this.control,
+      observer: this.observer,
+      now: this.clock,
+      pingAddress: (address, port) => this.pingAddress(address, port),
+      forget: (name, why) => this.forget(name, why),
+      handshake: () => this.handshake(),
+      restart: () => this.restart(),
+    };
   }
 
   now(): number {
@@ -255,7 +284,7 @@ export class IsisCore implements CommandContext {
   async consoleCommand(request: string): Promise<string | undefined> {
     const self = `${this.config.serverId}>${this.config.serverId}`;
     this.events.log(`${self} ${request}`);
-    const reply = await runServerCommand(this, request);
+    const reply = await runServerCommand(this.commands, request);
     if (reply !== undefined) this.events.log(`${self} ${reply}`);
     return reply;
   }
@@ -370,7 +399,7 @@ export class IsisCore implements CommandContext {
     }
     let answer: ReturnType<typeof runServerCommand>;
     try {
-      answer = runServerCommand(this, body, { name: src, endpoint: from, fresh });
+      answer = runServerCommand(this.commands, body, { name: src, endpoint: from, fresh });
     } catch (error) {
       // A bug in one command must not take the server down with it.
       this.events.notice("error", `internal error in server command '${body}': ${String(error)}`);

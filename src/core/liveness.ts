@@ -1,7 +1,7 @@
 // Liveness facts the host table does not keep: the last PING round trip per
 // client, and which clients have been announced stale. Staleness itself is
 // computed when asked (idle time against StaleAfter), so no timer runs for it.
-import type { Endpoint } from "./endpoint.ts";
+import type { Endpoint } from "../shared/endpoint.ts";
 import type { HostEntry } from "./host-table.ts";
 
 /** Pending PINGs older than this are forgotten: a PONG that late measures nothing useful. */
@@ -9,7 +9,7 @@ const PING_EXPIRY_MS = 60_000;
 /** At most this many PINGs awaited at once (32 clients, 12 presets, 8 serial ports fit). */
 const MAX_PENDING = 64;
 
-export const endpointKey = (e: Endpoint): string => (e.kind === "udp" ? `${e.address}:${e.port}` : `tty${e.index}`);
+const endpointKey = (e: Endpoint): string => (e.kind === "udp" ? `${e.address}:${e.port}` : `tty${e.index}`);
 
 /**
  * Round trips are measured per endpoint: a PING leaves for an address (from

@@ -5,7 +5,7 @@
 // counted, logged every time, and reaches the journal once a minute per kind.
 import { LOOP_NOT_SENT, LOOP_OWN_NAME, LOOP_OWN_SOCKET, LOOP_SERIAL_ECHO } from "../protocol/log-grammar.ts";
 import { isBroadcast } from "../protocol/message.ts";
-import { describeEndpoint, type Endpoint } from "./endpoint.ts";
+import { describeEndpoint, type Endpoint } from "../shared/endpoint.ts";
 import type { HostTable } from "./host-table.ts";
 import { NoticeLimiter } from "./notice-limiter.ts";
 import type { CoreEvents, ServerControl } from "./ports.ts";

@@ -15,7 +15,7 @@ import {
   NOT_SENT_NOBODY,
 } from "../protocol/log-grammar.ts";
 import { isBroadcast, parseMessage } from "../protocol/message.ts";
-import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint } from "./endpoint.ts";
+import { describeEndpoint, type Endpoint, sameEndpoint, type UdpEndpoint } from "../shared/endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import type { InFlight } from "./in-flight.ts";
 import type { CoreEvents } from "./ports.ts";

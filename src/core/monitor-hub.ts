@@ -11,7 +11,7 @@
 
 import { type BodyKind, bodyInfo } from "../protocol/body-kind.ts";
 import { MAX_MESSAGE_BYTES } from "../protocol/message.ts";
-import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
+import type { Endpoint, UdpEndpoint } from "../shared/endpoint.ts";
 
 export const MONITOR_LEASE_MS = 15_000;
 export const MAX_MONITORS = 4;

@@ -7,12 +7,10 @@
 // into a space). Replies are one DONE: line each, paged to fit a datagram.
 import { BODY_KINDS } from "../protocol/body-kind.ts";
 import { cutText } from "../protocol/message.ts";
-import type { CommandContext, CommandReply, Requester } from "./commands.ts";
+import type { Handler } from "./command-context.ts";
 import { type MirrorKind, MONITOR_LEASE_MS, type MonitorFilter } from "./monitor-hub.ts";
 import type { Report } from "./observe-report.ts";
 import { page } from "./paged-reply.ts";
-
-type Handler = (ctx: CommandContext, args: string[], exec: boolean, from: Requester | undefined) => CommandReply;
 
 /** `NODE=M1.IE` and `node m1.ie` alike: keywords upper case, values as typed. */
 const splitArgs = (args: readonly string[]): string[] => args.flatMap((a) => a.split("=")).filter((a) => a !== "");

@@ -7,7 +7,7 @@ import type { ServerConfig } from "../config/server-config.ts";
 import { bodyInfo, isFinal, isProgress, isRequest } from "../protocol/body-kind.ts";
 import { COMMAND_ENDED, COMMAND_EVICTED } from "../protocol/log-grammar.ts";
 import { firstWord } from "../protocol/words.ts";
-import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
+import type { Endpoint, UdpEndpoint } from "../shared/endpoint.ts";
 import type { HostEntry, HostTable } from "./host-table.ts";
 import { InFlight, isLate } from "./in-flight.ts";
 import { LatencyBook, millisText } from "./latency.ts";
@@ -15,7 +15,7 @@ import { RoundTrips, StaleWatch } from "./liveness.ts";
 import { MAX_MONITORS, MonitorHub } from "./monitor-hub.ts";
 import { inFlightReport, livenessReport, monitorsReport, type Report, type StatsFacts, statsReport } from "./observe-report.ts";
 import { allPages, REPLY_BUDGET } from "./paged-reply.ts";
-import type { Outbox } from "./ports.ts";
+import type { IntakeLosses, LogHealth, Outbox } from "./ports.ts";
 
 export interface ObserverDeps {
   clock(): number;
@@ -31,7 +31,9 @@ export interface ObserverDeps {
   /** PING every client in the host table (LIVENESS PING). */
   pingClients(): void;
   /** The runtime log's losses, reported by STATS beside the core's counters. */
-  logHealth(): { readonly lost: number; readonly down: boolean };
+  logHealth(): LogHealth;
+  /** Datagrams dropped before the core saw them, reported by STATS beside the core's losses. */
+  intakeLosses(): IntakeLosses;
   /** A monitor subscription lapsed; `renewedAt` is when it was last renewed. */
   monitorLapsed?(name: string, endpoint: UdpEndpoint, renewedAt: number): void;
   /** When monitor copies go out; default: after the current I/O callback. */
@@ -182,8 +184,11 @@ export class Observer {
     const timeoutMs = this.deps.config().commandTimeoutSec * 1000;
     const late = this.inFlight.list().filter((c) => isLate(c, now, timeoutMs)).length;
     const log = this.deps.logHealth();
+    const intake = this.deps.intakeLosses();
     const counters: Record<string, number> = {
       ...(this.deps.counters as Record<string, number>),
+      flooded: intake.flooded,
+      kernelDropped: intake.kernelDropped,
       udpIn: this.udpIn,
       udpOut: this.udpOut,
       serialIn: this.serialIn,
@@ -197,7 +202,7 @@ export class Observer {
       mirrored: this.hub.totalMirrored,
       mirrorDropped: this.hub.totalDropped,
       logLost: log.lost,
-      logDown: log.down ? 1 : 0,
+      logDown: log.down === undefined ? 0 : 1,
     };
     return { uptimeMs: now - this.startedAt, counters, latency: this.latency.summaries() };
   }

@@ -1,7 +1,7 @@
 // The narrow interfaces between the routing core and everything with I/O.
 import type { ServerConfig } from "../config/server-config.ts";
+import type { Endpoint, UdpEndpoint } from "../shared/endpoint.ts";
 import type { Priority } from "../shared/priority.ts";
-import type { Endpoint, UdpEndpoint } from "./endpoint.ts";
 
 /** Delivers wire text to an endpoint. Returns false when it cannot (a serial port that is down). */
 export interface Outbox {
@@ -20,11 +20,29 @@ export interface CoreEvents {
   traffic(text: string): void;
   /** observer.tick() has work before observer.nextDue() said (a stale client spoke, a monitor came): tick soon. */
   wake?(): void;
+  /** A client was added, moved or was removed (not a mere refresh): the state file is saved, the status line redone. */
+  hostsChanged?(): void;
 }
 
 export interface SerialPortInfo {
   readonly device: string;
   readonly up: boolean;
+}
+
+/** The runtime log's health, as every report of it says it. */
+export interface LogHealth {
+  /** Entries lost since start (a full queue, a failed write). */
+  readonly lost: number;
+  /** Why it is not being written although it is on (`unwritable`, `no_answer`, `queue_full`); undefined while it is, or while it is off. */
+  readonly down: string | undefined;
+}
+
+/** Datagrams that never reached the core: none of them is in `received`. */
+export interface IntakeLosses {
+  /** Dropped by the flood guard (FloodLimit) while the server was overloaded. */
+  readonly flooded: number;
+  /** Dropped by the kernel in front of the server's socket (it was full), as far as the server learnt. */
+  readonly kernelDropped: number;
 }
 
 export type RestartResult = { readonly ok: true; readonly config: ServerConfig } | { readonly ok: false; readonly reason: string };
@@ -50,10 +68,10 @@ export interface ServerControl {
    * when there is nothing to check (logging off). Resolves within a second.
    */
   checkLog(): Promise<void> | undefined;
-  /** Why the runtime log is not being written although it is on (`unwritable`, `no_answer`), or undefined. */
-  logProblem(): string | undefined;
-  /** Runtime log entries lost since start, and whether entries are being lost now (a full disk, a full queue). */
-  logHealth(): { readonly lost: number; readonly down: boolean };
+  /** How the runtime log fares: STATUS (LogDown=), STATS (logLost, logDown), the MetricsFile and isis check all say this. */
+  logHealth(): LogHealth;
+  /** Datagrams dropped before the core saw them (STATS flooded, kernelDropped). */
+  intakeLosses(): IntakeLosses;
   setLogging(on: boolean): void;
   serialPorts(): readonly SerialPortInfo[];
   flushSerial(index: number): boolean;

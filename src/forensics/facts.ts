@@ -2,7 +2,7 @@
 // was heard and when they went quiet, which errors came back, who flooded,
 // how busy it was, what happened to the server. Each book is bounded, so a
 // season of logs (or an agent inventing names) cannot grow the reader.
-import { formatIsoMicros } from "../log/timestamp.ts";
+import { formatIsoMicros } from "../shared/timestamp.ts";
 import { round3 } from "./command-book.ts";
 import type { ClientRemoval, ClientSummary, ErrorSummary, FloodSummary, ServerEvent, Summary, UnreachableEnd } from "./summary.ts";
 
@@ -198,6 +198,8 @@ const MAX_FLOOD_SENDERS = 1024;
 export class FloodBook {
   episodes = 0;
   dropped = 0;
+  overloads = 0;
+  kernelDropped = 0;
   private readonly senders = new Map<string, { episodes: number; dropped: number; first: number; last: number; limited: boolean }>();
 
   limited(sender: string, at: number): void {
@@ -214,6 +216,11 @@ export class FloodBook {
     if (!s) return;
     s.dropped += dropped;
     s.limited = false;
+  }
+
+  overload(dropped: number): void {
+    this.overloads++;
+    this.kernelDropped += dropped;
   }
 
   summaries(): FloodSummary[] {

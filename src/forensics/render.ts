@@ -102,7 +102,10 @@ export function renderSummary(s: Summary, style: Style): string {
     `  malformed ${num(i.malformed)}, oversized ${num(i.oversized)}, serial junk ${num(i.junk)}; ` +
       `refused ${num(Object.values(i.refused).reduce((a, b) => a + b, 0))}${refusals(i.refused)}`,
   );
-  if (i.flood.senders.length === 0) out.push("  no flood");
+  if (i.flood.senders.length === 0 && i.flood.overloads === 0) out.push("  no flood");
+  if (i.flood.overloads > 0) {
+    out.push(yellow(`  overloaded ${i.flood.overloads}x: the kernel dropped ${num(i.flood.kernelDropped)} datagrams in front of the server's socket`));
+  }
   for (const f of i.flood.senders) {
     out.push(
       yellow(
@@ -143,8 +146,9 @@ export function renderSummary(s: Summary, style: Style): string {
     section("Counters of the last run", run.complete ? "as STATS counts them" : "partial: the log does not hold all of this run");
     const c = run.counters;
     out.push(
-      `  received=${c.received} routed=${c.routed} broadcast=${c.broadcast} replied=${c.replied} malformed=${c.malformed} oversized=${c.oversized}`,
+      `  received=${c.received} routed=${c.routed} broadcast=${c.broadcast} replied=${c.replied} malformed=${c.malformed} oversized=${c.oversized} controlBytes=${c.controlBytes}`,
       `  unknownDestination=${c.unknownDestination} dropped=${c.dropped} notSent=${c.notSent} unreachable=${c.unreachable} refused=${c.refused} loops=${c.loops} hostsEvicted=${c.hostsEvicted}`,
+      `  flooded=${c.flooded} kernelDropped=${c.kernelDropped}`,
       `  completed=${c.completed} unmatched=${c.unmatched} evicted=${c.evicted}`,
     );
   }

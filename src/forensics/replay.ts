@@ -16,7 +16,9 @@ import {
   CLIENT_REACHABLE,
   COMMAND_ENDED,
   FLOOD_CALMED,
+  FLOOD_LIFTED,
   FLOOD_LIMITED,
+  KERNEL_DROPPED,
   LOG_LOST,
   LOOP_NOT_SENT,
   MALFORMED,
@@ -397,6 +399,10 @@ export class NightReplay {
           if (f.reason?.startsWith("oversized")) {
             counters.oversized++;
             this.input.oversized++;
+          } else if (f.reason?.startsWith("control byte") || f.reason?.startsWith("NUL byte")) {
+            // Refused whole for a byte inside it: STATS counts these apart from malformed.
+            counters.controlBytes++;
+            this.input.malformed++;
           } else {
             counters.malformed++;
             this.input.malformed++;
@@ -405,7 +411,15 @@ export class NightReplay {
         return;
       case "flood":
         if (entry.note === FLOOD_LIMITED) this.flood.limited(f.sender as string, at);
-        else if (entry.note === FLOOD_CALMED) this.flood.calmed(f.sender as string, Number(f.dropped) || 0, at);
+        else if (entry.note === FLOOD_CALMED || entry.note === FLOOD_LIFTED) {
+          const dropped = Number(f.dropped) || 0;
+          counters.flooded += dropped;
+          this.flood.calmed(f.sender as string, dropped, at);
+        } else if (entry.note === KERNEL_DROPPED) {
+          const dropped = Number(f.count) || 0;
+          counters.kernelDropped += dropped;
+          this.flood.overload(dropped);
+        }
         return;
       case "loss": {
         counters.dropped++;
@@ -538,7 +552,13 @@ export class NightReplay {
       errorsTotal: this.errors.total,
       input: {
         ...this.input,
-        flood: { episodes: this.flood.episodes, dropped: this.flood.dropped, senders: this.flood.summaries() },
+        flood: {
+          episodes: this.flood.episodes,
+          dropped: this.flood.dropped,
+          senders: this.flood.summaries(),
+          overloads: this.flood.overloads,
+          kernelDropped: this.flood.kernelDropped,
+        },
       },
       losses: this.losses.summary(),
       loops: this.loops.summary(),

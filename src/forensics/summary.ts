@@ -90,6 +90,8 @@ export interface RunCounters {
   replied: number;
   malformed: number;
   oversized: number;
+  /** Refused for a control byte (or a NUL) inside: not in `malformed`, as STATS has it. */
+  controlBytes: number;
   unknownDestination: number;
   /** Every loss line: a datagram that came back, one the kernel would not send, a line a serial port would not take. */
   dropped: number;
@@ -100,6 +102,10 @@ export interface RunCounters {
   loops: number;
   /** Dead clients whose slot went to a newcomer. */
   hostsEvicted: number;
+  /** Dropped by the flood guard: the `calmed down` and `no longer limited` lines' counts. */
+  flooded: number;
+  /** Dropped by the kernel in front of the socket: the `overload:` lines' counts. */
+  kernelDropped: number;
   completed: number;
   unmatched: number;
   evicted: number;
@@ -211,9 +217,12 @@ export interface InputSummary {
   readonly refused: Readonly<Record<string, number>>;
   readonly flood: {
     readonly episodes: number;
-    /** Datagrams dropped, as the `calmed down` lines count them. */
+    /** Datagrams dropped, as the `calmed down` and `no longer limited` lines count them. */
     readonly dropped: number;
     readonly senders: readonly FloodSummary[];
+    /** Overloads (`overload:` lines) and the datagrams the kernel dropped in them. */
+    readonly overloads: number;
+    readonly kernelDropped: number;
   };
 }
 

@@ -2,8 +2,6 @@
 // target; under `--root DIR` the installer prefixes DIR (see target()).
 import { join } from "node:path";
 
-export { DEFAULT_INSTRUMENTS_PATH as INSTRUMENTS_PATH } from "../config/instruments.ts";
-
 export const BIN_DIR = "/usr/local/bin";
 export const BIN_PATH = `${BIN_DIR}/isis`;
 /** The client's legacy name; main.ts dispatches on it. */
@@ -24,7 +22,7 @@ export const target = (root: string, path: string): string => (root === "/" ? pa
 // Several servers on one host (`isis install --instance NAME`): one template
 // unit, and per instance a drop-in holding its config, log directory and
 // serial ports. The plain isis.service above stays the one-server case.
-export const TEMPLATE_NAME = "isis@.service";
+const TEMPLATE_NAME = "isis@.service";
 export const TEMPLATE_PATH = `/etc/systemd/system/${TEMPLATE_NAME}`;
 /** The drop-in file `isis install --instance` writes; `systemctl edit` writes override.conf beside it, read after it. */
 export const DROP_IN_FILE = "isis-install.conf";

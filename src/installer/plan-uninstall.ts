@@ -2,19 +2,9 @@
 // service, remove what install wrote (and what the old manual install left),
 // keep the config, the logs and the instrument table. The binary stays as
 // long as another server on the host (isis.service or an instance) runs it.
+import { DEFAULT_INSTRUMENTS_PATH } from "../config/instruments.ts";
 import type { Action } from "./actions.ts";
-import {
-  BIN_PATH,
-  CMD_LINK,
-  INSTRUMENTS_PATH,
-  instancePaths,
-  LEGACY_UNIT_PATH,
-  LEGACY_WRAPPER_PATH,
-  TEMPLATE_PATH,
-  UNIT_NAME,
-  UNIT_PATH,
-  WANTS_LINK,
-} from "./paths.ts";
+import { BIN_PATH, CMD_LINK, instancePaths, LEGACY_UNIT_PATH, LEGACY_WRAPPER_PATH, TEMPLATE_PATH, UNIT_NAME, UNIT_PATH, WANTS_LINK } from "./paths.ts";
 import type { FileState } from "./plan.ts";
 
 export interface UninstallFacts {
@@ -44,7 +34,7 @@ export function planUninstall(facts: UninstallFacts): Action[] {
       text: `${facts.instance ? instancePaths(facts.instance.name).unit : "isis"} is not installed: nothing to remove`,
     });
   if (facts.live && removed) plan.push({ kind: "run", argv: ["systemctl", "daemon-reload"] });
-  plan.push({ kind: "note", level: "info", text: `kept: the config file, the log directory and ${INSTRUMENTS_PATH}` });
+  plan.push({ kind: "note", level: "info", text: `kept: the config file, the log directory and ${DEFAULT_INSTRUMENTS_PATH}` });
   return plan;
 }
 

@@ -1,22 +1,12 @@
 // Pure planning: from what probe.ts found to the list of actions that makes
 // the system right. Everything already right becomes a note, so a second
 // run changes nothing and says so.
+
 import { dirname } from "node:path";
+import { DEFAULT_INSTRUMENTS_PATH } from "../config/instruments.ts";
 import type { Action } from "./actions.ts";
 import { DEFAULT_INSTRUMENTS_INI } from "./assets.ts";
-import {
-  BIN_DIR,
-  BIN_PATH,
-  CMD_LINK,
-  INSTRUMENTS_PATH,
-  instancePaths,
-  LEGACY_UNIT_PATH,
-  LEGACY_WRAPPER_PATH,
-  TEMPLATE_PATH,
-  UNIT_NAME,
-  UNIT_PATH,
-  WANTS_LINK,
-} from "./paths.ts";
+import { BIN_DIR, BIN_PATH, CMD_LINK, instancePaths, LEGACY_UNIT_PATH, LEGACY_WRAPPER_PATH, TEMPLATE_PATH, UNIT_NAME, UNIT_PATH, WANTS_LINK } from "./paths.ts";
 import { renderDropIn, renderTemplateUnit, renderUnit } from "./unit.ts";
 
 /** The state of one file the installer manages. */
@@ -67,13 +57,13 @@ export interface InstallOptions {
 export const dirsNeeded = (logDir: string, metricsDir?: string): string[] => [
   BIN_DIR,
   dirname(UNIT_PATH),
-  dirname(INSTRUMENTS_PATH),
+  dirname(DEFAULT_INSTRUMENTS_PATH),
   logDir,
   ...(metricsDir === undefined || metricsDir === logDir ? [] : [metricsDir]),
 ];
 
 /** Where to look when the service does not come up. */
-export function failureHints(selinux: boolean | undefined, unit = UNIT_NAME): string[] {
+function failureHints(selinux: boolean | undefined, unit = UNIT_NAME): string[] {
   const hints = [`systemctl status ${unit}`, `journalctl -u ${unit} -n 50 --no-pager`];
   if (selinux) hints.push("ausearch -m AVC -ts recent   (SELinux denials)");
   return hints;
@@ -144,8 +134,8 @@ function installActions(facts: InstallFacts, units: Units, options: InstallOptio
   }
   if (!facts.instance) legacyActions(facts, plan);
 
-  if (facts.instrumentsExists) info(`${INSTRUMENTS_PATH} exists: kept`);
-  else plan.push({ kind: "write", path: INSTRUMENTS_PATH, text: DEFAULT_INSTRUMENTS_INI, mode: 0o644 });
+  if (facts.instrumentsExists) info(`${DEFAULT_INSTRUMENTS_PATH} exists: kept`);
+  else plan.push({ kind: "write", path: DEFAULT_INSTRUMENTS_PATH, text: DEFAULT_INSTRUMENTS_INI, mode: 0o644 });
 
   if (!facts.live) {
     info("staging: SELinux labels and systemctl are left to the system the files are installed on");
@@ -155,7 +145,7 @@ function installActions(facts: InstallFacts, units: Units, options: InstallOptio
 
   if (facts.selinux) {
     const written = [BIN_PATH, CMD_LINK, ...units.dirs.filter((d) => !facts.existingDirs.has(d)), ...units.files.map((f) => f.path)];
-    if (!facts.instrumentsExists) written.push(INSTRUMENTS_PATH);
+    if (!facts.instrumentsExists) written.push(DEFAULT_INSTRUMENTS_PATH);
     if (!facts.existingDirs.has(config.logDir)) written.push(config.logDir);
     if (config.metricsDir !== undefined && !facts.existingDirs.has(config.metricsDir)) written.push(config.metricsDir);
     plan.push({ kind: "run", argv: ["restorecon", "-v", ...written] });

@@ -1,7 +1,9 @@
 // Looks at the target system (read only) and reports the facts the planners
 // need. The only command it may run is `selinuxenabled`, and only live.
+
 import { access, readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
+import { DEFAULT_INSTRUMENTS_PATH } from "../config/instruments.ts";
 import { DEFAULT_CONFIG_PATH, DEFAULT_SERVER_CONFIG, loadServerConfig } from "../config/server-config.ts";
 import { compareFiles, lstatOrUndefined, readlinkOrUndefined } from "./fs-ops.ts";
 import {
@@ -9,7 +11,6 @@ import {
   CMD_LINK,
   DROP_IN_FILE,
   INSTANCE_NAME,
-  INSTRUMENTS_PATH,
   instancePaths,
   LEGACY_UNIT_PATH,
   LEGACY_WRAPPER_PATH,
@@ -66,7 +67,7 @@ export async function probeInstall(options: InstallProbeOptions): Promise<ProbeR
         ttyPorts: config.ttyPorts,
       },
       existingDirs: new Set(dirs.filter((_, i) => existing[i])),
-      instrumentsExists: await exists(at(INSTRUMENTS_PATH)),
+      instrumentsExists: await exists(at(DEFAULT_INSTRUMENTS_PATH)),
       selinux: runner ? (await runner.run(["selinuxenabled"])).code === 0 : undefined,
       ...(instance && options.instance !== undefined
         ? {

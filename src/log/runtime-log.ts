@@ -8,14 +8,17 @@
 // (no timer runs while nothing is written).
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { describeFsError } from "../config/read-file.ts";
 import { escapeControls, hasControlByte } from "../protocol/escape.ts";
 import { writeLatin1 } from "../protocol/latin1.ts";
 import { LOG_LOST, LOG_REOPENED } from "../protocol/log-grammar.ts";
 import type { Priority } from "../shared/priority.ts";
+import { describeFsError } from "../shared/read-file.ts";
+import { formatIsoMicros, microsWithinSecond, wallClock } from "../shared/timestamp.ts";
 import { fileGoneBecause } from "./file-identity.ts";
 import { logBanner, logDateKey, logFileName } from "./log-name.ts";
-import { formatIsoMicros, microsWithinSecond, wallClock } from "./timestamp.ts";
+
+/** Why the runtime log is not being written although it is on (see RuntimeLog.down). */
+export type LogDown = "unwritable" | "no_answer" | "queue_full";
 
 export interface RuntimeLogOptions {
   root: string;
@@ -107,12 +110,19 @@ export class RuntimeLog {
     return this.enabledFlag;
   }
 
-  /** Why entries are not being written now, or undefined while they are (or logging is off). */
-  get problem(): string | undefined {
+  /**
+   * Why entries are not being written now, or undefined while they are (or
+   * logging is off): the last write failed (`unwritable`), a write or a
+   * check the file system has not answered for 2 s (`no_answer`: a hung
+   * mount), or entries are dropped for a full queue (`queue_full`: the disk
+   * is slower than the traffic). STATUS's LogDown= and STATS's logDown both
+   * read it.
+   */
+  get down(): LogDown | undefined {
     if (!this.enabledFlag) return undefined;
     if (this.failing) return "unwritable";
-    // A write or a check the file system has not answered (a hung mount).
     if (this.ioSince !== undefined && this.clock() - this.ioSince > STUCK_MS) return "no_answer";
+    if (this.queueFull) return "queue_full";
     return undefined;
   }
 
@@ -127,11 +137,6 @@ export class RuntimeLog {
     const checked = new Promise<void>((resolve) => this.verified.push(resolve));
     this.writing ??= this.drain();
     return checked;
-  }
-
-  /** Entries are being lost now: the file cannot be written, or the queue is full. */
-  get down(): boolean {
-    return this.failing || this.queueFull;
   }
 
   /** The file the next entry goes to. */

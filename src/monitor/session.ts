@@ -15,7 +15,7 @@ const TICK_MS = 1000;
 const SILENT_MS = 3500;
 
 /** Exit status when the server refused the subscription (an old server, too many monitors). */
-export const EXIT_REFUSED = 2;
+const EXIT_REFUSED = 2;
 
 export interface SessionSetup {
   readonly target: Target;

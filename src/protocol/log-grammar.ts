@@ -201,6 +201,14 @@ export const FLOOD_LIMITED = defineNote(
   "flood: {sender...} sends faster than {rate} datagrams/s while the server is overloaded; dropping its excess so other clients are still served",
 );
 export const FLOOD_CALMED = defineNote("flood", "calmed", "flood: {sender...} calmed down; {dropped} datagrams from it were dropped");
+/** A sender still limited when the guard stops (the server stopping, FloodLimit turned off): what its limit cost (STATS flooded). */
+export const FLOOD_LIFTED = defineNote("flood", "lifted", "flood: {sender...} no longer limited ({why...}); {dropped} datagrams from it were dropped");
+/** Datagrams the kernel dropped in front of the server's socket while it was overloaded, said once the overload is over (STATS kernelDropped). */
+export const KERNEL_DROPPED = defineNote(
+  "flood",
+  "kernel",
+  "overload: the kernel dropped {count} datagrams in front of the server's socket in {seconds} s (its queue was full)",
+);
 
 export const SERVER_STARTED = defineNote("server", "started", "Server started as host {id} on port {port}, isis {version}, rcFile={rcFile...}");
 export const SERVER_STOPPING = defineNote("server", "stopped", "Server shutting down ({reason...})");
@@ -288,6 +296,8 @@ export const NOTES: readonly LogNote[] = [
   SERIAL_JUNK,
   FLOOD_LIMITED,
   FLOOD_CALMED,
+  FLOOD_LIFTED,
+  KERNEL_DROPPED,
   SERVER_STARTED,
   SERVER_STOPPING,
   SERVER_RESTARTED,

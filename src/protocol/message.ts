@@ -154,7 +154,7 @@ export function oversizeProblem(bytes: number): string | undefined {
 }
 
 /** Longest word a reply echoes whole (`Unrecognized ISIS command - WORD`); a longer one is cut. */
-export const MAX_ECHOED_WORD = 64;
+const MAX_ECHOED_WORD = 64;
 
 /**
  * `text` cut to at most `max` characters, with a mark a reader cannot miss:
@@ -184,7 +184,6 @@ export function sendableBody(headerLength: number, body: string): string {
 export const formatMessage = (src: string, dest: string, body: string): string => `${src}>${dest} ${body}\r`;
 
 /** Why a message holding `byte` (see escape.ts, REFUSED_CONTROLS) is refused. */
-export const controlProblem = (byte: number): string =>
-  byte === 0 ? "NUL byte in message" : `control byte 0x${byte.toString(16).padStart(2, "0")} in message`;
+const controlProblem = (byte: number): string => (byte === 0 ? "NUL byte in message" : `control byte 0x${byte.toString(16).padStart(2, "0")} in message`);
 
 const fail = (reason: string, failure: ParseFailure = "malformed"): ParseResult => ({ ok: false, reason, failure });

@@ -5,16 +5,14 @@
 // its own (journald stamps every line). On a terminal or in a plain file
 // (stdout redirected by a script) each line starts with a UTC timestamp.
 import { fstatSync } from "node:fs";
-import { formatIsoMicros, wallClock } from "../log/timestamp.ts";
 import { type Priority, SYSLOG_LEVEL } from "../shared/priority.ts";
+import { formatIsoMicros, wallClock } from "../shared/timestamp.ts";
 
 export type Journal = (priority: Priority, text: string) => void;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** Is file descriptor `fd` the journal stream JOURNAL_STREAM names? (A child of the service inherits the variable, not the stream.) */
-export function isJournalStream(fd: number, env: Env = process.env): boolean {
-  const named = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? "");
+/** Is file descriptor `fd` the journal stream `named` (JOURNAL_STREAM's value) names? (A child of the service inherits the variable, not the stream.) */
+export function isJournalStream(fd: number, journalStream: string | undefined): boolean {
+  const named = /^(\d+):(\d+)$/.exec(journalStream ?? "");
   if (!named) return false;
   try {
     const st = fstatSync(fd, { bigint: true });
@@ -39,7 +37,6 @@ export function createJournal(write: (entry: string) => void, toJournal: boolean
   return (priority, text) => write(journalEntry(priority, text, toJournal, clock()));
 }
 
-let stdout: Journal | undefined;
 /** Set once stdout is gone (its reader closed the pipe): the server goes on without a journal rather than die of EPIPE. */
 let stdoutGone = false;
 /** Writes in the order they were made. */
@@ -59,11 +56,8 @@ function writeStdout(entry: string): void {
     });
 }
 
-/** The daemon's journal on stdout; whether stdout is journald's stream is asked once. */
-export const stdoutJournal: Journal = (priority, text) => {
-  stdout ??= createJournal(writeStdout, isJournalStream(1));
-  stdout(priority, text);
-};
+/** The daemon's journal on stdout: in the journal's form when stdout is journald's stream (isJournalStream(1, ...)). */
+export const stdoutJournal = (toJournal: boolean): Journal => createJournal(writeStdout, toJournal);
 
 /** Resolves once every journal line so far is written (before the process exits). */
 export const journalFlushed = (): Promise<unknown> => written;

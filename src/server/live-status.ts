@@ -4,7 +4,7 @@
 // costs one notification per interval, not one per flap).
 
 /** At most one STATUS= per this many ms. */
-export const STATUS_INTERVAL_MS = 5000;
+const STATUS_INTERVAL_MS = 5000;
 /** Stale clients named in the line; the rest are counted. */
 const MAX_NAMES = 3;
 
@@ -25,8 +25,6 @@ export function statusText(f: StatusFacts): string {
 export class LiveStatus {
   private sent: string | undefined;
   private sentAt = Number.NEGATIVE_INFINITY;
-  /** Notifications sent since start. */
-  sends = 0;
 
   constructor(
     private readonly send: (text: string) => void,
@@ -42,7 +40,6 @@ export class LiveStatus {
     const allowedAt = this.sentAt + this.intervalMs;
     if (now < allowedAt) return allowedAt;
     this.send(text);
-    this.sends++;
     this.sent = text;
     this.sentAt = now;
     return undefined;

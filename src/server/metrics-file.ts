@@ -5,13 +5,13 @@
 // written is reported once (and its recovery once); routing never notices.
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { describeFsError } from "../config/read-file.ts";
+import { describeFsError } from "../shared/read-file.ts";
 import { writeFileReplacing } from "../shared/replace-file.ts";
 import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 import type { Journal } from "./journal.ts";
 import { type MetricsFacts, metricsText } from "./metrics-text.ts";
 
-export const METRICS_INTERVAL_MS = 10_000;
+const METRICS_INTERVAL_MS = 10_000;
 
 export interface MetricsFileOptions {
   path: string;
@@ -31,17 +31,11 @@ export class MetricsFile {
   private failing = false;
   private stopped = false;
   private intervalMs: number;
-  /** Files written since start. */
-  writes = 0;
 
   constructor(private readonly options: MetricsFileOptions) {
     this.path = options.path;
     this.intervalMs = options.intervalMs ?? METRICS_INTERVAL_MS;
     this.scheduler = options.scheduler ?? systemScheduler;
-  }
-
-  get file(): string {
-    return this.path;
   }
 
   /** Write now, and every interval from now on. */
@@ -90,7 +84,6 @@ export class MetricsFile {
       await mkdir(dirname(path), { recursive: true });
       // No fsync: the file is rewritten every few seconds, and its readers want the latest, not the durable.
       await writeFileReplacing(path, text, 0o644, false);
-      this.writes++;
       if (this.failing) {
         this.failing = false;
         this.options.journal("notice", `metrics file ${path} is writable again`);

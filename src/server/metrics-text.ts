@@ -39,8 +39,11 @@ const HELP: Readonly<Record<string, string>> = {
   notSent: "Datagrams the kernel would not send",
   unreachable: "Datagrams that came back unreachable (ICMP)",
   refused: "Messages refused by Pin or ExecAllow",
+  controlBytes: "Datagrams refused for a control byte inside them",
   loops: "Loops cut",
   hostsEvicted: "Dead clients whose host table slot went to a new one",
+  flooded: "Datagrams the flood guard dropped (FloodLimit) while the server was overloaded",
+  kernelDropped: "Datagrams the kernel dropped in front of the server's socket (its queue was full), as far as the server learnt",
   udpIn: "UDP datagrams received",
   udpOut: "UDP datagrams sent",
   serialIn: "Serial lines received",
@@ -54,7 +57,7 @@ const HELP: Readonly<Record<string, string>> = {
   mirrored: "Copies sent to monitors",
   mirrorDropped: "Copies not sent to monitors",
   logLost: "Runtime log entries lost",
-  logDown: "1 while runtime log entries are being lost",
+  logDown: "1 while the runtime log is on and not being written (STATUS LogDown=)",
 };
 
 /** `udpIn` -> `udp_in`. */

@@ -4,7 +4,7 @@
 // never send to or take a client for (a loop). Interfaces can change (DHCP,
 // a cable), so the list is read again now and then, never per datagram.
 import { networkInterfaces } from "node:os";
-import { ipv4Value } from "../core/endpoint.ts";
+import { ipv4Value } from "../shared/endpoint.ts";
 
 const REFRESH_MS = 10_000;
 

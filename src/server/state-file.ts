@@ -5,13 +5,13 @@
 // unreadable or corrupt file costs the saved routes, never the start.
 import { mkdir, readdir, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { describeFsError, readSmallFile } from "../config/read-file.ts";
 import type { ServerConfig } from "../config/server-config.ts";
 import { mayClaim } from "../core/access.ts";
-import { type Endpoint, isIPv4, type UdpEndpoint, udpEndpoint } from "../core/endpoint.ts";
 import { type HostEntry, type HostTable, MAX_HOSTS } from "../core/host-table.ts";
 import { isBroadcast, nodeNameProblem } from "../protocol/message.ts";
+import { type Endpoint, isIPv4, type UdpEndpoint, udpEndpoint } from "../shared/endpoint.ts";
 import type { Priority } from "../shared/priority.ts";
+import { describeFsError, readSmallFile } from "../shared/read-file.ts";
 import { tempFileOwner, writeFileReplacing } from "../shared/replace-file.ts";
 import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 
@@ -20,19 +20,18 @@ const VERSION = 1;
 
 /**
  * Where the host table is kept: the StateFile keyword if given ('off': nowhere);
- * else systemd's StateDirectory ($STATE_DIRECTORY, the first if several);
+ * else systemd's StateDirectory (`stateDirectory`, from $STATE_DIRECTORY);
  * else beside the runtime log (ServerLog root + `.hosts.json`), a directory
  * the server can already write to, also under the installed unit's sandbox.
  */
-export function stateFilePath(config: ServerConfig, env: Record<string, string | undefined>): string | undefined {
+export function stateFilePath(config: ServerConfig, stateDirectory: string | undefined): string | undefined {
   if (config.stateFile === false) return undefined;
   if (config.stateFile !== undefined) return config.stateFile;
-  const stateDir = env.STATE_DIRECTORY?.split(":")[0];
-  if (stateDir) return join(stateDir, "isis-hosts.json");
+  if (stateDirectory) return join(stateDirectory, "isis-hosts.json");
   return `${config.serverLog}.hosts.json`;
 }
 
-interface SavedHost {
+export interface SavedHost {
   name: string;
   slot: number;
   lastHeard: number;
@@ -210,10 +209,6 @@ export class StateSaver {
     this.path = options.path;
     this.debounceMs = options.debounceMs ?? 250;
     this.scheduler = options.scheduler ?? systemScheduler;
-  }
-
-  get file(): string {
-    return this.path;
   }
 
   /** A change happened: save a little later. Cheap; safe to call on every change. */

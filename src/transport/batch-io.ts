@@ -159,7 +159,7 @@ export class BatchIO implements DatagramIO {
 }
 
 /** The SO_RXQ_OVFL count in a control buffer of `length` bytes at `at` (cmsghdr: u64 len, i32 level, i32 type, data), if there is one. */
-export function dropCount(bytes: Buffer, at: number, length: number): number | undefined {
+function dropCount(bytes: Buffer, at: number, length: number): number | undefined {
   let offset = 0;
   while (offset + 16 <= length) {
     // A control message is far below 4 GiB: the low half of its u64 length is all of it.

@@ -30,14 +30,14 @@ export interface DatagramIO {
 // Linux errno values.
 export const EINTR = 4;
 export const EAGAIN = 11;
-export const ENOBUFS = 105;
+const ENOBUFS = 105;
 const ENONET = 64;
 const EPROTO = 71;
 export const EMSGSIZE = 90;
 const ENOPROTOOPT = 92;
 const EOPNOTSUPP = 95;
 const ENETUNREACH = 101;
-export const ECONNREFUSED = 111;
+const ECONNREFUSED = 111;
 const EHOSTDOWN = 112;
 const EHOSTUNREACH = 113;
 

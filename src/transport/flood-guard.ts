@@ -18,7 +18,7 @@
 // replies) while nobody is losing messages is never limited. While nothing is
 // overloaded the guard is idle: `active` is false and costs one check per
 // datagram.
-import { FLOOD_CALMED, FLOOD_LIMITED } from "../protocol/log-grammar.ts";
+import { FLOOD_CALMED, FLOOD_LIFTED, FLOOD_LIMITED } from "../protocol/log-grammar.ts";
 import type { Priority } from "../shared/priority.ts";
 import { type Scheduler, systemScheduler, type Timer } from "../shared/scheduler.ts";
 
@@ -97,8 +97,8 @@ export class FloodGuard {
       return;
     }
     this.deactivate();
+    this.lift("FloodLimit turned off");
     this.senders.clear();
-    this.others.limited = false;
   }
 
   /** Senders being limited now. */
@@ -163,8 +163,19 @@ export class FloodGuard {
     if (!armed) this.deactivate();
   }
 
+  /** Stop (the server is stopping): a sender still limited is released, and what its limit cost is said. */
   close(): void {
     this.deactivate();
+    this.lift("the server is stopping");
+  }
+
+  /** Release every limited sender, saying what each limit cost, so no dropped datagram goes unsaid. */
+  private lift(why: string): void {
+    for (const s of [...this.senders.values(), this.others]) {
+      if (!s.limited) continue;
+      s.limited = false;
+      this.options.report("notice", FLOOD_LIFTED.format({ sender: s.name, why, dropped: s.dropped }));
+    }
   }
 
   /** A light socket of a host whose bucket is empty: under its share this tick, and one of the first LIGHT_SOCKETS seen. */

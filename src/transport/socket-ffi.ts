@@ -5,7 +5,7 @@
 // loadLibc() says why, and the transport uses Bun's API alone.
 import { dlopen, FFIType, type Pointer, ptr, read } from "bun:ffi";
 import { readdirSync, readlinkSync } from "node:fs";
-import { formatIpv4 } from "../core/endpoint.ts";
+import { formatIpv4 } from "../shared/endpoint.ts";
 
 const { i32, u32, ptr: pointer } = FFIType;
 
@@ -37,7 +37,7 @@ export const MSG_DONTWAIT = 0x40;
 
 // struct mmsghdr (64 bytes): msghdr { name 0, namelen 8, iov 16, iovlen 24, control 32, controllen 40, flags 48 }, msg_len 56.
 export const MMSG_BYTES = 64;
-export const IOVEC_BYTES = 16;
+const IOVEC_BYTES = 16;
 export const SOCKADDR_BYTES = 16;
 
 let loaded: Libc | string | undefined;

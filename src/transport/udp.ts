@@ -11,7 +11,7 @@
 // with its destination and text when the socket's error queue says them).
 
 import type { udp } from "bun";
-import { ipv4Value, isIPv4, type UdpEndpoint, UdpEndpoints } from "../core/endpoint.ts";
+import { ipv4Value, isIPv4, type UdpEndpoint, UdpEndpoints } from "../shared/endpoint.ts";
 import { BatchIO } from "./batch-io.ts";
 import { BunIO } from "./bun-io.ts";
 import { type DatagramIO, EMSGSIZE, errnoReason } from "./datagram-io.ts";
@@ -32,9 +32,10 @@ export interface UdpEvents {
   /**
    * The kernel dropped datagrams in front of the socket (it was full: the
    * server is overloaded), learnt from the datagrams read in batches
-   * (dropsSignalled). Called once per turn that learnt of new drops.
+   * (dropsSignalled). Called once per turn that learnt of new drops, with
+   * the socket's count of them since it was bound.
    */
-  kernelDropped?(): void;
+  kernelDropped?(total: number): void;
 }
 
 export type BindResult = { readonly ok: true; readonly transport: UdpTransport } | { readonly ok: false; readonly reason: string };
@@ -54,6 +55,15 @@ export interface BindOptions {
 const READS_PER_TURN = 8;
 
 export class UdpTransport {
+  /** Where datagrams and reports go once listen() was called; until then what arrives waits in `waiting`. */
+  private events: UdpEvents;
+  /**
+   * Datagrams that arrived before listen(), in order. The server listens in
+   * the same turn of the event loop it binds in (opening its serial ports in
+   * between takes microtasks, no I/O wait), so none can: were one to, it
+   * would be handed over, not lost.
+   */
+  private readonly waiting: Array<readonly [string, UdpEndpoint]> = [];
   /** Datagrams the kernel would not send, since start. */
   notSent = 0;
   /** Datagrams sent again after an ICMP error for an earlier one displaced them. */
@@ -76,6 +86,12 @@ export class UdpTransport {
   private closed = false;
   private readonly endTurnSoon = () => this.endTurn();
   private readonly fromBatch = (text: string, ipv4: number, port: number) => this.events.received(text, this.peers.of(ipv4, port));
+  private readonly wait: UdpEvents = {
+    received: (text, from) => void this.waiting.push([text, from]),
+    // Reports follow sends, and nothing is sent before listen(); they are counted all the same.
+    notSent: () => {},
+    unreachable: () => {},
+  };
   private readonly onNotSent = (ipv4: number, port: number, text: string, errno: number) => {
     this.notSent++;
     this.events.notSent(this.peers.of(ipv4, port), text, errnoReason(errno));
@@ -88,17 +104,24 @@ export class UdpTransport {
   private constructor(
     private readonly socket: udp.Socket<"buffer">,
     private readonly peers: UdpEndpoints,
-    private readonly events: UdpEvents,
     private readonly io: DatagramIO,
     private readonly errors: ErrorQueue | undefined,
     batchProblem: string | undefined,
+    early: ReadonlyArray<readonly [string, UdpEndpoint]>,
   ) {
     this.batchProblem = batchProblem;
+    this.events = this.wait;
+    this.waiting.push(...early);
   }
 
-  /** Bind port (0 = any free port) on options.hostname, else every interface. A failure is a reason, not an exception. */
-  static async bind(port: number, events: UdpEvents, options: BindOptions = {}): Promise<BindResult> {
+  /**
+   * Bind port (0 = any free port) on options.hostname, else every interface.
+   * A failure is a reason, not an exception. Datagrams are handed up once
+   * listen() says where to: the server binds first, then builds what takes them.
+   */
+  static async bind(port: number, options: BindOptions = {}): Promise<BindResult> {
     let transport: UdpTransport | undefined;
+    const early: Array<readonly [string, UdpEndpoint]> = [];
     const peers = new UdpEndpoints();
     let socket: udp.Socket<"buffer">;
     try {
@@ -109,7 +132,7 @@ export class UdpTransport {
           data(_socket, data, fromPort, fromAddress) {
             const text = data.toString("latin1");
             if (transport) transport.arrived(text, fromAddress, fromPort);
-            else events.received(text, peers.ofText(fromAddress, fromPort));
+            else early.push([text, peers.ofText(fromAddress, fromPort)]);
           },
           // Bun read an ICMP error for an earlier datagram: from the error
           // queue (errqueue: true; it kept only the errno), or as a read's
@@ -137,8 +160,14 @@ export class UdpTransport {
     const errors = typeof libc !== "string" && typeof fd === "number" ? new ErrorQueue(libc, fd) : undefined;
     const batch = options.batched !== false && typeof libc !== "string" && typeof fd === "number" ? new BatchIO(libc, fd) : undefined;
     const problem = batch ? undefined : options.batched === false ? "turned off" : (fd as string);
-    transport = new UdpTransport(socket, peers, events, batch ?? new BunIO(socket), errors, problem);
+    transport = new UdpTransport(socket, peers, batch ?? new BunIO(socket), errors, problem, early);
     return { ok: true, transport };
+  }
+
+  /** From now on datagrams and what becomes of those sent go to `events`; any that arrived before are handed over first. */
+  listen(events: UdpEvents): void {
+    this.events = events;
+    for (const [text, from] of this.waiting.splice(0)) events.received(text, from);
   }
 
   get port(): number {
@@ -258,7 +287,7 @@ export class UdpTransport {
   private noteDrops(io: BatchIO): false {
     if (io.kernelDrops !== this.kernelDrops) {
       this.kernelDrops = io.kernelDrops;
-      this.events.kernelDropped?.();
+      this.events.kernelDropped?.(io.kernelDrops);
     }
     return false;
   }

@@ -47,6 +47,18 @@ describe("isis check's verdict", () => {
     expect(v.line).toContain("late=2;0;;0");
   });
 
+  test("the log not written says why from STATUS (LogDown=) and what it cost from STATS", () => {
+    const down = (reason: string, lost: number) =>
+      verdict({
+        ...healthy,
+        status: answer(STATUS.kind === "answer" ? `${STATUS.body} LogDown=${reason}` : ""),
+        stats: answer((stats() as { body: string }).body.replace("logLost=0 logDown=0", `logLost=${lost} logDown=1`)),
+      });
+    expect(down("no_answer", 3).line).toStartWith("ISIS WARNING - runtime log not written (no_answer, 3 entries lost) - IS at mods1:6600");
+    expect(down("queue_full", 900).state).toBe(WARNING);
+    expect(down("queue_full", 900).line).toContain("(queue_full, 900 entries lost)");
+  });
+
   test("no answer to STATUS is CRITICAL", () => {
     const v = verdict({ ...base, status: { kind: "silent", why: "nothing within 5 s" }, liveness: undefined, stats: undefined });
     expect(v).toEqual({ state: CRITICAL, line: "ISIS CRITICAL - no answer from IS at 127.0.0.1:6600: nothing within 5 s" });

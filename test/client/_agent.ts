@@ -21,9 +21,14 @@ export const AGENT_SCRIPT: Readonly<Record<string, readonly string[]>> = {
   forge: ["STATUS: forge a\nDONE: forged", "ERROR: forge \x1b]0;pwned\x07\x1b[2J\x9b31m"],
 };
 
-/** Gap between answers, so progress and the final reply arrive as separate datagrams. */
+/**
+ * The agent's own pacing between its answers, as a real agent's progress
+ * comes over time (`slow` stands for a long command). Nothing asserted waits
+ * on these times: the tests wait for the datagrams, and the client's timeout
+ * is tested on a manual clock (session.test.ts).
+ */
 const ANSWER_GAP_MS = 30;
-export const SLOW_GAP_MS = 100;
+const SLOW_GAP_MS = 100;
 
 export interface Received {
   readonly text: string;

@@ -1,9 +1,12 @@
-// The UDP exchange against a scripted agent on a real 127.0.0.1 socket.
+// The UDP exchange against a scripted agent on a real 127.0.0.1 socket; the
+// idle timeout on a manual clock.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Reply } from "../../src/client/reply.ts";
 import { requestDatagram } from "../../src/client/request.ts";
 import { runSession, type SessionOptions } from "../../src/client/session.ts";
-import { SLOW_GAP_MS, TestAgent } from "./_agent.ts";
+import { ManualScheduler } from "../helpers/manual-scheduler.ts";
+import { waitUntil } from "../helpers/wait.ts";
+import { TestAgent } from "./_agent.ts";
 
 let agent: TestAgent;
 beforeAll(async () => {
@@ -39,19 +42,36 @@ describe("runSession", () => {
     await agent.next();
   });
 
-  test("gives up after the idle timeout when nothing comes", async () => {
-    const started = Date.now();
-    const { ended } = session("hang", { idleTimeoutMs: 150 });
-    expect(await ended).toEqual({ kind: "timeout" });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  test("gives up after the idle timeout when nothing comes, not before", async () => {
+    const clock = new ManualScheduler();
+    let over = false;
+    const { ended } = session("hang", { idleTimeoutMs: 150, scheduler: clock });
+    void ended.then(() => {
+      over = true;
+    });
     await agent.next();
+    await waitUntil("the idle timer set", () => clock.pending === 1);
+    clock.advance(149);
+    // A turn of the event loop: an end already decided would have been seen.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(over).toBe(false);
+    clock.advance(1);
+    expect(await ended).toEqual({ kind: "timeout" });
   });
 
   test("progress restarts the wait: a command slower than the timeout but reporting in time succeeds", async () => {
-    // Four answers SLOW_GAP_MS (100 ms) apart: 400 ms in all, well past the 250 ms timeout.
-    const { ended } = session("slow", { idleTimeoutMs: 2.5 * SLOW_GAP_MS });
+    const clock = new ManualScheduler();
+    const { seen, ended } = session("hang", { idleTimeoutMs: 250, scheduler: clock });
+    const request = await agent.next();
+    // 200 ms between reports, 800 ms in all: well past the 250 ms timeout, never 250 ms without word.
+    for (let i = 1; i <= 3; i++) {
+      clock.advance(200);
+      agent.send(`M1.IE>IPC1 STATUS: hang ${i}\r`, request.port);
+      await waitUntil(`report ${i} seen`, () => seen.length === i);
+    }
+    clock.advance(200);
+    agent.send("M1.IE>IPC1 DONE: hang\r", request.port);
     expect(await ended).toMatchObject({ kind: "answered", reply: { kind: "done" } });
-    await agent.next();
   });
 
   test("a DONE: for another name, or from another node, does not end the command", async () => {

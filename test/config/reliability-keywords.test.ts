@@ -1,7 +1,7 @@
 // ExecAllow, Pin, StateFile and FloodLimit in the runtime config file.
 import { describe, expect, test } from "bun:test";
+import { describePin } from "../../src/config/access-values.ts";
 import { DEFAULT_SERVER_CONFIG, parseServerConfig } from "../../src/config/server-config.ts";
-import { describePin } from "../../src/core/access.ts";
 
 const parse = (text: string) => parseServerConfig(text);
 const fatal = (text: string) => parse(text).problems.filter((p) => p.fatal);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { formatHistory, formatHostsTable, formatInfo, helpText, type InfoFacts } from "../../src/console/format.ts";
-import { udpEndpoint } from "../../src/core/endpoint.ts";
+import { udpEndpoint } from "../../src/shared/endpoint.ts";
 
 describe("formatHostsTable", () => {
   const now = 1_000_000;

@@ -73,7 +73,7 @@ describe("ExecAllow", () => {
     g.serial.push({ device: "/dev/ttyS0", up: true });
     g.core.receive("M1.IE>IS EXEC: QUIT\r", { kind: "serial", index: 0, device: "/dev/ttyS0" });
     expect(g.sent.at(-1)?.text).toBe("IS>M1.IE DONE: QUIT ISIS executive quit command executed IS=OFFLINE\r");
-    await Bun.sleep(0);
+    await g.settled();
     expect(f.quits() + g.quits()).toBe(2);
   });
 
@@ -104,7 +104,7 @@ describe("ExecAllow", () => {
       expect(texts(f.from(1000, `A1>IS ${spelling}\r`))).toEqual(["IS>A1 DONE: QUIT ISIS executive quit command executed IS=OFFLINE\r"]);
     }
     expect(texts(f.from(1000, "A1>IS \tPING\r"))).toEqual(["IS>A1 PONG\r"]);
-    await Bun.sleep(0);
+    await f.settled();
     expect(f.quits()).toBe(3);
   });
 
@@ -123,7 +123,7 @@ describe("a Pin added by RESTART or SIGHUP", () => {
     f.setNextConfig({ ok: true, config: configOf("Pin M1.IE 127.0.0.1:10700\n") });
     const before = f.sent.length;
     f.from(1000, "OP>IS RESTART\r");
-    await Bun.sleep(0);
+    await f.settled();
     const sent = f.sent.slice(before);
     expect(f.core.hosts.get("M1.IE")).toBeUndefined();
     expect(sent).toContainEqual({ to: "127.0.0.1:10700", text: "IS>AL PING\r" });
@@ -144,7 +144,7 @@ describe("a Pin added by RESTART or SIGHUP", () => {
     f.from(5000, "M1.CB>IS PING\r");
     f.setNextConfig({ ok: true, config: configOf("Pin M1.IE 127.0.0.1:10700\nPin M1.CB 127.0.0.1\n") });
     f.from(1000, "OP>IS RESTART\r");
-    await Bun.sleep(0);
+    await f.settled();
     expect(f.core.hosts.get("M1.IE")?.endpoint).toEqual(f.udp(10700));
     expect(f.core.hosts.get("M1.CB")?.endpoint).toEqual(f.udp(5000));
     expect(f.logged.filter((l) => l.startsWith("Refused the route"))).toEqual([]);
@@ -161,12 +161,12 @@ describe("RESTART", () => {
       return reload();
     };
     for (let i = 0; i < 50; i++) f.from(1000, "A1>IS RESTART\r");
-    await Bun.sleep(0);
+    await f.settled();
     expect(reloads).toBe(1);
     expect(texts(f.sent).filter((t) => t === "IS>A1 PING\r")).toHaveLength(1);
     expect(texts(f.sent).filter((t) => t.startsWith("IS>A1 DONE: RESTART"))).toHaveLength(50);
     f.from(1000, "A1>IS RESTART\r");
-    await Bun.sleep(0);
+    await f.settled();
     expect(reloads).toBe(2);
   });
 });

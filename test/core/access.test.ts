@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { describePin, execAllowed, inNetworks, mayClaim, type Network, type PinTarget, parseNetwork, parsePinTarget } from "../../src/core/access.ts";
-import { udpEndpoint } from "../../src/core/endpoint.ts";
+import { describePin, type Network, type PinTarget, parseNetwork, parsePinTarget } from "../../src/config/access-values.ts";
+import { execAllowed, inNetworks, mayClaim } from "../../src/core/access.ts";
+import { udpEndpoint } from "../../src/shared/endpoint.ts";
 
 const net = (text: string): Network => {
   const n = parseNetwork(text);

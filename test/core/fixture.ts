@@ -1,9 +1,9 @@
 // A core wired to recording stand-ins: the core has no I/O, so its tests
 // need no sockets; the e2e tests cover the real transports.
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from "../../src/config/server-config.ts";
-import { type Endpoint, udpEndpoint } from "../../src/core/endpoint.ts";
 import { IsisCore } from "../../src/core/isis-core.ts";
 import type { RestartResult, SerialPortInfo, ServerControl } from "../../src/core/ports.ts";
+import { type Endpoint, udpEndpoint } from "../../src/shared/endpoint.ts";
 import type { Priority } from "../../src/shared/priority.ts";
 
 export interface Sent {
@@ -28,6 +28,8 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
   const flushed: number[] = [];
   let quits = 0;
   let logging = true;
+  /** What the server would do when a client is added, moves or is removed (the state file): a test sets it. */
+  const hooks = { hostsChanged: () => {} };
   let nextConfig: RestartResult = { ok: true, config: { ...DEFAULT_SERVER_CONFIG, ...overrides } };
   const control: ServerControl = {
     rcFile: "/etc/isis.ini",
@@ -39,7 +41,6 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
     logging: () => logging,
     // No file behind this log: nothing to check, nothing wrong (test/log and the e2e tests have real files).
     checkLog: () => undefined,
-    logProblem: () => undefined,
     setLogging: (on) => {
       logging = on;
     },
@@ -49,7 +50,8 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
       flushed.push(i);
       return true;
     },
-    logHealth: () => ({ lost: 0, down: false }),
+    logHealth: () => ({ lost: 0, down: undefined }),
+    intakeLosses: () => ({ flooded: 0, kernelDropped: 0 }),
     reloadConfig: async () => nextConfig,
     quit: () => {
       quits++;
@@ -80,6 +82,7 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
       wake: () => {
         wakes++;
       },
+      hostsChanged: () => hooks.hostsChanged(),
     },
     control,
     clock: () => {
@@ -92,6 +95,7 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
   const udp = (port: number) => udpEndpoint("127.0.0.1", port);
   return {
     core,
+    hooks,
     sent,
     logged,
     stamps,
@@ -109,6 +113,13 @@ export function makeCore(overrides: Partial<ServerConfig> = {}, { clockStepMs = 
     setNextConfig: (r: RestartResult) => {
       nextConfig = r;
     },
+    /**
+     * Let the core's asynchronous answers finish (RESTART awaits the reload,
+     * QUIT runs in a microtask). The fixture does no I/O and sets no timer, so
+     * they settle within the microtask queue, which is empty before
+     * setImmediate's callback runs: an end to wait for, not a time.
+     */
+    settled: () => new Promise<void>((resolve) => setImmediate(resolve)),
     /** Receive from a UDP port and return what was sent in response. */
     from(port: number, raw: string): Sent[] {
       const before = sent.length;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { UdpEndpoints, udpEndpoint } from "../../src/core/endpoint.ts";
 import { HostTable, MAX_HOSTS, Touch } from "../../src/core/host-table.ts";
+import { UdpEndpoints, udpEndpoint } from "../../src/shared/endpoint.ts";
 
 const at = (port: number) => udpEndpoint("127.0.0.1", port);
 

@@ -1,7 +1,7 @@
 // Our dotted-quad check against node:net's, which the server no longer loads.
 import { expect, test } from "bun:test";
 import { isIPv4 as nodeIsIPv4 } from "node:net";
-import { isIPv4 } from "../../src/core/endpoint.ts";
+import { isIPv4 } from "../../src/shared/endpoint.ts";
 
 test("isIPv4 answers as node:net's isIPv4 does, on the usual, the edge and random cases", () => {
   const cases = [

@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_SERVER_CONFIG } from "../../src/config/server-config.ts";
-import { runServerCommand } from "../../src/core/commands.ts";
 import { MAX_HOSTS } from "../../src/core/host-table.ts";
 import { makeCore } from "./fixture.ts";
 
@@ -169,10 +168,10 @@ describe("server commands", () => {
     expect(texts(f.from(1000, "A1>IS HOST M1.IE\r"))).toEqual(["IS>A1 DONE: HOST Host0=M1.IE Method0=Serial ttyPort0=0 Device0=/dev/ttyS0 IdleTime0=0.000\r"]);
   });
 
-  test("HOSTS and CONFIG with no clients (asked from the console, which is not a client)", () => {
+  test("HOSTS and CONFIG with no clients (asked from the console, which is not a client)", async () => {
     const f = makeCore();
-    expect(runServerCommand(f.core, "HOSTS")).toBe("DONE: HOST No hosts currently connected to the ISIS server.");
-    expect(runServerCommand(f.core, "CONFIG")).toBe("DONE: CONFIG NumClients=0");
+    expect(await f.core.consoleCommand("HOSTS")).toBe("DONE: HOST No hosts currently connected to the ISIS server.");
+    expect(await f.core.consoleCommand("CONFIG")).toBe("DONE: CONFIG NumClients=0");
   });
 
   test("LOG, TIME, CONFIG", () => {
@@ -246,7 +245,7 @@ describe("server commands", () => {
     f.from(2000, "B1>IS PING\r");
     f.setNextConfig({ ok: true, config: { ...DEFAULT_SERVER_CONFIG, presetPorts: [{ host: "127.0.0.1", port: 10700 }] } });
     f.from(1000, "A1>IS RESTART\r");
-    await Bun.sleep(0);
+    await f.settled();
     expect(f.core.hosts.size).toBe(2);
     expect(f.sent.slice(-4)).toEqual([
       { to: "127.0.0.1:2000", text: "IS>B1 PING\r" },
@@ -260,7 +259,7 @@ describe("server commands", () => {
     const f = makeCore();
     f.setNextConfig({ ok: false, reason: "/etc/isis.ini:3: ServerPort 'x' is not a port number (0-65535)" });
     f.from(1000, "A1>IS RESTART\r");
-    await Bun.sleep(0);
+    await f.settled();
     expect(f.sent.at(-1)?.text).toBe("IS>A1 ERROR: RESTART /etc/isis.ini:3: ServerPort 'x' is not a port number (0-65535) - running configuration kept\r");
     expect(f.core.config).toEqual(DEFAULT_SERVER_CONFIG);
   });

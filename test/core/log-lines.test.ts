@@ -3,10 +3,10 @@
 // a night of losses, loops and a table that heals, each line read back the
 // way `isis log` reads a file.
 import { expect, test } from "bun:test";
-import type { UdpEndpoint } from "../../src/core/endpoint.ts";
 import { MAX_HOSTS } from "../../src/core/host-table.ts";
 import { parseEntry } from "../../src/forensics/entry.ts";
-import { formatIsoMicros } from "../../src/log/timestamp.ts";
+import type { UdpEndpoint } from "../../src/shared/endpoint.ts";
+import { formatIsoMicros } from "../../src/shared/timestamp.ts";
 import { makeCore } from "./fixture.ts";
 
 test("every line the core logs through losses, loops, evictions and removals is a message or a grammar note", async () => {
@@ -56,7 +56,7 @@ test("every line the core logs through losses, loops, evictions and removals is 
   f.core.observer.tick();
   // A RESTART, for its notes too.
   f.from(1000, "A1>IS RESTART\r");
-  await Bun.sleep(0);
+  await f.settled();
 
   const read = f.logged.map((text, i) => parseEntry(`${formatIsoMicros(f.stamps[i] as number)} ${text}`));
   expect(read.filter((e) => e.type !== "message" && e.type !== "note").map((e) => e.line)).toEqual([]);

@@ -1,7 +1,6 @@
 // LIVENESS, INFLIGHT, STATS and the observer behind them, on a core with a
 // hand-driven clock: idle times, staleness and lateness need no sleeping.
 import { describe, expect, test } from "bun:test";
-import { runServerCommand } from "../../src/core/commands.ts";
 import { MAX_MESSAGE_BYTES } from "../../src/protocol/message.ts";
 import { makeCore } from "./fixture.ts";
 
@@ -253,8 +252,8 @@ describe("when the observer's tick is due (no timer runs with nothing due)", () 
   });
 });
 
-test("server commands from the console answer too (no requester)", () => {
+test("server commands from the console answer too (no requester)", async () => {
   const f = makeCore();
-  expect(runServerCommand(f.core, "EXEC: LIVENESS")).toBe("DONE: LIVENESS numClients=0 numStale=0 staleAfter=120");
-  expect(runServerCommand(f.core, "MONITOR ON")).toBe("ERROR: MONITOR ON only a UDP client can watch the traffic");
+  expect(await f.core.consoleCommand("EXEC: LIVENESS")).toBe("DONE: LIVENESS numClients=0 numStale=0 staleAfter=120");
+  expect(await f.core.consoleCommand("MONITOR ON")).toBe("ERROR: MONITOR ON only a UDP client can watch the traffic");
 });

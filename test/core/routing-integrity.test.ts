@@ -4,8 +4,8 @@
 // error queue, every datagram attempted) is tested on real sockets in
 // test/transport/udp.test.ts and end to end in test/e2e/.
 import { describe, expect, test } from "bun:test";
-import { udpEndpoint } from "../../src/core/endpoint.ts";
 import { MAX_HOSTS } from "../../src/core/host-table.ts";
+import { udpEndpoint } from "../../src/shared/endpoint.ts";
 import { makeCore } from "./fixture.ts";
 
 const texts = (sent: { text: string }[]) => sent.map((s) => s.text);

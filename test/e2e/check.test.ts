@@ -94,7 +94,7 @@ test("a runtime log the server cannot write (a full disk) is a WARNING (1) with 
   const s = await server(`ServerLog ${join(dir, "isis")}\n`);
   await agent("M1.IE", s);
   const line = await checkUntil(1, ["--host", `127.0.0.1:${s.port}`]);
-  expect(line).toMatch(/^ISIS WARNING - runtime log not written \(\d+ entries lost\) - IS at /);
+  expect(line).toMatch(/^ISIS WARNING - runtime log not written \(unwritable, \d+ entries lost\) - IS at /);
   expect(line).toMatch(/ logLost=[1-9]\d*c$/);
 });
 

@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { VERSION } from "../../src/version.ts";
+import { VERSION } from "../../src/shared/version.ts";
 import { type Pane, Tmux } from "../console/tmux.ts";
 import { ISIS_BIN, makeTempDir } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";

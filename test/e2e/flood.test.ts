@@ -8,8 +8,10 @@
 // during and after. How much gets through, and what the flood costs in log
 // and memory, is measured by bench/flood.ts (npm run bench).
 import { afterEach, expect, test } from "bun:test";
+import type { Summary } from "../../src/forensics/summary.ts";
 import { floodUntilLimited } from "../helpers/flood.ts";
-import { type RunningServer, startServer } from "../helpers/server.ts";
+import { kernelDrops } from "../helpers/proc.ts";
+import { ISIS_BIN, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
 import { textOf, waitUntil } from "../helpers/wait.ts";
 
@@ -33,6 +35,15 @@ async function roundTrip(server: RunningServer, l1: UdpClient, l2: UdpClient, ta
     }
   }
 }
+
+/** The KEY=VALUE words of a reply. */
+const statsOf = (reply: string): Record<string, string> =>
+  Object.fromEntries(
+    reply
+      .trim()
+      .split(" ")
+      .flatMap((w) => (w.includes("=") ? [w.split("=", 2) as [string, string]] : [])),
+  );
 
 // Both ways the server learns of the kernel's drops: from the datagrams it
 // reads in batches (SO_RXQ_OVFL), and on Bun's API path from /proc/net/udp,
@@ -72,5 +83,25 @@ for (const batched of [true, false]) {
     const logged = log.split("\n").filter((line) => line.includes("FL>NOBODY junk")).length;
     expect(logged).toBeLessThanOrEqual(sent - dropped);
     expect(log).toContain(`flood: 127.0.0.2 calmed down; ${dropped} datagrams from it were dropped`);
-  }, 30_000);
+
+    // Never a silent loss: STATS counts what never reached the core, the flood guard's drops (flooded) and the
+    // kernel's in front of the socket (kernelDropped), and the log says both (the overload is said once it is over).
+    const said = () => server.lines.reduce((sum, l) => sum + Number(/overload: the kernel dropped (\d+) datagrams/.exec(l)?.[1] ?? 0), 0);
+    const stats = await waitUntil(
+      "every overload said: STATS kernelDropped equal to the overload lines' sum",
+      async () => {
+        const s = statsOf(await l1.request("L1>IS STATS\r", server.port));
+        return Number(s.kernelDropped) > 0 && Number(s.kernelDropped) === said() && s;
+      },
+      { timeoutMs: 15_000, seen: () => `lines:\n${server.lines.join("\n")}` },
+    );
+    expect(Number(stats.flooded)).toBe(dropped);
+    expect(Number(stats.kernelDropped)).toBeLessThanOrEqual(kernelDrops(server.port));
+    // And isis log summary, replaying the runtime log, counts the same.
+    expect(await server.stop()).toBe(0);
+    const summary = Bun.spawnSync([ISIS_BIN, "log", "summary", "--json", "-f", server.configPath], { stdout: "pipe", stderr: "pipe" });
+    expect(summary.stderr.toString()).toBe("");
+    const counters = (JSON.parse(summary.stdout.toString()) as Summary).runs.at(-1)?.counters;
+    expect({ flooded: counters?.flooded, kernelDropped: counters?.kernelDropped }).toEqual({ flooded: dropped, kernelDropped: Number(stats.kernelDropped) });
+  }, 45_000);
 }

@@ -7,9 +7,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmod, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { makeDirs } from "../../src/installer/fs-ops.ts";
+import { NotifyReceiver } from "../helpers/notify-receiver.ts";
 import { ISIS_BIN, makeTempDir } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
-import { NotifyReceiver } from "../installer/notify-receiver.ts";
 import { expandSyscallSets, stagedExposure, verifyStagedUnit } from "../installer/systemd-analyze.ts";
 
 const REPO = resolve(import.meta.dir, "../..");

@@ -95,11 +95,10 @@ describe("not on a terminal", () => {
 describe("--id NAME", () => {
   /** Wait until the server lists `name` as a monitor. */
   async function subscribed(asker: UdpClient, askerName: string, name: string): Promise<void> {
-    const deadline = Date.now() + 5000;
-    while (!(await asker.request(`${askerName}>IS MONITOR\r`, server.port)).includes(`=${name},`)) {
-      if (Date.now() > deadline) throw new Error(`${name} never subscribed`);
-      await Bun.sleep(50);
-    }
+    // Only asking the server tells: the one wait helper, polling with MONITOR.
+    await waitUntil(`${name} subscribed`, async () => (await asker.request(`${askerName}>IS MONITOR\r`, server.port)).includes(`=${name},`), {
+      pollMs: 50,
+    });
   }
 
   test("a name the server's host table holds is refused, and the agent keeps its route", async () => {

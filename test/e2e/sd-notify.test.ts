@@ -2,9 +2,9 @@
 // AF_UNIX datagram socket systemd would pass in $NOTIFY_SOCKET and checks the
 // protocol Type=notify and WatchdogSec= rely on.
 import { afterEach, expect, test } from "bun:test";
+import { NotifyReceiver } from "../helpers/notify-receiver.ts";
 import { type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
-import { NotifyReceiver } from "../installer/notify-receiver.ts";
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {

@@ -70,11 +70,9 @@ describe("serial clients", () => {
   });
 
   test("a message split across writes, and several in one write, with \\r, \\n and \\r\\n endings", async () => {
-    for (const piece of ["M1.I", "E>IS P", "I", "NG\r"]) {
-      tty0.write(piece);
-      // Pacing only, so the pieces are likely read apart; nothing asserted depends on it.
-      await Bun.sleep(20);
-    }
+    // The server may read the pieces apart or together (the kernel decides): either way one message.
+    // That pieces read apart make one line is checked read by read in test/serial/ (port-logic, serial-ports).
+    for (const piece of ["M1.I", "E>IS P", "I", "NG\r"]) tty0.write(piece);
     expect(await tty0.next()).toBe("IS>M1.IE PONG");
     tty0.write("M1.IE>A1 one\rM1.IE>A1 two\nM1.IE>A1 three\r\n");
     expect(await udp.next()).toBe("M1.IE>A1 one\r");

@@ -291,6 +291,7 @@ describe("input", () => {
         START,
         "19:00:01 Ignored malformed message from 127.0.0.1:7000: no '>' in the address header: 'junk\\x0d'",
         "19:00:02 Ignored malformed message from 127.0.0.1:7000: oversized message (3000 bytes, limit 2048): 'AAAA'... (3000 bytes)",
+        "19:00:02.500000 Ignored malformed message from 127.0.0.1:7000: control byte 0x0a in message: 'A1>B1 x\\x0aIS>M1.IE EXEC: QUIT\\x0d'",
         "19:00:03 Refused message from 127.0.0.1:6666 claiming M1.IE, which is pinned to 127.0.0.1:10700: 'M1.IE>IS PING\\x0d'",
         "19:00:03.000100 IS>M1.IE ERROR: Node name M1.IE is pinned to another address, message refused",
         "19:00:04 OP>IS EXEC: quit",
@@ -303,18 +304,34 @@ describe("input", () => {
         "19:00:07 flood: 127.0.0.1:9999 sends faster than 1000 datagrams/s while the server is overloaded; dropping its excess so other clients are still served",
         "19:00:09 flood: 127.0.0.1:9999 calmed down; 12345 datagrams from it were dropped",
         "19:00:10 flood: 127.0.0.1:9999 sends faster than 1000 datagrams/s while the server is overloaded; dropping its excess so other clients are still served",
+        "19:00:11 overload: the kernel dropped 500 datagrams in front of the server's socket in 2.0 s (its queue was full)",
+        "19:00:12 flood: 127.0.0.2 no longer limited (the server is stopping); 7 datagrams from it were dropped",
       ],
       "19:10:00",
     );
-    expect(s.input).toMatchObject({ malformed: 1, oversized: 1, junk: 1, refused: { pin: 1, exec: 2 } });
+    expect(s.input).toMatchObject({ malformed: 2, oversized: 1, junk: 1, refused: { pin: 1, exec: 2 } });
     expect(s.input.flood).toEqual({
       episodes: 2,
-      dropped: 12345,
+      dropped: 12352,
       senders: [
         { sender: "127.0.0.1:9999", episodes: 2, dropped: 12345, first: `${DAY}T19:00:07.000000Z`, last: `${DAY}T19:00:10.000000Z`, limitedAtEnd: true },
+        { sender: "127.0.0.2", episodes: 0, dropped: 7, first: `${DAY}T19:00:12.000000Z`, last: `${DAY}T19:00:12.000000Z`, limitedAtEnd: false },
       ],
+      overloads: 1,
+      kernelDropped: 500,
     });
-    expect(s.runs.at(-1)?.counters).toMatchObject({ received: 5, malformed: 1, oversized: 1, refused: 3, broadcast: 0, replied: 3 });
+    // As STATS counts them: flooded from the calmed and lifted lines, kernelDropped from the overload lines.
+    expect(s.runs.at(-1)?.counters).toMatchObject({
+      received: 6,
+      malformed: 1,
+      oversized: 1,
+      controlBytes: 1,
+      refused: 3,
+      broadcast: 0,
+      replied: 3,
+      flooded: 12352,
+      kernelDropped: 500,
+    });
     expect(command(s, "IS", "QUIT")).toMatchObject({ count: 1, errors: 1 });
   });
 

@@ -165,6 +165,7 @@ async function takeDown(base: string, name: string, nspawn: Subprocess | undefin
   if (nspawn && nspawn.exitCode === null) {
     // SIGTERM: nspawn asks the container's systemd to power off, which stops every service in order.
     nspawn.kill("SIGTERM");
+    // Its exit is awaited, for at most 20 s.
     const stopped = await Promise.race([nspawn.exited.then(() => true), Bun.sleep(20_000).then(() => false)]);
     if (!stopped) {
       // Killing the container's init kills everything in its PID namespace.

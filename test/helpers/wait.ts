@@ -12,17 +12,22 @@ export class Changes {
     for (const wake of [...this.wakers]) wake();
   }
 
-  /** Resolves at the next notify(), or after ms. */
-  next(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
+  /**
+   * Watch from now on: `changed` resolves at the next notify() after this
+   * call, or after ms; cancel() stops watching (and resolves it) at once.
+   */
+  watch(ms: number): { readonly changed: Promise<void>; cancel(): void } {
+    let done = () => {};
+    const changed = new Promise<void>((resolve) => {
+      done = () => {
         clearTimeout(timer);
         this.wakers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      this.wakers.add(done);
     });
+    const timer = setTimeout(done, ms);
+    this.wakers.add(done);
+    return { changed, cancel: done };
   }
 }
 
@@ -49,15 +54,20 @@ export async function waitUntil<T>(what: string, check: () => Found<T> | Promise
   const timeoutMs = options.timeoutMs ?? 5000;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
+    // Watched before the check, so a change while check() runs (it may be async) is not missed.
+    const watch = options.on?.watch(Math.max(0, deadline - performance.now()));
     const found = await check();
-    if (found !== undefined && found !== null && found !== false) return found;
+    if (found !== undefined && found !== null && found !== false) {
+      watch?.cancel();
+      return found;
+    }
     const left = deadline - performance.now();
     if (left <= 0) {
+      watch?.cancel();
       const seen = options.seen ? `; ${options.seen()}` : "";
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${seen}`);
     }
-    const pause = options.on ? left : Math.min(left, options.pollMs ?? 10);
-    await (options.on ? options.on.next(pause) : Bun.sleep(pause));
+    await (watch ? watch.changed : Bun.sleep(Math.min(left, options.pollMs ?? 10)));
   }
 }
 

@@ -42,7 +42,7 @@ describe("a log file that vanished", () => {
     expect(text).toContain(` Runtime log reopened: ${path} was removed\n`);
     expect(text).toEndWith(" after\n");
     expect(text).not.toContain("before");
-    expect(log.problem).toBeUndefined();
+    expect(log.down).toBeUndefined();
     await log.close();
   });
 
@@ -95,16 +95,16 @@ describe("a log file that vanished", () => {
     writeFileSync(join(dir, "a-file"), "not a directory");
     blocked.log.write("lost");
     await blocked.log.flush();
-    expect(blocked.log.problem).toBe("unwritable");
+    expect(blocked.log.down).toBe("unwritable");
     rmSync(join(dir, "a-file"));
     blocked.log.write("kept");
     await blocked.log.flush();
-    expect(blocked.log.problem).toBeUndefined();
+    expect(blocked.log.down).toBeUndefined();
     const text = readFileSync(join(dir, "a-file", "isis.20250915.log"), "latin1");
     expect(text).toContain(" kept\n");
     expect(text).toContain(" Runtime log lost ");
     blocked.log.setEnabled(false);
-    expect(blocked.log.problem).toBeUndefined();
+    expect(blocked.log.down).toBeUndefined();
     await Promise.all([log.close(), blocked.log.close()]);
   });
 });

@@ -136,6 +136,10 @@ describe("RuntimeLog", () => {
     for (let i = 0; i < 5000; i++) log.write(`A1>B1 entry ${i} ${"x".repeat(60)}`);
     const lost = log.dropped;
     expect(lost).toBeGreaterThan(0);
+    // STATUS LogDown= and STATS logDown read this while it lasts.
+    expect(log.down).toBe("queue_full");
+    await log.flush();
+    expect(log.down).toBeUndefined();
     await log.close();
     const text = readFileSync(join(dir, "isis.20250915.log"), "latin1");
     expect(text).toEndWith(`2025-09-15T14:03:22.123000 Runtime log lost ${lost} entries (queue full, the disk too slow)\n`);

@@ -82,7 +82,7 @@ test("a compiled binary opens a pty as its serial port, echoes lines, survives t
     expect(fdsOpenOn(first.slavePath, pid).length).toBeGreaterThan(0);
 
     first.write("A1>IS PI");
-    await Bun.sleep(30);
+    await out.expect(/^read total=8$/);
     first.write("NG\rB1>IS x\n\0noise\r");
     expect(await first.next()).toBe("ECHO A1>IS PING");
     expect(await first.next()).toBe("ECHO B1>IS x");

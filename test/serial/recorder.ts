@@ -1,11 +1,14 @@
 // Records SerialEvents in order and lets a test wait for one, never sleeping blind.
+
+import type { Priority } from "../../src/shared/priority.ts";
 import type { SerialEvents } from "../../src/transport/serial/index.ts";
 import { Changes, waitUntil } from "../helpers/wait.ts";
 
 export type SerialEvent =
   | { kind: "line"; index: number; text: string }
   | { kind: "junk"; index: number; reason: string }
-  | { kind: "state"; index: number; up: boolean; reason: string };
+  | { kind: "state"; index: number; up: boolean; reason: string; first: boolean }
+  | { kind: "backlog"; index: number; priority: Priority; message: string };
 
 export class Recorder implements SerialEvents {
   readonly events: SerialEvent[] = [];
@@ -17,8 +20,11 @@ export class Recorder implements SerialEvents {
   junk(index: number, reason: string): void {
     this.push({ kind: "junk", index, reason });
   }
-  state(index: number, up: boolean, reason: string): void {
-    this.push({ kind: "state", index, up, reason });
+  state(index: number, up: boolean, reason: string, first: boolean): void {
+    this.push({ kind: "state", index, up, reason, first });
+  }
+  backlog(index: number, priority: Priority, message: string): void {
+    this.push({ kind: "backlog", index, priority, message });
   }
 
   lines(index = 0): string[] {
@@ -29,6 +35,13 @@ export class Recorder implements SerialEvents {
   }
   states(index = 0): { up: boolean; reason: string }[] {
     return this.events.flatMap((e) => (e.kind === "state" && e.index === index ? [{ up: e.up, reason: e.reason }] : []));
+  }
+  /** Whether each state report of a port was its first (the attempt at start). */
+  firsts(index = 0): boolean[] {
+    return this.events.flatMap((e) => (e.kind === "state" && e.index === index ? [e.first] : []));
+  }
+  backlogs(index = 0): string[] {
+    return this.events.flatMap((e) => (e.kind === "backlog" && e.index === index ? [`${e.priority}: ${e.message}`] : []));
   }
 
   /** Wait until check() holds (checked now and after every event), or fail after timeoutMs. */

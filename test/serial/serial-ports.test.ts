@@ -1,14 +1,49 @@
 // SerialPorts on real pseudo-terminals: the pty slave is the "serial device",
 // the test is the client on the master side. The real bun:ffi termios binding
-// runs underneath; nothing is mocked.
+// runs underneath; nothing is mocked. Retries run on a manual clock, and the
+// binding is watched (Tap) so a test waits for the bytes to have been read,
+// never for a fixed time. port-logic.test.ts runs the same stack in memory.
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { BindingInterface, BindingPortInterface, OpenOptions } from "@serialport/bindings-interface";
+import { TermiosBinding } from "../../src/transport/serial/binding.ts";
 import { type SerialOptions, SerialPorts } from "../../src/transport/serial/index.ts";
+import { ManualScheduler } from "../helpers/manual-scheduler.ts";
 import { fdFlags, fdsOpenOn, openPty, type Pty, termiosOf } from "../helpers/pty.ts";
-import { waitUntil } from "../helpers/wait.ts";
+import { Changes, waitUntil } from "../helpers/wait.ts";
 import { Recorder } from "./recorder.ts";
+
+/** The termios binding, counting its opens and the bytes its ports read, so tests wait for those events. */
+class Tap implements BindingInterface {
+  opens = 0;
+  bytesRead = 0;
+  readonly changed = new Changes();
+
+  list() {
+    return TermiosBinding.list();
+  }
+
+  async open(options: OpenOptions): Promise<BindingPortInterface> {
+    this.opens++;
+    this.changed.notify();
+    const port = await TermiosBinding.open(options);
+    const read = port.read.bind(port);
+    port.read = async (buffer, offset, length) => {
+      const result = await read(buffer, offset, length);
+      this.bytesRead += result.bytesRead;
+      this.changed.notify();
+      return result;
+    };
+    return port;
+  }
+
+  /** Wait until the ports have read `n` bytes in all. */
+  async read(n: number): Promise<void> {
+    await waitUntil(`${n} bytes read`, () => this.bytesRead >= n, { on: this.changed, seen: () => `${this.bytesRead} read` });
+  }
+}
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -33,29 +68,41 @@ function repoint(link: string, target: string | undefined): void {
   if (target) symlinkSync(target, link);
 }
 
-async function started(devices: string[], options: SerialOptions = {}): Promise<{ ports: SerialPorts; events: Recorder }> {
+const RETRY_MS = 100;
+
+async function started(devices: string[], options: Partial<SerialOptions> = {}) {
   const events = new Recorder();
-  const ports = new SerialPorts(devices, events, { retryMs: 100, ...options });
+  const tap = new Tap();
+  const clock = new ManualScheduler();
+  const ports = new SerialPorts(devices, events, { binding: tap, scheduler: clock, retryMs: RETRY_MS, ...options });
   cleanups.push(() => ports.close());
   await ports.start();
-  return { ports, events };
+  /** Move the clock to the next retry and wait until that attempt has settled (the next retry set, or the port up). */
+  const retry = async (index: number) => {
+    const before = tap.opens;
+    await waitUntil("a retry set", () => clock.pending > 0);
+    clock.advance(RETRY_MS);
+    await waitUntil("the retry", () => tap.opens === before + 1, { on: tap.changed });
+    await waitUntil("the retry settled", () => clock.pending > 0 || ports.isUp(index));
+  };
+  return { ports, events, tap, clock, retry };
 }
 
 /** Open one pty and a SerialPorts on its slave, and wait until the port is up. */
-async function onePort(options: SerialOptions = {}) {
+async function onePort(options: Partial<SerialOptions> = {}) {
   const p = pty();
-  const { ports, events } = await started([p.slavePath], options);
+  const { ports, events, tap } = await started([p.slavePath], options);
   expect(events.states()).toEqual([{ up: true, reason: expect.any(String) }]);
-  return { pty: p, ports, events };
+  return { pty: p, ports, events, tap };
 }
 
 describe("reading lines from a port", () => {
-  test("a message written in pieces, with pauses between them, arrives as one line", async () => {
-    const { pty, events } = await onePort();
+  test("a message written in pieces, each read before the next is written, arrives as one line", async () => {
+    const { pty, events, tap } = await onePort();
     pty.write("M1.IE>IS ST");
-    await Bun.sleep(30);
+    await tap.read(11);
     pty.write("AT");
-    await Bun.sleep(30);
+    await tap.read(13);
     pty.write("US\r");
     expect(await events.lineCount(1)).toEqual(["M1.IE>IS STATUS"]);
   });
@@ -67,12 +114,12 @@ describe("reading lines from a port", () => {
   });
 
   test("\\r, \\n and \\r\\n endings each end one message; nothing is translated by the tty", async () => {
-    const { pty, events } = await onePort();
+    const { pty, events, tap } = await onePort();
     pty.write("A1>IS one\r");
     pty.write("A1>IS two\n");
     pty.write("A1>IS three\r\n");
     pty.write("A1>IS four\r");
-    await Bun.sleep(20);
+    await tap.read(44);
     pty.write("\nA1>IS five\n");
     expect(await events.lineCount(5)).toEqual(["A1>IS one", "A1>IS two", "A1>IS three", "A1>IS four", "A1>IS five"]);
     expect(events.junks()).toEqual([]);
@@ -118,11 +165,12 @@ describe("writing to a port", () => {
   });
 
   test("the port does not echo what the client sends", async () => {
-    const { pty, events } = await onePort();
+    const { pty, ports, events } = await onePort();
     pty.write("A1>IS PING\r");
     await events.lineCount(1);
-    await Bun.sleep(50);
-    expect(pty.peek()).toBe("");
+    // An echo is made by the tty as the bytes arrive, before the port reads them: it would come before the answer.
+    expect(ports.write(0, "IS>A1 PONG\r")).toBe(true);
+    expect(await pty.next()).toBe("IS>A1 PONG");
   });
 
   test("write() to a port that is down or out of range returns false", async () => {
@@ -172,19 +220,22 @@ describe("ports that are missing or vanish", () => {
     const dir = tempDir();
     const link = join(dir, "ttyUSB0");
     const live = pty();
-    const { ports, events } = await started([link, live.slavePath]);
+    const { ports, events, tap, retry } = await started([link, live.slavePath]);
     expect(events.states(0)).toEqual([{ up: false, reason: "ENOENT: No such file or directory (open)" }]);
     expect(ports.isUp(0)).toBe(false);
     expect(ports.isUp(1)).toBe(true);
 
-    // Several retry periods pass: still one report, and port 1 works throughout.
+    // Three retry periods pass: three more attempts, still one report, and port 1 works throughout.
     live.write("B1>IS PING\r");
     expect(await events.lineCount(1, 1)).toEqual(["B1>IS PING"]);
-    await Bun.sleep(350);
+    const opens = tap.opens;
+    for (let i = 0; i < 3; i++) await retry(0);
+    expect(tap.opens).toBe(opens + 3);
     expect(events.states(0)).toHaveLength(1);
 
     const late = pty();
     repoint(link, late.slavePath);
+    await retry(0);
     expect(await events.nthState(2, 0)).toEqual({ up: true, reason: expect.any(String) });
     expect(ports.isUp(0)).toBe(true);
     late.write("A1>IS PING\r");
@@ -198,12 +249,12 @@ describe("ports that are missing or vanish", () => {
     const link = join(dir, "ttyUSB0");
     const first = pty();
     repoint(link, first.slavePath);
-    const { ports, events } = await started([link]);
+    const { ports, events, tap, retry } = await started([link]);
     expect(events.states()).toEqual([{ up: true, reason: expect.any(String) }]);
     expect(fdsOpenOn(first.slavePath).length).toBeGreaterThan(0);
 
     first.write("A1>IS PI"); // a partial line, cut off by the loss
-    await Bun.sleep(30);
+    await tap.read(8);
     // The adapter is pulled: the slave hangs up and udev removes the node. (Removing
     // the link matters: the freed pts number may go to another process's pty.)
     first.close();
@@ -217,11 +268,12 @@ describe("ports that are missing or vanish", () => {
     await waitUntil("the vanished device closed", () => fdsOpenOn(first.slavePath).length === 0, { timeoutMs: 3000 });
 
     // The missing path keeps failing on retry; no more reports.
-    await Bun.sleep(350);
+    for (let i = 0; i < 3; i++) await retry(0);
     expect(events.states()).toHaveLength(2);
 
     const second = pty();
     repoint(link, second.slavePath);
+    await retry(0);
     expect(await events.nthState(3)).toEqual({ up: true, reason: expect.any(String) });
     second.write("A1>IS PING\r");
     expect(await events.lineCount(1)).toEqual(["A1>IS PING"]);
@@ -237,9 +289,9 @@ describe("flush and close", () => {
     const pty = openPty();
     cleanups.push(() => pty.close());
     repoint(link, pty.slavePath);
-    const { ports, events } = await started([link]);
+    const { ports, events, tap } = await started([link]);
     pty.write("A1>IS HALF");
-    await Bun.sleep(30);
+    await tap.read(10);
     expect(await ports.flush(0)).toBe(true);
     pty.write("WAY\rA1>IS PING\r");
     expect(await events.lineCount(2)).toEqual(["WAY", "A1>IS PING"]);
@@ -254,9 +306,7 @@ describe("flush and close", () => {
     const dir = tempDir();
     const link = join(dir, "ttyS1");
     const p = pty();
-    const events = new Recorder();
-    const ports = new SerialPorts([p.slavePath, link], events, { retryMs: 50, maxBacklog: 1 << 20 });
-    await ports.start();
+    const { ports, events, clock } = await started([p.slavePath, link], { maxBacklog: 1 << 20 });
     p.write("A1>IS PING\r"); // the port is in full use: a read is pending when close() comes
     await events.lineCount(1);
     // More than the kernel buffers, so most of it is still queued in the process at close().
@@ -271,9 +321,11 @@ describe("flush and close", () => {
     await waitUntil("the device closed", () => fdsOpenOn(p.slavePath).length === 0, { timeoutMs: 3000 });
     expect(ports.isUp(0)).toBe(false);
 
+    // No retry is left to open the device that appears now.
     const late = pty();
     repoint(link, late.slavePath);
-    await Bun.sleep(250);
+    expect(clock.pending).toBe(0);
+    clock.advance(10 * RETRY_MS);
     expect(events.states(1)).toEqual([{ up: false, reason: expect.any(String) }]);
     expect(existsSync(link)).toBe(true);
     expect(fdsOpenOn(late.slavePath)).toEqual([]);
@@ -285,7 +337,7 @@ describe("the event loop", () => {
     const { pty, ports } = await onePort({ maxBacklog: 1 << 20 });
     const quiet = openPty(); // a second, idle port
     cleanups.push(() => quiet.close());
-    const second = new SerialPorts([quiet.slavePath], new Recorder());
+    const second = new SerialPorts([quiet.slavePath], new Recorder(), { binding: TermiosBinding });
     cleanups.push(() => second.close());
     await second.start();
 

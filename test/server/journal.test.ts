@@ -23,12 +23,12 @@ function openFile(): { fd: number; named: string } {
 test("a descriptor is the journal's stream only when JOURNAL_STREAM names its device and inode", () => {
   const a = openFile();
   const b = openFile();
-  expect(isJournalStream(a.fd, { JOURNAL_STREAM: a.named })).toBe(true);
+  expect(isJournalStream(a.fd, a.named)).toBe(true);
   // A child of the service inherits the variable but writes elsewhere: plain lines.
-  expect(isJournalStream(b.fd, { JOURNAL_STREAM: a.named })).toBe(false);
-  expect(isJournalStream(a.fd, {})).toBe(false);
-  expect(isJournalStream(a.fd, { JOURNAL_STREAM: `${a.named}x` })).toBe(false);
-  expect(isJournalStream(a.fd, { JOURNAL_STREAM: "" })).toBe(false);
+  expect(isJournalStream(b.fd, a.named)).toBe(false);
+  expect(isJournalStream(a.fd, undefined)).toBe(false);
+  expect(isJournalStream(a.fd, `${a.named}x`)).toBe(false);
+  expect(isJournalStream(a.fd, "")).toBe(false);
 });
 
 test("to the journal each priority is its syslog level and there is no timestamp", () => {

@@ -9,7 +9,7 @@ const facts: MetricsFacts = {
   up: true,
   stats: {
     uptimeMs: 3_600_123.5,
-    counters: { received: 51234, routed: 40100, udpIn: 51234, inFlight: 2, late: 1, monitors: 0, logLost: 0, logDown: 0 },
+    counters: { received: 51234, routed: 40100, flooded: 900, kernelDropped: 35, udpIn: 51234, inFlight: 2, late: 1, monitors: 0, logLost: 0, logDown: 0 },
     latency: [{ word: "FILTER", count: 120, p50: 35.201, p90: 80.1, p99: 150.003, max: 210.33 }],
   },
   clients: [
@@ -30,6 +30,10 @@ test("STATS's counters are counters with _total, its levels gauges, each with HE
   expect(sampleValue(samples, "isis_late", at)).toBe(1);
   expect(text).toContain("# TYPE isis_routed_total counter\n");
   expect(text).toContain("# TYPE isis_late gauge\n");
+  // What never reached the core: dropped by the flood guard, and by the kernel in front of the socket.
+  expect(sampleValue(samples, "isis_flooded_total", at)).toBe(900);
+  expect(sampleValue(samples, "isis_kernel_dropped_total", at)).toBe(35);
+  expect(text).toContain("# HELP isis_kernel_dropped_total Datagrams the kernel dropped in front of the server's socket");
   expect(sampleValue(samples, "isis_clients", at)).toBe(2);
   expect(sampleValue(samples, "isis_clients_stale", at)).toBe(1);
   expect(sampleValue(samples, "isis_client_idle_seconds", { client: "M1.RC" })).toBe(130.002);

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { ipv4Value } from "../../src/core/endpoint.ts";
 import { OwnAddresses } from "../../src/server/own-addresses.ts";
+import { ipv4Value } from "../../src/shared/endpoint.ts";
 
 test("this host's addresses are every 127.x.y.z, 0.0.0.0 and each interface's; the interface list is read again after 10 s", () => {
   let now = 0;

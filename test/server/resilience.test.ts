@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ServerConfig } from "../../src/config/server-config.ts";
-import { Resilience } from "../../src/server/resilience.ts";
+import { Resilience, readSavedHosts } from "../../src/server/resilience.ts";
 import { makeCore } from "../core/fixture.ts";
 import { ManualScheduler } from "../helpers/manual-scheduler.ts";
 import { makeTempDir } from "../helpers/server.ts";
@@ -20,24 +20,27 @@ function rig(config: Partial<ServerConfig> = {}, drops: { value: number | undefi
   const f = makeCore({ stateFile: false, ...config });
   const clock = new ManualScheduler();
   const journal: string[] = [];
+  const log: string[] = [];
   let reads = 0;
   const resilience = new Resilience({
     core: f.core,
     journal: (_priority, t) => journal.push(t),
-    log: () => {},
-    env: {},
+    log: (t) => log.push(t),
+    stateDirectory: undefined,
     scheduler: clock,
     readDrops: async () => {
       reads++;
       return drops.value;
     },
   });
-  return { f, clock, journal, resilience, drops, reads: () => reads };
+  // As the server wires them: a change to the host table reaches the state file.
+  f.hooks.hostsChanged = () => resilience.hostsChanged();
+  return { f, clock, journal, log, resilience, drops, reads: () => reads };
 }
 
 describe("the drop sampler", () => {
   test("on Bun's API path the counter is read only while datagrams arrive: new drops arm the guard, a quiet second stops the reads", async () => {
-    const { clock, resilience, drops, reads } = rig();
+    const { clock, log, resilience, drops, reads } = rig();
     resilience.started(6600);
     expect(resilience.pollsDrops).toBe(true);
     await waitUntil("the first read", () => reads() === 1);
@@ -55,6 +58,7 @@ describe("the drop sampler", () => {
     clock.advance(100);
     await settle();
     expect(resilience.guard.active).toBe(true);
+    expect(resilience.kernelDrops).toBe(5);
     // A second with no datagram: the reads stop (the guard's own hold still runs out).
     for (let i = 0; i < 10; i++) {
       clock.advance(100);
@@ -65,6 +69,7 @@ describe("the drop sampler", () => {
     await settle();
     expect(reads()).toBe(after);
     expect(resilience.guard.active).toBe(false);
+    expect(log).toEqual(["overload: the kernel dropped 5 datagrams in front of the server's socket in 0.0 s (its queue was full)"]);
     expect(clock.pending).toBe(0);
     // The next datagram starts the reads again.
     resilience.arrived();
@@ -80,12 +85,44 @@ describe("the drop sampler", () => {
     resilience.started(6600, true);
     await settle();
     expect({ polls: resilience.pollsDrops, reads: reads(), timers: clock.pending }).toEqual({ polls: false, reads: 0, timers: 0 });
-    resilience.kernelDropped();
+    resilience.kernelDropped(3);
     expect(resilience.guard.active).toBe(true);
     clock.advance(3000);
     expect(resilience.guard.active).toBe(false);
     expect(clock.pending).toBe(0);
+    expect(resilience.kernelDrops).toBe(3);
     await resilience.stop();
+  });
+
+  test("an overload's kernel drops are said once it is over: one line for a burst of signals, with what they added up to", () => {
+    const { clock, journal, log, resilience } = rig();
+    resilience.started(6600, true);
+    resilience.kernelDropped(3);
+    clock.advance(1000);
+    resilience.kernelDropped(10);
+    clock.advance(1500);
+    resilience.kernelDropped(10); // no new drops: nothing changes
+    resilience.kernelDropped(42);
+    clock.advance(2999);
+    expect(log).toEqual([]);
+    clock.advance(1);
+    const line = "overload: the kernel dropped 42 datagrams in front of the server's socket in 2.5 s (its queue was full)";
+    expect(log).toEqual([line]);
+    expect(journal).toEqual([line]);
+    // The next overload counts from there.
+    resilience.kernelDropped(50);
+    clock.advance(3000);
+    expect(log.at(-1)).toBe("overload: the kernel dropped 8 datagrams in front of the server's socket in 0.0 s (its queue was full)");
+    expect(resilience.kernelDrops).toBe(50);
+    expect(clock.pending).toBe(0);
+  });
+
+  test("an overload still going when the server stops is said at the stop", async () => {
+    const { log, resilience } = rig();
+    resilience.started(6600, true);
+    resilience.kernelDropped(7);
+    await resilience.stop();
+    expect(log).toEqual(["overload: the kernel dropped 7 datagrams in front of the server's socket in 0.0 s (its queue was full)"]);
   });
 
   test("a counter that cannot be read (no /proc) keeps the buckets all the time, with no sampler", async () => {
@@ -139,7 +176,7 @@ describe("the host table on disk", () => {
   test("is saved 250 ms after a client appears, and restored by the next start", async () => {
     const path = join(makeTempDir(), "hosts.json");
     const first = rig({ stateFile: path });
-    await first.resilience.restore();
+    first.resilience.restore(await readSavedHosts(first.f.core.config, undefined, () => {}));
     first.f.from(20001, "M1.ENV>IS PING\r");
     first.clock.advance(249);
     await settle();
@@ -149,7 +186,7 @@ describe("the host table on disk", () => {
     await first.resilience.stop();
 
     const second = rig({ stateFile: path });
-    await second.resilience.restore();
+    second.resilience.restore(await readSavedHosts(second.f.core.config, undefined, (_priority, t) => second.journal.push(t)));
     expect(second.journal).toEqual([`restored 1 clients from ${path}`]);
     expect(second.f.core.hosts.entries().map((e) => e.name)).toEqual(["M1.ENV"]);
     await second.resilience.stop();

@@ -4,9 +4,9 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_SERVER_CONFIG, parseServerConfig, type ServerConfig } from "../../src/config/server-config.ts";
-import { udpEndpoint } from "../../src/core/endpoint.ts";
 import { HostTable } from "../../src/core/host-table.ts";
 import { decodeState, encodeState, ownerProblem, readState, restoreHosts, StateSaver, stateFilePath } from "../../src/server/state-file.ts";
+import { udpEndpoint } from "../../src/shared/endpoint.ts";
 import { ManualScheduler } from "../helpers/manual-scheduler.ts";
 import { makeTempDir } from "../helpers/server.ts";
 import { waitUntil } from "../helpers/wait.ts";
@@ -24,10 +24,10 @@ function table(): HostTable {
 
 describe("where the state file is", () => {
   test("StateFile wins; then systemd's STATE_DIRECTORY (the first); then beside the runtime log", () => {
-    expect(stateFilePath(config("StateFile /data/isis.json"), { STATE_DIRECTORY: "/var/lib/isis" })).toBe("/data/isis.json");
-    expect(stateFilePath(config(), { STATE_DIRECTORY: "/var/lib/isis:/var/lib/other" })).toBe("/var/lib/isis/isis-hosts.json");
-    expect(stateFilePath(config(), {})).toBe("/logs/isis.hosts.json");
-    expect(stateFilePath(config("StateFile off"), { STATE_DIRECTORY: "/var/lib/isis" })).toBeUndefined();
+    expect(stateFilePath(config("StateFile /data/isis.json"), "/var/lib/isis")).toBe("/data/isis.json");
+    expect(stateFilePath(config(), "/var/lib/isis")).toBe("/var/lib/isis/isis-hosts.json");
+    expect(stateFilePath(config(), undefined)).toBe("/logs/isis.hosts.json");
+    expect(stateFilePath(config("StateFile off"), "/var/lib/isis")).toBeUndefined();
   });
 });
 

@@ -131,6 +131,28 @@ describe("flood guard", () => {
     expect(other.clock.pending).toBe(0);
   });
 
+  test("a sender still limited when the guard stops, or when FloodLimit is turned off, is released and what it cost is said", () => {
+    const stopping = guard(100, 20);
+    stopping.g.overloaded();
+    expect(admitted(stopping.g, 1, 50)).toBe(20);
+    stopping.g.close();
+    expect(stopping.reports.at(-1)).toBe("flood: 127.0.0.1 no longer limited (the server is stopping); 30 datagrams from it were dropped");
+    stopping.g.close();
+    expect(stopping.reports).toHaveLength(2);
+
+    const off = guard(100, 20);
+    off.g.overloaded();
+    admitted(off.g, 1, 25);
+    admitted(off.g, 2, 21);
+    off.g.setLimit(0, 0);
+    expect(off.reports.slice(2)).toEqual([
+      "flood: 127.0.0.1 no longer limited (FloodLimit turned off); 5 datagrams from it were dropped",
+      "flood: 127.0.0.2 no longer limited (FloodLimit turned off); 1 datagrams from it were dropped",
+    ]);
+    expect(off.g.dropped).toBe(6);
+    expect(off.g.limitedNow).toBe(0);
+  });
+
   test("without an overload signal (no /proc) the buckets are kept all the time", () => {
     const { g, clock } = guard(100, 20);
     g.armPermanently();

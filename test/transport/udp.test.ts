@@ -1,7 +1,7 @@
 // The UDP transport on real loopback sockets, both ways it can run: batched
 // (recvmmsg/sendmmsg over bun:ffi on Bun's socket) and on Bun's API alone.
 import { afterEach, describe, expect, test } from "bun:test";
-import { formatIpv4, ipv4Value, type UdpEndpoint, udpEndpoint } from "../../src/core/endpoint.ts";
+import { formatIpv4, ipv4Value, type UdpEndpoint, udpEndpoint } from "../../src/shared/endpoint.ts";
 import { BatchIO, RECEIVE_SLOTS, SEND_DATA_BYTES, SEND_SLOTS } from "../../src/transport/batch-io.ts";
 import { ErrorQueue } from "../../src/transport/error-queue.ts";
 import { findSocket, loadLibc } from "../../src/transport/socket-ffi.ts";
@@ -47,24 +47,20 @@ async function bindTransport(
   const heard: Heard[] = [];
   const notSent: Lost[] = [];
   const unreachable: Lost[] = [];
-  let transport: UdpTransport | undefined;
-  const bound = await UdpTransport.bind(
-    0,
-    {
-      received: (text, from) => {
-        heard.push({ text, from });
-        if (transport) onReceive?.({ text, from }, transport);
-      },
-      notSent: (to, text, reason) => void notSent.push({ to, text, reason }),
-      unreachable: (to, reason, text) => {
-        unreachable.push({ to, text, reason });
-        if (transport) onUnreachable?.({ to, text, reason }, transport);
-      },
-    },
-    { hostname: "127.0.0.1", batched },
-  );
+  const bound = await UdpTransport.bind(0, { hostname: "127.0.0.1", batched });
   if (!bound.ok) throw new Error(bound.reason);
-  transport = bound.transport;
+  const transport = bound.transport;
+  transport.listen({
+    received: (text, from) => {
+      heard.push({ text, from });
+      onReceive?.({ text, from }, transport);
+    },
+    notSent: (to, text, reason) => void notSent.push({ to, text, reason }),
+    unreachable: (to, reason, text) => {
+      unreachable.push({ to, text, reason });
+      onUnreachable?.({ to, text, reason }, transport);
+    },
+  });
   open.push(transport);
   return { transport, heard, notSent, unreachable };
 }

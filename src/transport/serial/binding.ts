@@ -202,7 +202,7 @@ export class TermiosPort implements BindingPortInterface {
 }
 
 /** Open and configure a tty; the fd, or the error of the step that failed. */
-export function openTty(settings: LineSettings): number | SerialError {
+function openTty(settings: LineSettings): number | SerialError {
   const lib = libc();
   if (typeof lib === "string") return new SerialError(lib, "ENOSYS");
   const problem = settingsProblem(settings);

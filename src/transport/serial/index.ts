@@ -1,7 +1,11 @@
 // The serial transport: the configured TTYPort devices, each kept in service
-// on its own (a missing or vanished port is retried while the others serve).
+// on its own (a missing or vanished port is retried while the others serve),
+// over the binding it is given, as @serialport/stream takes one: the termios
+// binding (binding.ts) in the server, an in-memory one in the logic's tests.
+import type { BindingInterface } from "@serialport/bindings-interface";
 import { asOneLine } from "../../protocol/framing.ts";
 import type { Priority } from "../../shared/priority.ts";
+import { type Scheduler, systemScheduler } from "../../shared/scheduler.ts";
 import { ReconnectingPort } from "./reconnecting-port.ts";
 
 export interface SerialEvents {
@@ -9,22 +13,21 @@ export interface SerialEvents {
   line(index: number, text: string): void;
   /** Junk that was dropped (overlong line > 2047 bytes, NUL or control bytes, a partial line at port loss), for the log. */
   junk(index: number, reason: string): void;
-  /** Port went up or down; reported once per transition, with a reason (errno text) when down. */
-  state(index: number, up: boolean, reason: string): void;
+  /**
+   * Port went up or down; reported once per transition, with a reason
+   * (errno text) when down. `first`: the port's first report, from the
+   * attempt start() makes (a port up later came back, or up for the first time).
+   */
+  state(index: number, up: boolean, reason: string, first: boolean): void;
   /** Output for a slow or stuck port started being shed/refused, or cleared again (once each). */
   backlog?(index: number, priority: Priority, message: string): void;
 }
 
-/** What a port's output queue holds and has dropped. */
-export interface OutputStats {
-  readonly queuedBytes: number;
-  /** Heartbeat and STATUS: lines shed for room since start. */
-  readonly shed: number;
-  /** Lines refused for a full backlog since start. */
-  readonly refused: number;
-}
-
 export interface SerialOptions {
+  /** What opens the devices and moves their bytes (the termios binding in the server), as @serialport/stream takes it. */
+  binding: BindingInterface;
+  /** The retry and drain timers. Default: the event loop's. */
+  scheduler?: Scheduler;
   /** How often a down port is tried again. Default 3000 ms. */
   retryMs?: number;
   /** Default 9600 (8N1, raw, no echo, no flow control). */
@@ -43,8 +46,10 @@ export class SerialPorts {
   private readonly ports: readonly ReconnectingPort[];
   private readonly drainMs: number;
 
-  constructor(devices: readonly string[], events: SerialEvents, options: SerialOptions = {}) {
+  constructor(devices: readonly string[], events: SerialEvents, options: SerialOptions) {
     const portOptions = {
+      binding: options.binding,
+      scheduler: options.scheduler ?? systemScheduler,
       baudRate: options.baudRate ?? 9600,
       retryMs: options.retryMs ?? 3000,
       maxBacklog: options.maxBacklog ?? 16 * 1024,
@@ -57,16 +62,12 @@ export class SerialPorts {
           {
             line: (text) => events.line(index, text),
             junk: (reason) => events.junk(index, reason),
-            state: (up, reason) => events.state(index, up, reason),
+            state: (up, reason, first) => events.state(index, up, reason, first),
             backlog: (priority, message) => events.backlog?.(index, priority, message),
           },
           portOptions,
         ),
     );
-  }
-
-  get count(): number {
-    return this.ports.length;
   }
 
   /** Try to open every port once. Never throws; a port that is down is retried every retryMs. */
@@ -84,18 +85,8 @@ export class SerialPorts {
     return this.ports[index]?.flush() ?? Promise.resolve(false);
   }
 
-  outputStats(index: number): OutputStats {
-    const q = this.ports[index]?.output;
-    return { queuedBytes: q?.bytes ?? 0, shed: q?.shed ?? 0, refused: q?.refused ?? 0 };
-  }
-
   isUp(index: number): boolean {
     return this.ports[index]?.isUp ?? false;
-  }
-
-  /** The configured device path ("" when out of range). */
-  device(index: number): string {
-    return this.ports[index]?.device ?? "";
   }
 
   /** Stop retrying, let queued output drain (up to drainMs), close every port. */

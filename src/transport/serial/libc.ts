@@ -30,7 +30,6 @@ export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 
 export const TCSANOW = 0;
-export const TCIFLUSH = 0;
 export const TCOFLUSH = 1;
 export const TCIOFLUSH = 2;
 

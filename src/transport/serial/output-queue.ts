@@ -83,10 +83,6 @@ export class OutputQueue {
     readonly reserveBytes = maxBytes * 4,
   ) {}
 
-  get isEmpty(): boolean {
-    return this.bytes === 0;
-  }
-
   /** Queue one message. False when it is refused; a shed heartbeat or STATUS: line counts as taken. */
   push(text: string): boolean {
     const priority = priorityOf(text);

@@ -1,16 +1,19 @@
 // One configured serial device that stays in service: opened through
-// SerialPortStream on the termios binding, framed into lines, and reopened
-// every retryMs while it is missing or after it vanished (an unplugged USB
-// adapter, a closed pty). Each up/down transition is reported exactly once.
+// SerialPortStream on the binding it is given (the termios one in the
+// server, an in-memory one in tests), framed into lines, and reopened every
+// retryMs while it is missing or after it vanished (an unplugged USB adapter,
+// a closed pty). Each up/down transition is reported exactly once.
+import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPortStream } from "@serialport/stream";
 import { LineFramer, type LineSink } from "../../protocol/framing.ts";
 import type { Priority } from "../../shared/priority.ts";
-import { TermiosBinding } from "./binding.ts";
+import type { Scheduler, Timer } from "../../shared/scheduler.ts";
 import { reasonOf } from "./errors.ts";
 import { OutputQueue } from "./output-queue.ts";
 
 export interface PortEvents extends LineSink {
-  state(up: boolean, reason: string): void;
+  /** `first`: the first report, from the first attempt to open the port. */
+  state(up: boolean, reason: string, first: boolean): void;
   /** Output started being shed or refused for a full backlog, or the backlog cleared again (once each). */
   backlog?(priority: Priority, message: string): void;
 }
@@ -19,18 +22,22 @@ export interface PortEvents extends LineSink {
 const CHUNK_BYTES = 512;
 
 export interface PortOptions {
+  /** What opens the device and moves its bytes (as @serialport/stream takes it). */
+  readonly binding: BindingInterface;
+  /** The retry and drain timers. */
+  readonly scheduler: Scheduler;
   readonly baudRate: number;
   readonly retryMs: number;
   /** Output bytes queued for a slow or stuck port beyond which heartbeats and STATUS: are shed and other lines refused. */
   readonly maxBacklog: number;
 }
 
-type Stream = SerialPortStream<typeof TermiosBinding>;
+type Stream = SerialPortStream<BindingInterface>;
 
 export class ReconnectingPort {
   private stream: Stream | undefined;
   private opening: Promise<void> | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: Timer | undefined;
   /** The state last reported; undefined before the first attempt. */
   private reported: boolean | undefined;
   private closed = false;
@@ -60,7 +67,7 @@ export class ReconnectingPort {
     if (this.closed || this.stream) return Promise.resolve();
     this.opening ??= new Promise<void>((settle) => {
       const stream: Stream = new SerialPortStream({
-        binding: TermiosBinding,
+        binding: this.options.binding,
         path: this.device,
         baudRate: this.options.baudRate,
         autoOpen: false,
@@ -140,7 +147,7 @@ export class ReconnectingPort {
   /** Stop retrying; let queued output go out for up to drainMs, then close the device. */
   async close(drainMs: number): Promise<void> {
     this.closed = true;
-    clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     await this.opening;
     const stream = this.stream;
     this.stream = undefined;
@@ -150,10 +157,12 @@ export class ReconnectingPort {
       for (let chunk = this.output.take(65536); chunk !== undefined; chunk = this.output.take(65536)) {
         stream.write(Buffer.from(chunk, "latin1"));
       }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<void>((done) => (timer = setTimeout(done, drainMs)));
+      let timer: Timer | undefined;
+      const timeout = new Promise<void>((done) => {
+        timer = this.options.scheduler.after(drainMs, done);
+      });
       await Promise.race([drained(stream), timeout]);
-      clearTimeout(timer);
+      timer?.cancel();
     }
     if (stream.isOpen) await new Promise<void>((done) => stream.close(() => done()));
     stream.destroy();
@@ -189,19 +198,19 @@ export class ReconnectingPort {
   private down(reason: string): void {
     if (this.closed) return;
     this.report(false, reason);
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer?.cancel();
+    // Retrying alone must not keep a process alive that is otherwise done (the system scheduler's timers are unref'd).
+    this.retryTimer = this.options.scheduler.after(this.options.retryMs, () => {
       this.retryTimer = undefined;
       void this.connect();
-    }, this.options.retryMs);
-    // Retrying alone must not keep a process alive that is otherwise done.
-    this.retryTimer.unref();
+    });
   }
 
   private report(up: boolean, reason: string): void {
     if (this.reported === up) return;
+    const first = this.reported === undefined;
     this.reported = up;
-    this.events.state(up, reason);
+    this.events.state(up, reason, first);
   }
 }
 

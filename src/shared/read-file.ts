@@ -17,7 +17,7 @@ export interface ReadLimits {
 }
 
 /** Field configs are a few KiB; a megabyte is room for any real one. */
-export const SMALL_FILE_LIMITS: ReadLimits = { maxBytes: 1024 * 1024, timeoutMs: 5000 };
+const SMALL_FILE_LIMITS: ReadLimits = { maxBytes: 1024 * 1024, timeoutMs: 5000 };
 
 export type FileRead =
   | { readonly ok: true; readonly bytes: Uint8Array }

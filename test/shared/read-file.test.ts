@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readSmallFile } from "../../src/config/read-file.ts";
+import { readSmallFile } from "../../src/shared/read-file.ts";
 import { spawnWithHungMount, whyNoHungMount } from "../helpers/hung-mount.ts";
 import { makeTempDir } from "../helpers/server.ts";
 

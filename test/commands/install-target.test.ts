@@ -1,7 +1,7 @@
 // Command-line checks shared by install and uninstall. (Refusing a non-root
 // user is tested against the compiled binary in test/e2e/install.test.ts.)
 import { describe, expect, test } from "bun:test";
-import { absolutePath, resolveTarget } from "../../src/installer/cli.ts";
+import { absolutePath, resolveTarget } from "../../src/commands/_install-target.ts";
 import { systemRunner } from "../../src/installer/runner.ts";
 
 describe("resolveTarget", () => {

@@ -2,10 +2,10 @@
 // --dry-run/--root arguments, the checks on them, and printing a plan.
 import { isAbsolute, resolve } from "node:path";
 import { consola } from "consola";
-import { UsageError } from "../commands/_shared.ts";
-import { type Action, describe } from "./actions.ts";
-import { executePlan, type Outcome } from "./execute.ts";
-import { type Runner, systemRunner } from "./runner.ts";
+import { type Action, describe } from "../installer/actions.ts";
+import { executePlan, type Outcome } from "../installer/execute.ts";
+import { type Runner, systemRunner } from "../installer/runner.ts";
+import { UsageError } from "./_shared.ts";
 
 export const targetArgs = {
   "dry-run": { type: "boolean", description: "Print every action and change nothing" },

@@ -5,8 +5,8 @@ import { dlopen, FFIType } from "bun:ffi";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AF_UNIX, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_DGRAM, sockaddrUn } from "../../src/installer/_libc.ts";
-import { waitUntil } from "../helpers/wait.ts";
+import { AF_UNIX, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_DGRAM, sockaddrUn } from "../../src/server/sd-notify-libc.ts";
+import { waitUntil } from "./wait.ts";
 
 const { symbols: c } = dlopen("libc.so.6", {
   socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },

@@ -2,7 +2,8 @@
 // (test/helpers/hung-mount.ts): what readSmallFile does with a read that
 // never returns. Prints one JSON line per step; after the `refused` step the
 // test releases the mount, and this polls until reads are free again.
-import { readSmallFile } from "../../src/config/read-file.ts";
+import { readSmallFile } from "../../src/shared/read-file.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const [hungPath = "", goodPath = ""] = process.argv.slice(2);
 const say = (step: string, value: unknown) => console.log(JSON.stringify({ step, value }));
@@ -14,13 +15,14 @@ say("hung", { ...first, ms: Math.round(performance.now() - started) });
 const t1 = performance.now();
 const second = await readSmallFile(goodPath, limits);
 say("refused", { ...second, ms: Math.round(performance.now() - t1) });
-// The test now releases the mount: the stuck read returns, and reads are free again.
-for (let i = 0; i < 500; i++) {
-  const again = await readSmallFile(goodPath, limits);
-  if (again.ok) {
-    say("free", { ok: true, text: new TextDecoder().decode(again.bytes) });
-    process.exit(0);
-  }
-  await Bun.sleep(20);
-}
-say("free", { ok: false });
+// The test now releases the mount: the stuck read returns, and reads are free again (only asking tells).
+const again = await waitUntil(
+  "reads free again",
+  async () => {
+    const read = await readSmallFile(goodPath, limits);
+    return read.ok && read;
+  },
+  { timeoutMs: 10_000, pollMs: 20 },
+).catch(() => undefined);
+say("free", again ? { ok: true, text: new TextDecoder().decode(again.bytes) } : { ok: false });
+process.exit(again ? 0 : 1);

@@ -3,9 +3,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sockaddrUn } from "../../src/installer/_libc.ts";
-import { SystemdNotifier } from "../../src/installer/sd-notify.ts";
-import { NotifyReceiver } from "./notify-receiver.ts";
+import { SystemdNotifier } from "../../src/server/sd-notify.ts";
+import { sockaddrUn } from "../../src/server/sd-notify-libc.ts";
+import { NotifyReceiver } from "../helpers/notify-receiver.ts";
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -18,7 +18,7 @@ function receiverAt(address: string): NotifyReceiver {
   return receiver;
 }
 
-function notifierFor(env: Record<string, string>, pid?: number): SystemdNotifier {
+function notifierFor(env: Record<string, string>, pid = process.pid): SystemdNotifier {
   const notifier = SystemdNotifier.fromEnv(env, pid);
   if (!notifier) throw new Error(`fromEnv(${JSON.stringify(env)}) gave no notifier`);
   cleanup.push(() => notifier.close());
@@ -34,14 +34,14 @@ function socketPath(): string {
 
 describe("SystemdNotifier.fromEnv", () => {
   test("gives no notifier when NOTIFY_SOCKET is unset or empty (not run by systemd)", () => {
-    expect(SystemdNotifier.fromEnv({})).toBeUndefined();
-    expect(SystemdNotifier.fromEnv({ NOTIFY_SOCKET: "" })).toBeUndefined();
+    expect(SystemdNotifier.fromEnv({}, process.pid)).toBeUndefined();
+    expect(SystemdNotifier.fromEnv({ NOTIFY_SOCKET: "" }, process.pid)).toBeUndefined();
   });
 
   test("gives no notifier for an address that is not an AF_UNIX path or abstract name", () => {
-    expect(SystemdNotifier.fromEnv({ NOTIFY_SOCKET: "relative/notify" })).toBeUndefined();
-    expect(SystemdNotifier.fromEnv({ NOTIFY_SOCKET: "vsock:2:1234" })).toBeUndefined();
-    expect(SystemdNotifier.fromEnv({ NOTIFY_SOCKET: `/${"x".repeat(200)}` })).toBeUndefined();
+    expect(SystemdNotifier.fromEnv({ NOTIFY_SOCKET: "relative/notify" }, process.pid)).toBeUndefined();
+    expect(SystemdNotifier.fromEnv({ NOTIFY_SOCKET: "vsock:2:1234" }, process.pid)).toBeUndefined();
+    expect(SystemdNotifier.fromEnv({ NOTIFY_SOCKET: `/${"x".repeat(200)}` }, process.pid)).toBeUndefined();
   });
 
   test("watchdog interval is half of WATCHDOG_USEC, in ms", () => {

@@ -7,7 +7,7 @@
 //   stopping()  when it begins to shut down.
 // Sending never throws and never blocks: a lost notification costs a
 // restart at worst, while a throw here would take the server down.
-import { AF_UNIX, libc, MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, sockaddrUn } from "./_libc.ts";
+import { AF_UNIX, libc, MSG_DONTWAIT, MSG_NOSIGNAL, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, sockaddrUn } from "./sd-notify-libc.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -27,7 +27,7 @@ export class SystemdNotifier {
    * (not started by systemd) or names no usable AF_UNIX address (e.g. the
    * vsock: form, which a service on the host never gets).
    */
-  static fromEnv(env: Env = process.env, pid: number = process.pid): SystemdNotifier | undefined {
+  static fromEnv(env: Env, pid: number): SystemdNotifier | undefined {
     const socketPath = env.NOTIFY_SOCKET;
     if (!socketPath) return undefined;
     const addr = sockaddrUn(socketPath);
