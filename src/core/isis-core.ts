@@ -184,12 +184,12 @@ export class IsisCore {
     const parsed = parseMessage(raw);
     if (!parsed.ok) return this.malformed(raw, from, parsed.reason, parsed.failure);
     const { src, dest, body, line: text, wire } = parsed.message;
-    if (this.loops.cutMessage(src, dest, raw, from)) return;
+    // One clock read per message: the loop guard, the host table, the log and the in-flight table share it.
+    const now = this.clock();
+    if (this.loops.cutMessage(src, dest, raw, from) || this.loops.cutReturned(src, wire, from, now)) return;
     // A pinned name spoken from elsewhere must not move its route (one Map lookup).
     if (!mayClaim(this.config.pins, src, from)) return this.refusePinned(src, from, raw, body);
 
-    // One clock read per message: the host table, the log and the in-flight table share it.
-    const now = this.clock();
     let touched = this.hosts.touch(src, from, now);
     if (touched === Touch.Full && this.health.evictFor(src, from, now)) touched = this.hosts.touch(src, from, now);
     // The runtime log reads in the order things happened: the message first,
@@ -219,7 +219,9 @@ export class IsisCore {
     if (isBroadcast(dest)) {
       this.serverCommand(src, from, body, touched === Touch.Added);
       this.counters.broadcast++;
-      this.fanOut(`${src}>AL ${body}\r`, from);
+      const fanned = `${src}>AL ${body}\r`;
+      this.loops.routed(undefined, fanned, now);
+      this.fanOut(fanned, from);
       return;
     }
     const target = this.hosts.get(dest);
@@ -229,6 +231,7 @@ export class IsisCore {
       return;
     }
     if (this.outbox.send(target.endpoint, wire)) {
+      this.loops.routed(target.endpoint, wire, now);
       this.counters.routed++;
       this.observer.routed(src, target, body, now);
       return;

@@ -243,6 +243,7 @@ export const LOOP_NOT_SENT = defineNote("loop", "own-socket", "Cut a loop: not s
 export const LOOP_OWN_SOCKET = defineNote("loop", "own-socket", "Cut a loop: dropped a datagram from {address}, this server's own socket: {text...}");
 export const LOOP_OWN_NAME = defineNote("loop", "own-name", "Cut a loop: dropped a message from {address...} in the name of the server or of AL: {text...}");
 export const LOOP_SERIAL_ECHO = defineNote("loop", "serial-echo", "Cut a loop: dropped an echo on {address...} of what the server sent there: {text...}");
+export const LOOP_RETURNED = defineNote("loop", "returned", "Cut a loop: dropped a message that came back from {address}, where it was routed: {text...}");
 
 export const SERIAL_UP = defineNote("serial", "up", "Serial port {index} ({device}) is up: {reason...}");
 export const SERIAL_DOWN = defineNote("serial", "down", "Serial port {index} ({device}) is down: {reason...}");
@@ -314,6 +315,7 @@ export const NOTES: readonly LogNote[] = [
   LOOP_OWN_SOCKET,
   LOOP_OWN_NAME,
   LOOP_SERIAL_ECHO,
+  LOOP_RETURNED,
   SERIAL_UP,
   SERIAL_DOWN,
   SERIAL_BACKLOG,

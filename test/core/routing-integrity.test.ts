@@ -175,6 +175,57 @@ describe("loops through the server itself", () => {
     expect(f.core.hosts.get("A1")?.endpoint.kind).toBe("serial");
   });
 
+  test("a routed message coming back unchanged from where it went (an echo service behind a name) is cut: not routed again, its sender's route unchanged", () => {
+    const f = makeCore();
+    f.from(1000, "A1>IS PING\r");
+    f.from(3000, "XE>IS PING\r");
+    expect(texts(f.from(1000, "A1>XE hello\r"))).toEqual(["A1>XE hello\r"]);
+    expect(f.from(3000, "A1>XE hello\r")).toEqual([]);
+    expect(f.core.hosts.get("A1")?.endpoint).toEqual(f.udp(1000));
+    expect(f.logged).toContain("Cut a loop: dropped a message that came back from 127.0.0.1:3000, where it was routed: 'A1>XE hello\\x0d'");
+    expect(f.notices.filter((n) => n.startsWith("Cut a loop: dropped a message that came back"))).toHaveLength(1);
+    expect(stat(texts(f.from(1000, "A1>IS STATS\r"))[0], "loops")).toBe(1);
+    // Long after, the same words from there are a message again (the name moves, as any client's would).
+    f.advance(5001);
+    expect(texts(f.from(3000, "A1>XE hello\r"))).toEqual(["A1>XE hello\r"]);
+    expect(f.core.hosts.get("A1")?.endpoint).toEqual(f.udp(3000));
+  });
+
+  test("a second server routing a name back here (each holding the other's address for it) is cut after one turn", () => {
+    const f = makeCore();
+    f.from(1000, "A1>IS PING\r");
+    // IS2 at 5000 relayed a message from FAR, so FAR is known there: what is sent to FAR goes to IS2, which knows FAR here.
+    f.from(5000, "FAR>IS PING\r");
+    expect(texts(f.from(1000, "A1>FAR FILTER 2\r"))).toEqual(["A1>FAR FILTER 2\r"]);
+    expect(f.from(5000, "A1>FAR FILTER 2\r")).toEqual([]);
+    expect(f.core.hosts.get("A1")?.endpoint).toEqual(f.udp(1000));
+  });
+
+  test("a broadcast reflected by a client's address is not broadcast again, and its sender stays where it is", () => {
+    const f = makeCore();
+    f.from(1000, "A1>IS PING\r");
+    f.from(2000, "B1>IS PING\r");
+    f.from(3000, "XE>IS PING\r");
+    const copies = (sent: { to: string; text: string }[]) => sent.filter((s) => s.text === "A1>AL hello\r").map((s) => s.to);
+    expect(copies(f.from(1000, "A1>AL hello\r"))).toEqual(["127.0.0.1:2000", "127.0.0.1:3000"]);
+    expect(f.from(3000, "A1>AL hello\r")).toEqual([]);
+    expect(f.core.hosts.get("A1")?.endpoint).toEqual(f.udp(1000));
+  });
+
+  test("the same words again are not a loop: a request repeated by its sender, re-sent from a new port (another isisCmd run), an agent restarted announcing itself", () => {
+    const f = makeCore();
+    f.from(1000, "A1>IS PING\r");
+    f.from(2000, "B1>IS PING\r");
+    expect(texts(f.from(1000, "A1>B1 STATUS\r"))).toEqual(["A1>B1 STATUS\r"]);
+    expect(texts(f.from(1000, "A1>B1 STATUS\r"))).toEqual(["A1>B1 STATUS\r"]);
+    expect(texts(f.from(1001, "A1>B1 STATUS\r"))).toEqual(["A1>B1 STATUS\r"]);
+    expect(f.core.hosts.get("A1")?.endpoint).toEqual(f.udp(1001));
+    expect(f.from(2000, "B1>AL STATUS: B1 started\r").map((s) => s.to)).toEqual(["127.0.0.1:1001"]);
+    expect(f.from(2001, "B1>AL STATUS: B1 started\r").map((s) => s.to)).toEqual(["127.0.0.1:1001"]);
+    expect(f.core.hosts.get("B1")?.endpoint).toEqual(f.udp(2001));
+    expect(stat(texts(f.from(1001, "A1>IS STATS\r"))[0], "loops")).toBe(0);
+  });
+
   test("replies are never answered with an error, so two servers cannot answer each other's errors forever", () => {
     const f = makeCore();
     expect(f.from(5000, "IS2>NOBODY ERROR: No Route to Destination Host X - host is unknown/unlisted\r")).toEqual([]);

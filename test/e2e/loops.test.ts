@@ -194,3 +194,61 @@ describe("an echoing serial device", () => {
     expect(await a.next()).toBe("M1.IE>A1 DONE: FILTER 2\r");
   });
 });
+
+describe("a routed message that comes back from where it went", () => {
+  test("an echo service registered as a client reflects a routed message and a broadcast once each; the sender keeps its route", async () => {
+    const s = await server();
+    const a = await client();
+    const reflected: string[] = [];
+    const echo = await Bun.udpSocket({
+      hostname: "127.0.0.1",
+      socket: {
+        data(socket, data, port, address) {
+          reflected.push(data.toString("latin1"));
+          socket.send(data, port, address);
+        },
+        error() {},
+      },
+    });
+    open.push(echo);
+    echo.send("XE>IS\r", s.port, "127.0.0.1");
+    expect(await a.request("A1>IS PING\r", s.port)).toBe("IS>A1 PONG\r");
+    a.send("A1>XE FILTER 2\r", s.port);
+    a.send("A1>AL STATUS: hello\r", s.port);
+    const { reply } = await statsUntil(a, "A1", s, "loops", 2);
+    // Each went round once: routed once, broadcast once, reflected twice and cut there.
+    expect([stat(reply, "loops"), stat(reply, "routed"), stat(reply, "broadcast")]).toEqual([2, 1, 1]);
+    expect(reflected).toEqual(["A1>XE FILTER 2\r", "A1>AL STATUS: hello\r"]);
+    expect(await a.request("A1>IS HOST A1\r", s.port)).toMatch(new RegExp(` udpPort\\d+=${a.port} `));
+    await s.waitFor(/Cut a loop: dropped a message that came back from 127\.0\.0\.1:\d+, where it was routed: 'A1>XE FILTER 2/);
+  });
+
+  test("two servers each routing a name to the other cut the ring after one turn; the sender keeps its route", async () => {
+    const dir = makeTempDir();
+    const [portOne, portTwo] = [await freeUdpPort(), await freeUdpPort()];
+    // Each server's state file has FAR at the other server's address (as a relay left it).
+    const serverAt = (id: string, port: number, other: number) => {
+      const state = join(dir, `${id}.json`);
+      const far = { name: "FAR", slot: 0, lastHeard: 0, udp: { address: "127.0.0.1", port: other } };
+      writeFileSync(state, JSON.stringify({ format: "isis-hosts", version: 1, serverId: id, saved: "", hosts: [far] }));
+      return server({ configText: `ServerID ${id}\nServerPort ${port}\nServerLog {dir}/logs/isis\nLogDate UTC\nStateFile ${state}\n` });
+    };
+    const one = await serverAt("IS1", portOne, portTwo);
+    const two = await serverAt("IS2", portTwo, portOne);
+    const a = await client();
+    const statsOf = async (s: RunningServer, id: string) => a.request(`A1>${id} STATS\r`, s.port);
+    // The cold starts' PINGs to FAR went to the other server and back in the first one's name: cut there.
+    // The second server's cold-start PING to FAR went to the first, which routed it back in the second's name: cut there.
+    // (The first one's PING found no server yet: unreachable.)
+    await waitUntil("the second server's PING cut", async () => stat(await statsOf(two, "IS2"), "loops") === 1);
+    const before = [stat(await statsOf(one, "IS1"), "routed"), stat(await statsOf(two, "IS2"), "routed")];
+    expect(stat(await statsOf(one, "IS1"), "loops")).toBe(0);
+    a.send("A1>FAR FILTER 2\r", portOne);
+    await waitUntil("the ring cut at the first server", async () => stat(await statsOf(one, "IS1"), "loops") === 1);
+    // Once round: each server routed it once, and the second did not see it again.
+    expect(stat(await statsOf(one, "IS1"), "routed")).toBe((before[0] as number) + 1);
+    expect(stat(await statsOf(two, "IS2"), "routed")).toBe((before[1] as number) + 1);
+    expect(stat(await statsOf(two, "IS2"), "loops")).toBe(1);
+    expect(await a.request("A1>IS1 HOST A1\r", portOne)).toMatch(new RegExp(` udpPort\\d+=${a.port} `));
+  });
+});
