@@ -136,6 +136,16 @@ export class BatchIO implements DatagramIO {
     if (count <= 0) return 0;
     this.received += count;
     const bytes = inbound.bytes;
+    // Only datagrams queued after a drop carry the count; the last one read has the newest,
+    // known before the batch is handed up.
+    for (let slot = count - 1; slot >= 0; slot--) {
+      if ((words[(slot * MMSG_BYTES + 40) >> 2] as number) === 0) continue;
+      const drops = dropCount(bytes, inbound.data + RECEIVE_SLOTS * SLOT_BYTES + slot * CONTROL_BYTES, words[(slot * MMSG_BYTES + 40) >> 2] as number);
+      if (drops !== undefined) {
+        this.kernelDrops = drops;
+        break;
+      }
+    }
     for (let slot = 0; slot < count; slot++) {
       const length = words[(slot * MMSG_BYTES + 56) >> 2] as number;
       const start = inbound.data + slot * SLOT_BYTES;
@@ -144,15 +154,6 @@ export class BatchIO implements DatagramIO {
       const text = length <= SLOT_BYTES ? readLatin1(bytes, start, start + length) : readLatin1(bytes, start, start + SLOT_BYTES).padEnd(length, "\0");
       const sockaddr = inbound.sockaddrs + slot * SOCKADDR_BYTES;
       sink(text, sockaddrIpv4(bytes, sockaddr), sockaddrPort(bytes, sockaddr));
-    }
-    // Only datagrams queued after a drop carry the count; the last one read has the newest.
-    for (let slot = count - 1; slot >= 0; slot--) {
-      if ((words[(slot * MMSG_BYTES + 40) >> 2] as number) === 0) continue;
-      const drops = dropCount(bytes, inbound.data + RECEIVE_SLOTS * SLOT_BYTES + slot * CONTROL_BYTES, words[(slot * MMSG_BYTES + 40) >> 2] as number);
-      if (drops !== undefined) {
-        this.kernelDrops = drops;
-        break;
-      }
     }
     return count;
   }

@@ -85,7 +85,11 @@ export class UdpTransport {
   private flushedThisTurn = false;
   private closed = false;
   private readonly endTurnSoon = () => this.endTurn();
-  private readonly fromBatch = (text: string, ipv4: number, port: number) => this.events.received(text, this.peers.of(ipv4, port));
+  private readonly fromBatch = (text: string, ipv4: number, port: number) => {
+    // The batch's drop count is known before its datagrams are handed up: a STATS among them says it.
+    if ((this.io as BatchIO).kernelDrops !== this.kernelDrops) this.noteDrops(this.io as BatchIO);
+    this.events.received(text, this.peers.of(ipv4, port));
+  };
   private readonly wait: UdpEvents = {
     received: (text, from) => void this.waiting.push([text, from]),
     // Reports follow sends, and nothing is sent before listen(); they are counted all the same.
@@ -276,20 +280,16 @@ export class UdpTransport {
     for (let read = 0; read < READS_PER_TURN; read++) {
       this.flush();
       // A datagram of the last batch may have shut the server down.
-      if (this.closed || this.io.receive(this.fromBatch) === 0) return this.noteDrops(this.io);
+      if (this.closed || this.io.receive(this.fromBatch) === 0) return false;
     }
     this.flush();
-    this.noteDrops(this.io);
     return true;
   }
 
-  /** New drops said by the datagrams just read: the events hear of it once per turn. Returns false (for readBatches). */
-  private noteDrops(io: BatchIO): false {
-    if (io.kernelDrops !== this.kernelDrops) {
-      this.kernelDrops = io.kernelDrops;
-      this.events.kernelDropped?.(io.kernelDrops);
-    }
-    return false;
+  /** New drops said by the batch being handed up (only datagrams queued after a drop carry the count). */
+  private noteDrops(io: BatchIO): void {
+    this.kernelDrops = io.kernelDrops;
+    this.events.kernelDropped?.(io.kernelDrops);
   }
 
   private turnEnded(): void {
