@@ -113,7 +113,8 @@ export function parseServerConfig(text: string): ParsedConfig {
   const presetPorts: PresetPort[] = [];
   const problems: ConfigProblem[] = [];
   const reliability = new ReliabilityKeywords(DEFAULT_SERVER_CONFIG);
-  const lines = text.split(/\r?\n/);
+  // A byte-order mark (a file saved by a Windows editor) is not part of the first keyword.
+  const lines = text.replace(/^(\xef\xbb\xbf|\ufeff)/, "").split(/\r?\n/);
 
   const parseLine = (raw: string, line: number): void => {
     if (raw.startsWith("#")) return;

@@ -82,6 +82,15 @@ describe("parseServerConfig", () => {
     expect(problems[0]?.message).toContain("not a valid IPv4 address");
   });
 
+  test("a file saved with a byte-order mark or CRLF line ends reads the same (read as latin1, or decoded)", () => {
+    const text = "ServerID M1\r\nServerPort 6601\r\n";
+    for (const bom of ["\xef\xbb\xbf", "\ufeff", ""]) {
+      const parsed = parseServerConfig(bom + text);
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.config).toMatchObject({ serverId: "M1", serverPort: 6601 });
+    }
+  });
+
   test("lines longer than 79 characters are not cut", () => {
     const long = `/tmp/${"d".repeat(120)}/isis`;
     expect(parseServerConfig(`ServerLog ${long}\n`).config.serverLog).toBe(long);
