@@ -2,6 +2,7 @@
 // per line, `#` in column 1 starts a comment, keywords case-insensitive.
 // Parsing is pure; loadServerConfig() is the only function that touches disk.
 
+import { escapeControls } from "../protocol/escape.ts";
 import { nodeNameProblem } from "../protocol/message.ts";
 import { isIPv4 } from "../shared/endpoint.ts";
 import { readSmallFile } from "../shared/read-file.ts";
@@ -124,7 +125,8 @@ export function parseServerConfig(text: string): ParsedConfig {
     const keyword = keywordRaw.toLowerCase();
     const value = rest.join(" ");
     const problem = (message: string, fatal: boolean): void => {
-      problems.push({ line, message, fatal });
+      // A file with control bytes in it (an escape sequence, a lone CR) is named on one clean line.
+      problems.push({ line, message: escapeControls(message), fatal });
     };
     const needValue = (): boolean => {
       if (value !== "") return true;
@@ -231,16 +233,16 @@ export function parseServerConfig(text: string): ParsedConfig {
  */
 export async function loadServerConfig(path: string): Promise<LoadResult> {
   const read = await readSmallFile(path);
-  if (!read.ok) return { ok: false, reason: `cannot read config file ${path}: ${read.reason}`, problems: [] };
+  if (!read.ok) return { ok: false, reason: escapeControls(`cannot read config file ${path}: ${read.reason}`), problems: [] };
   const { config, problems } = parseServerConfig(Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length).toString("latin1"));
   const fatal = problems.find((p) => p.fatal);
-  if (fatal) return { ok: false, reason: `${path}:${fatal.line}: ${fatal.message}`, problems };
+  if (fatal) return { ok: false, reason: `${escapeControls(path)}:${fatal.line}: ${fatal.message}`, problems };
   return { ok: true, config, problems };
 }
 
 /** `file:line: message` for each problem, for the console and the log. */
 export const formatProblems = (path: string, problems: readonly ConfigProblem[]): string[] =>
-  problems.map((p) => `${path}:${p.line}: ${p.fatal ? "error" : "warning"}: ${p.message}`);
+  problems.map((p) => `${escapeControls(path)}:${p.line}: ${p.fatal ? "error" : "warning"}: ${p.message}`);
 
 /** Non-negative seconds, decimals allowed (StaleAfter 0.5). */
 function parseSeconds(text: string): number | undefined {

@@ -8,6 +8,7 @@ import { basename, dirname, join } from "node:path";
 import type { ServerConfig } from "../config/server-config.ts";
 import { mayClaim } from "../core/access.ts";
 import { type HostEntry, type HostTable, MAX_HOSTS } from "../core/host-table.ts";
+import { escapeControls } from "../protocol/escape.ts";
 import { isBroadcast, nodeNameProblem } from "../protocol/message.ts";
 import { type Endpoint, isIPv4, type UdpEndpoint, udpEndpoint } from "../shared/endpoint.ts";
 import type { Priority } from "../shared/priority.ts";
@@ -127,7 +128,8 @@ export function restoreHosts(
       mayClaim(config.pins, name, endpoint) &&
       table.restore(name, saved.slot, endpoint, lastHeard);
     if (ok) restored++;
-    else skipped.push(name || "?");
+    // Named in the journal: a damaged file's name is shown escaped and cut, never written raw.
+    else skipped.push(name === "" ? "?" : escapeControls(name.length > 32 ? `${name.slice(0, 32)}...` : name));
   }
   return { restored, skipped };
 }

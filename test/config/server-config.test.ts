@@ -82,6 +82,11 @@ describe("parseServerConfig", () => {
     expect(problems[0]?.message).toContain("not a valid IPv4 address");
   });
 
+  test("control bytes in the file (an escape sequence, a bell) are shown escaped: each problem stays one clean line", () => {
+    const parsed = parseServerConfig("Fo\x1b[31mo bar\nServerPort 12\x0734\n");
+    expect(parsed.problems.map((p) => p.message)).toEqual(["unknown keyword 'Fo\\x1b[31mo' ignored", "ServerPort '12\\x0734' is not a port number (0-65535)"]);
+  });
+
   test("a file saved with a byte-order mark or CRLF line ends reads the same (read as latin1, or decoded)", () => {
     const text = "ServerID M1\r\nServerPort 6601\r\n";
     for (const bom of ["\xef\xbb\xbf", "\ufeff", ""]) {

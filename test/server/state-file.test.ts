@@ -62,6 +62,8 @@ describe("what it holds and how it comes back", () => {
         { name: "BADIP", slot: 5, lastHeard: 1, udp: { address: "999.0.0.1", port: 5 } },
         { name: "BADSLOT", slot: 99, lastHeard: 1, udp: { address: "127.0.0.1", port: 6 } },
         { name: "DUP", slot: 3, lastHeard: 1, udp: { address: "127.0.0.1", port: 7 } },
+        { name: "EVIL\nLINE", slot: 6, lastHeard: 1, udp: { address: "127.0.0.1", port: 8 } },
+        { name: "X".repeat(5000), slot: 7, lastHeard: 1, udp: { address: "127.0.0.1", port: 9 } },
         null,
         "junk",
       ],
@@ -69,8 +71,11 @@ describe("what it holds and how it comes back", () => {
     const saved = decodeState(text);
     if (!saved.ok) throw new Error(saved.reason);
     const back = new HostTable();
-    expect(restoreHosts(back, saved.hosts, DEFAULT_SERVER_CONFIG).restored).toBe(1);
+    const result = restoreHosts(back, saved.hosts, DEFAULT_SERVER_CONFIG);
+    expect(result.restored).toBe(1);
     expect(back.get("GOOD")?.slot).toBe(3);
+    // The journal names what it skipped on one line each, escaped and cut.
+    expect(result.skipped).toEqual(["TOOLONGNAME", "BADIP", "BADSLOT", "DUP", "EVIL\\x0aLINE", `${"X".repeat(32)}...`, "?", "?"]);
   });
 
   test("the file says whose table it is; another server's (another ServerID, another fixed port) is not restored", () => {
