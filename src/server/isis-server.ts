@@ -165,7 +165,13 @@ export class IsisServer implements ServerControl, Outbox {
     this.systemd = environment.notifier ? new SystemdLink(environment.notifier, this.scheduler) : undefined;
     this.serialEndpoints = config.ttyPorts.map((device, index) => ({ kind: "serial", index, device }));
     this.core = new IsisCore({ config, outbox: this, events, control: this, clock: wallClock, exeName: environment.exeName, userId: environment.userId });
-    this.resilience = new Resilience({ core: this.core, journal: this.journal, log: events.log, stateDirectory: environment.stateDirectory });
+    this.resilience = new Resilience({
+      core: this.core,
+      journal: this.journal,
+      log: events.log,
+      stateDirectory: environment.stateDirectory,
+      refreshDrops: () => this.udp.refreshDrops(),
+    });
     this.resilience.restore(prepared.saved);
     this.serial = prepared.serial && this.serialPortsFor(prepared.serial, config);
     this.metrics = this.metricsFile(config);
@@ -351,6 +357,8 @@ export class IsisServer implements ServerControl, Outbox {
   }
 
   intakeLosses(): IntakeLosses {
+    // STATS, the metrics and isis check say the kernel's count as it is now, not as of the last batch read.
+    this.udp.refreshDrops();
     return { flooded: this.resilience.guard.dropped, kernelDropped: this.resilience.kernelDrops };
   }
 
@@ -405,6 +413,8 @@ export class IsisServer implements ServerControl, Outbox {
       this.pageout?.cancel();
       this.ticker.stop();
       this.log.write(SERVER_STOPPING.format({ reason }));
+      // The drops the socket knows of are said before it closes.
+      this.udp.refreshDrops();
       this.udp.close();
       await this.metrics?.stop();
       await this.resilience.stop();

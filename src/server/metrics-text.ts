@@ -43,7 +43,7 @@ const HELP: Readonly<Record<string, string>> = {
   loops: "Loops cut",
   hostsEvicted: "Dead clients whose host table slot went to a new one",
   flooded: "Datagrams the flood guard dropped (FloodLimit) while the server was overloaded",
-  kernelDropped: "Datagrams the kernel dropped in front of the server's socket (its queue was full), as far as the server learnt",
+  kernelDropped: "Datagrams the kernel dropped in front of the server's socket (its queue was full)",
   udpIn: "UDP datagrams received",
   udpOut: "UDP datagrams sent",
   serialIn: "Serial lines received",

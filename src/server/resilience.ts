@@ -28,6 +28,8 @@ export interface ResilienceOptions {
   scheduler?: Scheduler;
   /** The kernel's drop counter for our port (undefined: none to be had). Default: /proc/net/udp. */
   readDrops?: (port: number) => Promise<number | undefined>;
+  /** Ask the socket for its drop count now (it calls kernelDropped() if there are new ones); before an overload is called over, and at stop. */
+  refreshDrops?: () => void;
 }
 
 /** Samples without a datagram after which the drop counter is no longer read. */
@@ -145,6 +147,8 @@ export class Resilience {
   }
 
   private overloadCheck(): void {
+    // Drops after the last datagram read count too: the overload is not over while they grow.
+    this.options.refreshDrops?.();
     const o = this.overload;
     if (!o) return;
     const quietMs = this.scheduler.now() - o.lastAt;
@@ -182,6 +186,7 @@ export class Resilience {
   }
 
   async stop(): Promise<void> {
+    this.options.refreshDrops?.();
     this.stopped = true;
     this.sampler?.cancel();
     this.pinger.stop();

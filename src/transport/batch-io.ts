@@ -23,6 +23,7 @@ import {
   SOL_SOCKET,
   sockaddrIpv4,
   sockaddrPort,
+  socketDrops,
   writeSockaddr,
 } from "./socket-ffi.ts";
 
@@ -82,6 +83,16 @@ export class BatchIO implements DatagramIO {
       this.inbound.setControl(slot, RECEIVE_SLOTS * SLOT_BYTES + slot * CONTROL_BYTES, CONTROL_BYTES);
     }
     this.dropsSignalled = askDropCount(libc, fd);
+  }
+
+  /**
+   * Ask the socket for its drop count now: drops after the last datagram
+   * read (the end of a flood, read by Bun's own path since) are counted too.
+   * One getsockopt; for STATS and the like, never per datagram.
+   */
+  refreshDrops(): void {
+    const drops = socketDrops(this.libc, this.fd);
+    if (drops !== undefined && drops > this.kernelDrops) this.kernelDrops = drops;
   }
 
   get queued(): number {

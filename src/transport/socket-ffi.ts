@@ -33,6 +33,10 @@ export const SOL_SOCKET = 1;
 const SO_TYPE = 3;
 /** The socket's drop count comes with each datagram read, as a control message (socket(7)). */
 export const SO_RXQ_OVFL = 40;
+/** getsockopt: the socket's memory counters, an array of u32 (SK_MEMINFO_*). */
+const SO_MEMINFO = 55;
+/** Index of the drop count in SO_MEMINFO's array (the counter SO_RXQ_OVFL and /proc/net/udp report). */
+const SK_MEMINFO_DROPS = 8;
 export const MSG_DONTWAIT = 0x40;
 
 // struct mmsghdr (64 bytes): msghdr { name 0, namelen 8, iov 16, iovlen 24, control 32, controllen 40, flags 48 }, msg_len 56.
@@ -66,6 +70,18 @@ function load(): Libc | string {
 export function askDropCount(libc: Libc, fd: number): boolean {
   const on = new Int32Array([1]);
   return libc.calls.setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, ptr(on), 4) === 0;
+}
+
+/**
+ * The socket's drop count now (SO_MEMINFO): unlike SO_RXQ_OVFL, which rides
+ * on the next datagram queued, it includes drops after the last one read.
+ * Undefined if the kernel will not say.
+ */
+export function socketDrops(libc: Libc, fd: number): number | undefined {
+  const info = new Uint32Array(16);
+  const length = new Uint32Array([info.byteLength]);
+  if (libc.calls.getsockopt(fd, SOL_SOCKET, SO_MEMINFO, ptr(info), ptr(length)) !== 0) return undefined;
+  return (length[0] as number) >= (SK_MEMINFO_DROPS + 1) * 4 ? info[SK_MEMINFO_DROPS] : undefined;
 }
 
 /** The descriptor of this process's IPv4 UDP socket bound to `ipv4`:`port` (an ipv4Value), or why there is none. */

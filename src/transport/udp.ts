@@ -286,6 +286,17 @@ export class UdpTransport {
     return true;
   }
 
+  /**
+   * Bring the drop count up to date now (batched I/O: the socket is asked):
+   * only datagrams read in batches carry it, and the first of each burst is
+   * read by Bun. The events hear of new drops as after a read.
+   */
+  refreshDrops(): void {
+    if (this.closed || !(this.io instanceof BatchIO)) return;
+    this.io.refreshDrops();
+    if (this.io.kernelDrops !== this.kernelDrops) this.noteDrops(this.io);
+  }
+
   /** New drops said by the batch being handed up (only datagrams queued after a drop carry the count). */
   private noteDrops(io: BatchIO): void {
     this.kernelDrops = io.kernelDrops;

@@ -105,3 +105,25 @@ for (const batched of [true, false]) {
     expect({ flooded: counters?.flooded, kernelDropped: counters?.kernelDropped }).toEqual({ flooded: dropped, kernelDropped: Number(stats.kernelDropped) });
   }, 45_000);
 }
+
+test("drops after the last datagram read are counted: STATS asks the socket, and the stop line says them", async () => {
+  const server = await startServer();
+  cleanups.push(() => server.stop());
+  const c = await UdpClient.open();
+  cleanups.push(() => c.close());
+  // The server is stopped while one burst overflows its socket; nothing is sent after it, so no datagram
+  // read later carries the count (SO_RXQ_OVFL rides on the next one queued).
+  server.proc.kill("SIGSTOP");
+  for (let i = 0; i < 5000 && kernelDrops(server.port) === 0; i++) c.send(`FL>IS ${"x".repeat(900)}\r`, server.port);
+  server.proc.kill("SIGCONT");
+  const dropped = kernelDrops(server.port);
+  expect(dropped).toBeGreaterThan(0);
+  // One request, read by Bun's path like any first datagram of a burst: it must say them all the same.
+  const stats = await waitUntil("STATS after the burst is read", async () => {
+    const reply = await c.request("C1>IS STATS\r", server.port, 10_000);
+    return reply.startsWith("IS>C1 DONE: STATS") && statsOf(reply);
+  });
+  expect(Number(stats.kernelDropped)).toBe(dropped);
+  expect(await server.stop()).toBe(0);
+  expect(server.lines.some((l) => l.includes(`overload: the kernel dropped ${dropped} datagrams`))).toBe(true);
+});

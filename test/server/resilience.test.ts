@@ -16,7 +16,7 @@ import { waitUntil } from "../helpers/wait.ts";
 /** Let promise callbacks already queued run (the sampler's read resolves at once). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function rig(config: Partial<ServerConfig> = {}, drops: { value: number | undefined } = { value: 0 }) {
+function rig(config: Partial<ServerConfig> = {}, drops: { value: number | undefined } = { value: 0 }, socket?: { drops: number }) {
   const f = makeCore({ stateFile: false, ...config });
   const clock = new ManualScheduler();
   const journal: string[] = [];
@@ -32,6 +32,8 @@ function rig(config: Partial<ServerConfig> = {}, drops: { value: number | undefi
       reads++;
       return drops.value;
     },
+    // As the transport does: the socket's count now, heard as after a read.
+    refreshDrops: socket && (() => resilience.kernelDropped(socket.drops)),
   });
   // As the server wires them: a change to the host table reaches the state file.
   f.hooks.hostsChanged = () => resilience.hostsChanged();
@@ -115,6 +117,23 @@ describe("the drop sampler", () => {
     expect(log.at(-1)).toBe("overload: the kernel dropped 8 datagrams in front of the server's socket in 0.0 s (its queue was full)");
     expect(resilience.kernelDrops).toBe(50);
     expect(clock.pending).toBe(0);
+  });
+
+  test("drops after the last datagram read keep an overload open, and are in its line: the socket is asked before it is called over, and at stop", async () => {
+    const socket = { drops: 0 };
+    const { clock, log, resilience } = rig({}, { value: 0 }, socket);
+    resilience.started(6600, true);
+    resilience.kernelDropped(3);
+    // Nothing read since, but the kernel went on dropping: found when the quiet time is up, the overload goes on.
+    socket.drops = 20;
+    clock.advance(3000);
+    expect(log).toEqual([]);
+    expect(resilience.kernelDrops).toBe(20);
+    clock.advance(3000);
+    expect(log).toEqual(["overload: the kernel dropped 20 datagrams in front of the server's socket in 3.0 s (its queue was full)"]);
+    socket.drops = 25;
+    await resilience.stop();
+    expect(log.at(-1)).toBe("overload: the kernel dropped 5 datagrams in front of the server's socket in 0.0 s (its queue was full)");
   });
 
   test("an overload still going when the server stops is said at the stop", async () => {

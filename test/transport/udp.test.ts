@@ -291,6 +291,9 @@ describe.if(process.platform === "linux")("batched I/O and the error queue", () 
     expect(dropped).toBeGreaterThan(0);
     // Those read were queued before the drops: they carry no count.
     expect(batch.kernelDrops).toBe(0);
+    // The socket says it when asked (SO_MEMINFO), with nothing read since: STATS asks it so.
+    batch.refreshDrops();
+    expect(batch.kernelDrops).toBe(dropped as number);
     // A datagram queued after the drops carries the count (so, under a flood, the next batch read tells),
     // known before it is handed up: a STATS request arriving after a flood reports the drops it carried.
     a.send("after\r", port);
