@@ -54,10 +54,16 @@ async function check(options: CheckOptions): Promise<Verdict> {
     next = more ? `LIVENESS FROM ${more[1]}` : undefined;
   }
   const stats = await ask("STATS");
+  // The log went down between the two answers: STATS only counts, so STATUS again says why.
+  const status = logWentDown(input.status, stats) ? await ask("STATUS") : input.status;
   // A name of our own making is removed; one the operator gave is theirs to keep.
   if (options.id === undefined) await ask(`REMOVE ${self}`);
-  return verdict({ ...input, liveness, stats });
+  return verdict({ ...input, status: status.kind === "answer" ? status : input.status, liveness, stats });
 }
+
+/** STATS says the runtime log is down, and the STATUS asked before it did not. */
+const logWentDown = (status: Asked, stats: Asked): boolean =>
+  status.kind === "answer" && !/\bLogDown=/.test(status.body) && stats.kind === "answer" && /\blogDown=[1-9]/.test(stats.body);
 
 /** Ask the server one command as our node name; every answer ends the wait, none within timeoutMs is a silence. */
 function asker(target: Target, timeoutMs: number): (command: string) => Promise<Asked> {

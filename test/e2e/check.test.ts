@@ -98,6 +98,35 @@ test("a runtime log the server cannot write (a full disk) is a WARNING (1) with 
   expect(line).toMatch(/ logLost=[1-9]\d*c$/);
 });
 
+test("a log that went down between STATUS and STATS is still said with its reason: STATUS is asked again", async () => {
+  // A server scripted to change between the answers, as a real one did under load (/dev/full failed in between).
+  let statusAsked = 0;
+  const fake = await Bun.udpSocket({
+    hostname: "127.0.0.1",
+    socket: {
+      data(socket, data, port, address) {
+        const [header = "", ...words] = data.toString("latin1").trim().split(" ");
+        const from = header.split(">")[0];
+        const command = words.join(" ").toUpperCase();
+        const body =
+          command === "STATUS"
+            ? `DONE: STATUS HostName=IS numClients=2 Concise +LOG +HANDSHAKE -CLI${++statusAsked > 1 ? " LogDown=unwritable" : ""}`
+            : command === "LIVENESS"
+              ? "DONE: LIVENESS numClients=1 c0=M1.IE,udp:127.0.0.1:5000,idle:0.100,ok"
+              : command === "STATS"
+                ? "DONE: STATS uptime=10.000 received=20 logLost=12 logDown=1"
+                : `DONE: ${command}`;
+        socket.send(`IS>${from} ${body}\r`, port, address);
+      },
+    },
+  });
+  cleanup.push(() => fake.close());
+  const { line, status } = await check("--host", `127.0.0.1:${fake.port}`);
+  expect(status).toBe(1);
+  expect(line).toStartWith("ISIS WARNING - runtime log not written (unwritable, 12 entries lost) - IS at ");
+  expect(statusAsked).toBe(2);
+});
+
 test("no answer is CRITICAL (2): a port where nothing listens, and one where something listens but never answers", async () => {
   const closed = await UdpClient.open();
   const port = closed.port;
