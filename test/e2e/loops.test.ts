@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freeUdpPort } from "../helpers/proc.ts";
+import { freeUdpPort, freeUdpPortPair } from "../helpers/proc.ts";
 import { openPty, type Pty } from "../helpers/pty.ts";
 import { makeTempDir, type RunningServer, startServer } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
@@ -225,7 +225,7 @@ describe("a routed message that comes back from where it went", () => {
 
   test("two servers each routing a name to the other cut the ring after one turn; the sender keeps its route", async () => {
     const dir = makeTempDir();
-    const [portOne, portTwo] = [await freeUdpPort(), await freeUdpPort()];
+    const [portOne, portTwo] = await freeUdpPortPair();
     // Each server's state file has FAR at the other server's address (as a relay left it).
     const serverAt = (id: string, port: number, other: number) => {
       const state = join(dir, `${id}.json`);

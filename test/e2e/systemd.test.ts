@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { readPage } from "../../src/protocol/report-page.ts";
 import { statusText } from "../../src/server/live-status.ts";
 import { Container, copyInto, sweepStaleContainers, whyNoContainer, writeInto } from "../helpers/container.ts";
-import { freeUdpPort } from "../helpers/proc.ts";
+import { freeUdpPort, freeUdpPortPair } from "../helpers/proc.ts";
 import { ISIS_BIN } from "../helpers/server.ts";
 import { UdpClient } from "../helpers/udp.ts";
 import { textOf, waitUntil } from "../helpers/wait.ts";
@@ -278,7 +278,7 @@ describe.skipIf(cannot !== undefined)("under a real systemd (a container booted 
     "two more servers as instances (isis@lab, isis@test): each answers on its port with its own state directory and journal tag; uninstall takes one, then the other, the plain service untouched",
     async () => {
       const plainPid = await serving();
-      const [labPort, testPort] = [await freeUdpPort(), await freeUdpPort()];
+      const [labPort, testPort] = await freeUdpPortPair();
       const configs = {
         lab: ["/home/dts/Config/isis_lab.ini", `ServerID LB\nServerPort ${labPort}\nServerLog ${LOG_DIR}/lab/isis\nLogDate UTC\n`],
         test: ["/home/dts/Config/isis_test.ini", `ServerID IX\nServerPort ${testPort}\nServerLog ${LOG_DIR}/test/isis\nLogDate UTC\n`],

@@ -22,3 +22,12 @@ export async function freeUdpPort(): Promise<number> {
   socket.close();
   return port;
 }
+
+/** Two different loopback UDP ports free a moment ago (bound at once, so not the same, then released). */
+export async function freeUdpPortPair(): Promise<[number, number]> {
+  const [a, b] = await Promise.all([Bun.udpSocket({ hostname: "127.0.0.1" }), Bun.udpSocket({ hostname: "127.0.0.1" })]);
+  const ports: [number, number] = [a.port, b.port];
+  a.close();
+  b.close();
+  return ports;
+}
