@@ -1,11 +1,11 @@
 // The command line of `isis check`. Pure: errors come back as values. The
 // server is chosen as `isis cmd` and `isis monitor` choose it (--mods1,
 // -m N, --host, --config, --server, --id).
-import type { CmdOptions } from "../client/args.ts";
+import { type CmdOptions, serverItself } from "../client/args.ts";
 import {
-  applyTargetOption,
+  commandOptions,
+  nodePatterns,
   type OptionSpec,
-  splitOption,
   TARGET_FLAG_OPTIONS,
   TARGET_VALUE_OPTIONS,
   type TargetOptions,
@@ -33,27 +33,14 @@ const OPTIONS: OptionSpec = {
   flags: new Set([...TARGET_FLAG_OPTIONS, "help", "version"]),
   short: { m: "mods", t: "timeout", h: "help", V: "version" },
 };
-const NODE_PATTERN = /^[A-Za-z0-9._]{1,8}\*?$/;
-
 export function parseCheckArgs(argv: readonly string[]): ParsedCheckArgs {
   const target: TargetOptionsDraft = {};
   let timeoutSeconds = DEFAULT_TIMEOUT_SECONDS;
   const ignore: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const split = splitOption(arg, OPTIONS);
-    if (!split) return error(arg.startsWith("-") ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
-    let value = split.value;
-    if (OPTIONS.values.has(split.name) && value === undefined) {
-      value = argv[++i];
-      if (value === undefined) return error(`option '${arg}' needs a value`);
-    }
-    const taken = applyTargetOption(target, split.name, value);
-    if (taken.kind === "bad-instrument") return error(`invalid argument '${taken.value}' for -m: must be 1 or 2`);
-    if (taken.kind === "error") return error(taken.message);
-    if (taken.kind === "taken") continue;
-    const v = value as string;
-    switch (split.name) {
+  for (const option of commandOptions(argv, OPTIONS, target)) {
+    if (option.error !== undefined) return error(option.error);
+    const v = option.value as string;
+    switch (option.name) {
       case "help":
         return { action: "help" };
       case "version":
@@ -64,31 +51,19 @@ export function parseCheckArgs(argv: readonly string[]): ParsedCheckArgs {
         timeoutSeconds = seconds;
         break;
       }
-      case "ignore":
-        for (const n of v.split(",").filter(Boolean)) {
-          if (!NODE_PATTERN.test(n)) return error(`invalid --ignore '${n}': a node name, or a prefix ending in * (ISISCMD,M1.*)`);
-          ignore.push(n.toUpperCase());
-        }
+      case "ignore": {
+        const names = nodePatterns(v, "--ignore", "ISISCMD,M1.*");
+        if (typeof names === "string") return error(names);
+        ignore.push(...names);
         break;
+      }
     }
   }
   return { action: "run", options: { ...target, timeoutSeconds, ignore } };
 }
 
-/** The same server choice as `isis cmd`, so resolveTarget can be reused: the destination is the server itself. */
-export function asCmdOptions(o: CheckOptions, id: string): CmdOptions {
-  return {
-    instrument: o.instrument,
-    host: o.host,
-    config: o.config,
-    server: o.server,
-    id,
-    timeoutSeconds: o.timeoutSeconds,
-    verbose: false,
-    dest: o.server ?? "IS",
-    words: ["STATUS"],
-  };
-}
+/** The server to check, chosen as `isis cmd` chooses it. */
+export const asCmdOptions = (o: CheckOptions, id: string): CmdOptions => serverItself(o, id, "STATUS", o.timeoutSeconds);
 
 /** A node name of our own, removed again at the end: a check every minute must not fill the host table or show as stale. */
 export const defaultCheckId = (pid: number): string => `CHK${pid % 100000}`;

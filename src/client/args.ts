@@ -120,3 +120,21 @@ export function parseTimeout(text: string): number | string {
 }
 
 const usageError = (message: string): ParsedArgs => ({ action: "error", message, exitCode: 1, legacy: false });
+
+/**
+ * The server chosen as `isis cmd` chooses it, with the server itself as the
+ * destination (`isis check`, `isis monitor`), so resolveTarget serves all three.
+ */
+export function serverItself(o: TargetOptions, id: string, word: string, timeoutSeconds: number): CmdOptions {
+  return {
+    instrument: o.instrument,
+    host: o.host,
+    config: o.config,
+    server: o.server,
+    id,
+    timeoutSeconds,
+    verbose: false,
+    dest: o.server ?? "IS",
+    words: [word],
+  };
+}

@@ -125,3 +125,39 @@ export function parseHostPort(text: string): { host: string; port?: number } | s
   }
   return { host, port };
 }
+
+/** One option of a command line that takes no positional words: its long name and value, or what is wrong. */
+export type OptionRead = { readonly name: string; readonly value: string | undefined; readonly error?: undefined } | { readonly error: string };
+
+/**
+ * The options of `argv` in order (`isis check`, `isis monitor`): those that
+ * choose the server go into `target` on the way, the others are yielded.
+ * A word that is not an option, an unknown option or a bad value is yielded
+ * as an error, and ends the list.
+ */
+export function* commandOptions(argv: readonly string[], spec: OptionSpec, target: TargetOptionsDraft): Generator<OptionRead> {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const split = splitOption(arg, spec);
+    if (!split) return yield { error: arg.startsWith("-") ? `unknown option '${arg}'` : `unexpected argument '${arg}'` };
+    let value = split.value;
+    if (spec.values.has(split.name) && value === undefined) {
+      value = argv[++i];
+      if (value === undefined) return yield { error: `option '${arg}' needs a value` };
+    }
+    const taken = applyTargetOption(target, split.name, value);
+    if (taken.kind === "bad-instrument") return yield { error: `invalid argument '${taken.value}' for -m: must be 1 or 2` };
+    if (taken.kind === "error") return yield { error: taken.message };
+    if (taken.kind === "other") yield { name: split.name, value };
+  }
+}
+
+const NODE_PATTERN = /^[A-Za-z0-9._]{1,8}\*?$/;
+
+/** `M1.IE,M1.*`: node names or NAME* prefixes, upper-cased; or what is wrong, naming `option`. */
+export function nodePatterns(text: string, option: string, example: string): string[] | string {
+  const names = text.split(",").filter(Boolean);
+  const bad = names.find((n) => !NODE_PATTERN.test(n));
+  if (bad !== undefined) return `invalid ${option} '${bad}': a node name, or a prefix ending in * (${example})`;
+  return names.map((n) => n.toUpperCase());
+}

@@ -1,11 +1,11 @@
 // The command line of `isis monitor`. Pure: errors come back as values.
 // Server selection is spelled as for `isis cmd` (--mods1, -m N, --host,
 // --config, --server, --id) so that operators need learn nothing new.
-import type { CmdOptions } from "../client/args.ts";
+import { type CmdOptions, serverItself } from "../client/args.ts";
 import {
-  applyTargetOption,
+  commandOptions,
+  nodePatterns,
   type OptionSpec,
-  splitOption,
   TARGET_FLAG_OPTIONS,
   TARGET_VALUE_OPTIONS,
   type TargetOptions,
@@ -38,7 +38,6 @@ const OPTIONS: OptionSpec = {
   short: { m: "mods", h: "help", V: "version" },
 };
 const KINDS: ReadonlySet<string> = new Set([...BODY_KINDS, "BAD"]);
-const NODE_PATTERN = /^[A-Za-z0-9._]{1,8}\*?$/;
 
 export function parseMonitorArgs(argv: readonly string[]): ParsedMonitorArgs {
   const target: TargetOptionsDraft = {};
@@ -46,22 +45,10 @@ export function parseMonitorArgs(argv: readonly string[]): ParsedMonitorArgs {
   let forceId = false;
   const nodes: string[] = [];
   const types: string[] = [];
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const split = splitOption(arg, OPTIONS);
-    if (!split) return error(arg.startsWith("-") ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
-    let value = split.value;
-    if (OPTIONS.values.has(split.name) && value === undefined) {
-      value = argv[++i];
-      if (value === undefined) return error(`option '${arg}' needs a value`);
-    }
-    const taken = applyTargetOption(target, split.name, value);
-    if (taken.kind === "bad-instrument") return error(`invalid argument '${taken.value}' for -m: must be 1 or 2`);
-    if (taken.kind === "error") return error(taken.message);
-    if (taken.kind === "taken") continue;
-    const v = value as string;
-    switch (split.name) {
+  for (const option of commandOptions(argv, OPTIONS, target)) {
+    if (option.error !== undefined) return error(option.error);
+    const v = option.value as string;
+    switch (option.name) {
       case "help":
         return { action: "help" };
       case "version":
@@ -72,12 +59,12 @@ export function parseMonitorArgs(argv: readonly string[]): ParsedMonitorArgs {
       case "force-id":
         forceId = true;
         break;
-      case "node":
-        for (const n of v.split(",").filter(Boolean)) {
-          if (!NODE_PATTERN.test(n)) return error(`invalid --node '${n}': a node name, or a prefix ending in * (M1.*)`);
-          nodes.push(n.toUpperCase());
-        }
+      case "node": {
+        const names = nodePatterns(v, "--node", "M1.*");
+        if (typeof names === "string") return error(names);
+        nodes.push(...names);
         break;
+      }
       case "type":
         for (const t of v.split(",").filter(Boolean)) {
           const kind = t.toUpperCase().replace(/:$/, "");
@@ -90,20 +77,8 @@ export function parseMonitorArgs(argv: readonly string[]): ParsedMonitorArgs {
   return { action: "run", options: { ...target, nodes, types, plain, forceId } };
 }
 
-/** The same server choice as `isis cmd`, so resolveTarget can be reused: the destination is the server itself. */
-export function asCmdOptions(o: MonitorOptions, id: string): CmdOptions {
-  return {
-    instrument: o.instrument,
-    host: o.host,
-    config: o.config,
-    server: o.server,
-    id,
-    timeoutSeconds: 0,
-    verbose: false,
-    dest: o.server ?? "IS",
-    words: ["MONITOR"],
-  };
-}
+/** The server to watch, chosen as `isis cmd` chooses it (no timeout: a monitor waits). */
+export const asCmdOptions = (o: MonitorOptions, id: string): CmdOptions => serverItself(o, id, "MONITOR", 0);
 
 /** A node name of our own, so that two monitors never share one (and never take an agent's). */
 export const defaultMonitorId = (pid: number): string => `MON${pid % 100000}`;
